@@ -1,0 +1,40 @@
+//! What the server functions need from the server, as a trait the `server` crate implements.
+//!
+//! Keeping the database, the token vault and the OAuth client behind this trait is what lets
+//! `app` stay free of sea-orm, oauth2, reqwest and aes-siv. The server provides an
+//! `Arc<dyn Backend>` as Leptos context to every render and server-function call.
+
+use std::sync::Arc;
+
+use http::HeaderValue;
+use http::request::Parts;
+
+use crate::error::AppError;
+use crate::model::{AccountView, CurrentUser};
+
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Creates the user and a session; returns the `Set-Cookie` value for it.
+    async fn sign_up(
+        &self,
+        req: &Parts,
+        email: String,
+        password: String,
+    ) -> Result<HeaderValue, AppError>;
+    /// Checks the password and starts a fresh session (any previous one ends).
+    async fn sign_in(
+        &self,
+        req: &Parts,
+        email: String,
+        password: String,
+    ) -> Result<HeaderValue, AppError>;
+    /// Ends the request's session; returns the `Set-Cookie` value that clears the cookie.
+    async fn sign_out(&self, req: &Parts) -> Result<HeaderValue, AppError>;
+    async fn current_user(&self, req: &Parts) -> Result<Option<CurrentUser>, AppError>;
+    /// The signed-in user's own accounts (never anyone else's).
+    async fn list_accounts(&self, req: &Parts) -> Result<Vec<AccountView>, AppError>;
+    /// Revokes the grant at the provider, wipes the tokens and marks the account disconnected.
+    async fn disconnect_account(&self, req: &Parts, account_id: i32) -> Result<(), AppError>;
+}
+
+pub type SharedBackend = Arc<dyn Backend>;

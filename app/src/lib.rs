@@ -1,0 +1,58 @@
+//! The mailconnect user interface: pages, components and server functions shared by the server
+//! (feature `ssr`) and the WASM client (feature `hydrate`).
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod error;
+pub mod model;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::pages::connections::ConnectionsPage;
+use crate::pages::header::Header;
+use crate::pages::sign_in::{SignInPage, SignUpPage};
+
+/// The HTML document the server renders around [`App`].
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/mailconnect.css" />
+        <Title text="mailconnect" />
+        <Router>
+            <Header />
+            <main>
+                <Routes fallback=|| view! { <p>"Page not found."</p> }>
+                    <Route path=path!("") view=|| view! { <Redirect path="/connections" /> } />
+                    <Route path=path!("/signup") view=SignUpPage />
+                    <Route path=path!("/signin") view=SignInPage />
+                    <Route path=path!("/connections") view=ConnectionsPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,47 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::api::auth::{SignOut, signed_in_user};
+
+/// The top bar: the product name, and either the signed-in user with "Sign out" or the links
+/// to sign in and sign up. It re-reads the user on every navigation.
+#[component]
+pub fn Header() -> impl IntoView {
+    let location = use_location();
+    let sign_out = ServerAction::<SignOut>::new();
+    let user = Resource::new(
+        move || (location.pathname.get(), sign_out.version().get()),
+        |_| signed_in_user(),
+    );
+
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/connections">
+                "mailconnect"
+            </a>
+            <Transition fallback=|| ()>
+                {move || {
+                    user.get()
+                        .map(|user| match user {
+                            Ok(Some(user)) => {
+                                view! {
+                                    <span class="who">{user.email}</span>
+                                    <ActionForm action=sign_out attr:class="inline">
+                                        <button type="submit">"Sign out"</button>
+                                    </ActionForm>
+                                }
+                                    .into_any()
+                            }
+                            _ => {
+                                view! {
+                                    <a href="/signin">"Sign in"</a>
+                                    <a href="/signup">"Sign up"</a>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </header>
+    }
+}

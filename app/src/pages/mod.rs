@@ -1,0 +1,3 @@
+pub mod connections;
+pub mod header;
+pub mod sign_in;

@@ -1,0 +1,218 @@
+// In-memory state of the fake Google: authorization codes, grants and their
+// tokens, seeded Gmail messages, recorded calls, injected faults and settings.
+// oauth2-mock-server signs the tokens but remembers none of them; everything
+// that makes a token valid, used or revoked lives here.
+import { createHash } from 'node:crypto';
+
+export const CODE_TTL_MS = 10 * 60 * 1000;
+export const DEFAULT_CONFIG = Object.freeze({ rotateRefreshTokens: false, accessTokenTtl: 3599 });
+
+// Names under which calls are recorded and faults are injected.
+export const ENDPOINTS = Object.freeze(['authorize', 'decision', 'token', 'userinfo', 'revoke', 'gmail']);
+
+const PKCE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+// RFC 7636 S256: base64url(sha256(verifier)) must equal the stored challenge.
+export function pkceS256Matches(verifier, challenge) {
+  if (typeof verifier !== 'string' || !PKCE_VERIFIER.test(verifier)) return false;
+  return createHash('sha256').update(verifier, 'ascii').digest('base64url') === challenge;
+}
+
+// Stable, numeric-looking Google account id for an email address.
+export function subjectFor(email) {
+  const hex = createHash('sha256').update(email.toLowerCase()).digest('hex');
+  return BigInt(`0x${hex}`).toString().slice(0, 20);
+}
+
+export class FakeGoogleState {
+  constructor() {
+    this.reset();
+  }
+
+  // Back to the state at start-up: no calls, codes, grants, faults or mail.
+  reset() {
+    this.config = { ...DEFAULT_CONFIG };
+    this.calls = [];
+    this.faults = [];
+    this.codes = new Map(); // code -> pending authorization
+    this.grants = []; // one per (email, client) while live; revoked ones are kept, marked
+    this.refreshTokens = new Map(); // refresh token -> { grant, scopes }
+    this.accessTokens = new Map(); // access token -> { grant, scopes, expiresAt }
+    this.mailboxes = new Map(); // email -> seeded Gmail messages
+    this.nextGrantId = 1;
+  }
+
+  // ---- recorded calls -------------------------------------------------------
+
+  recordCall({ endpoint, method, path, params, grantType, bearer }) {
+    const entry = { endpoint, method };
+    if (grantType !== undefined) entry.grant_type = grantType;
+    entry.path = path;
+    entry.params = params;
+    if (bearer !== undefined) entry.bearer = bearer;
+    entry.status = null; // filled in when the response has been sent
+    entry.at = new Date().toISOString();
+    this.calls.push(entry);
+    return entry;
+  }
+
+  // ---- injected faults ------------------------------------------------------
+
+  addFault({ endpoint, status, body, delayMs, times }) {
+    const fault = { id: this.faults.length + 1, endpoint, status, body, delayMs, remaining: times ?? null };
+    this.faults.push(fault);
+    return fault;
+  }
+
+  // Consumes the faults that apply to one call: every delay-only fault adds its
+  // delay, and the first fault with a status decides the response.
+  takeFaults(endpoint) {
+    let delayMs = 0;
+    let respond = null;
+    for (const fault of this.faults) {
+      if (fault.endpoint !== endpoint || fault.remaining === 0) continue;
+      if (fault.status === undefined) {
+        delayMs += fault.delayMs ?? 0;
+      } else if (respond === null) {
+        delayMs += fault.delayMs ?? 0;
+        respond = { status: fault.status, body: fault.body };
+      } else {
+        continue;
+      }
+      if (fault.remaining !== null) fault.remaining -= 1;
+    }
+    return { delayMs, respond };
+  }
+
+  // ---- authorization codes --------------------------------------------------
+
+  saveCode(code, pending) {
+    const now = Date.now();
+    for (const [key, rec] of this.codes) if (rec.expiresAt <= now) this.codes.delete(key);
+    this.codes.set(code, { ...pending, used: false, expiresAt: now + CODE_TTL_MS });
+  }
+
+  // The pending authorization behind a code if this exchange may redeem it
+  // (known, unused, unexpired, same client and redirect URI, PKCE verifier
+  // matches), marking it used; otherwise null.
+  redeemCode(code, { clientId, redirectUri, codeVerifier }) {
+    const rec = this.codes.get(code);
+    if (!rec || rec.used || rec.expiresAt <= Date.now()) return null;
+    if (rec.clientId !== clientId || rec.redirectUri !== redirectUri) return null;
+    if (!pkceS256Matches(codeVerifier, rec.codeChallenge)) return null;
+    rec.used = true;
+    return rec;
+  }
+
+  // ---- grants and tokens ----------------------------------------------------
+
+  liveGrant(email, clientId) {
+    return this.grants.find((g) => !g.revoked && g.email === email && g.clientId === clientId) ?? null;
+  }
+
+  hasLiveRefreshToken(grant) {
+    for (const rec of this.refreshTokens.values()) if (rec.grant === grant) return true;
+    return false;
+  }
+
+  // The live grant of this user to this client, created on first consent.
+  grantFor({ email, emailVerified, clientId }) {
+    let grant = this.liveGrant(email, clientId);
+    if (!grant) {
+      grant = {
+        id: this.nextGrantId++,
+        email,
+        sub: subjectFor(email),
+        clientId,
+        emailVerified,
+        scopes: new Set(),
+        revoked: false,
+        createdAt: new Date().toISOString(),
+      };
+      this.grants.push(grant);
+    }
+    grant.emailVerified = emailVerified;
+    return grant;
+  }
+
+  addRefreshToken(grant, token, scopes) {
+    this.refreshTokens.set(token, { grant, scopes });
+  }
+
+  lookupRefreshToken(token) {
+    const rec = this.refreshTokens.get(token);
+    return rec && !rec.grant.revoked ? rec : null;
+  }
+
+  // Replaces a refresh token by a new one with the same scopes.
+  rotateRefreshToken(oldToken, newToken) {
+    const rec = this.refreshTokens.get(oldToken);
+    this.refreshTokens.delete(oldToken);
+    if (rec) this.refreshTokens.set(newToken, rec);
+  }
+
+  addAccessToken(grant, token, scopes, ttlSeconds) {
+    for (const scope of scopes) grant.scopes.add(scope);
+    this.accessTokens.set(token, { grant, scopes, expiresAt: Date.now() + ttlSeconds * 1000 });
+  }
+
+  lookupAccessToken(token) {
+    const rec = this.accessTokens.get(token);
+    if (!rec || rec.grant.revoked || rec.expiresAt <= Date.now()) return null;
+    return rec;
+  }
+
+  // Revoking a grant kills its refresh and access tokens.
+  revokeGrant(grant) {
+    grant.revoked = true;
+    for (const [token, rec] of this.refreshTokens) if (rec.grant === grant) this.refreshTokens.delete(token);
+    for (const [token, rec] of this.accessTokens) if (rec.grant === grant) this.accessTokens.delete(token);
+  }
+
+  // Revokes the grant behind a live refresh or access token; false if unknown.
+  revokeToken(token) {
+    const rec = this.lookupRefreshToken(token) ?? this.lookupAccessToken(token);
+    if (!rec) return false;
+    this.revokeGrant(rec.grant);
+    return true;
+  }
+
+  revokeAllForEmail(email) {
+    const live = this.grants.filter((g) => !g.revoked && g.email === email);
+    for (const grant of live) this.revokeGrant(grant);
+    return live.length;
+  }
+
+  describeGrants(email) {
+    return this.grants
+      .filter((g) => email === undefined || g.email === email)
+      .map((g) => ({
+        id: g.id,
+        email: g.email,
+        sub: g.sub,
+        client_id: g.clientId,
+        email_verified: g.emailVerified,
+        scopes: [...g.scopes],
+        revoked: g.revoked,
+        refresh_tokens: [...this.refreshTokens].filter(([, r]) => r.grant === g).map(([t]) => t),
+        created_at: g.createdAt,
+      }));
+  }
+
+  // ---- Gmail ----------------------------------------------------------------
+
+  seedMessages(email, messages) {
+    const box = this.mailboxes.get(email) ?? [];
+    for (const message of messages) {
+      const at = box.findIndex((m) => m.id === message.id);
+      if (at >= 0) box[at] = message;
+      else box.push(message);
+    }
+    this.mailboxes.set(email, box);
+    return box.length;
+  }
+
+  mailbox(email) {
+    return this.mailboxes.get(email) ?? [];
+  }
+}

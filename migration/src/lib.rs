@@ -1,0 +1,15 @@
+//! The database schema, as SeaORM migrations. The server applies them at start; they can also be
+//! run on their own with `cargo run -p migration -- up` (or `server migrate`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_initial::Migration)]
+    }
+}

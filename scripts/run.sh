@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds and serves mailconnect at http://127.0.0.1:3000 on the embedded SQLite database.
+# With no GOOGLE_CLIENT_ID configured it also starts the fake Google from end2end/, so a
+# newcomer can connect a (fake) Gmail account with nothing configured.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh
+
+cargo leptos build
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+demo=()
+if [ -z "${GOOGLE_CLIENT_ID:-}" ] && ! grep -qs '^GOOGLE_CLIENT_ID=.' .env; then
+  node end2end/fake-google/server.mjs &
+  pids+=($!)
+  demo=(--demo)
+fi
+
+target/debug/server serve "${demo[@]}" &
+pids+=($!)
+wait "${pids[-1]}"
