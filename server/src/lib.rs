@@ -7,8 +7,10 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod entities;
+pub mod rotation;
 pub mod secret;
 pub mod ui_backend;
+pub mod vault;
 pub mod web;
 
 use std::sync::Arc;

@@ -21,9 +21,18 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the app (the default).
-    Serve,
+    Serve {
+        /// Local demo: create a development token key under data/ if none is configured, and
+        /// use the fake Google when GOOGLE_CLIENT_ID is not set.
+        #[arg(long)]
+        demo: bool,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Print a fresh TOKEN_ENCRYPTION_KEY (64 random bytes, base64).
+    GenKey,
+    /// Re-seal every stored secret under the current TOKEN_ENCRYPTION_KEY.
+    RotateKeys,
 }
 
 #[tokio::main]
@@ -34,8 +43,21 @@ async fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    if let Command::GenKey = command {
+        println!("{}", server::vault::VaultKey::generate().expose());
+        return ExitCode::SUCCESS;
+    }
+    let demo = matches!(command, Command::Serve { demo: true });
 
-    let config = match Source::from_env().and_then(|source| Config::load(&source)) {
+    let source = Source::from_env().and_then(|source| {
+        if demo {
+            source.with_demo_defaults()
+        } else {
+            Ok(source)
+        }
+    });
+    let config = match source.and_then(|source| Config::load(&source)) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("{error}");
@@ -43,13 +65,13 @@ async fn main() -> ExitCode {
         }
     };
 
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(config).await,
+    let result = match command {
+        Command::Serve { .. } => serve(config).await,
         Command::Migrate => server::db::connect_and_migrate(&config.database_url)
             .await
-            .map(|_| {
-                println!("migrations applied");
-            }),
+            .map(|_| println!("migrations applied")),
+        Command::RotateKeys => rotate_keys(config).await,
+        Command::GenKey => unreachable!("handled before configuration is read"),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -78,6 +100,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown.cancelled_owned())
     .await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn rotate_keys(config: Config) -> anyhow::Result<()> {
+    let db = server::db::connect_and_migrate(&config.database_url).await?;
+    let report =
+        server::rotation::rotate_all(&db, &config.vault, server::rotation::BATCH_SIZE).await?;
+    println!("{report}");
     Ok(())
 }
 

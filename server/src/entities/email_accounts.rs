@@ -38,3 +38,18 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Where a sealed field of this table lives, for the vault's associated data.
+pub fn sealed<'a>(field: &'static str, row_id: &'a str) -> crate::vault::Binding<'a> {
+    crate::vault::Binding {
+        table: "email_accounts",
+        field,
+        row: row_id,
+    }
+}
+
+pub const SEALED_FIELDS: [(&str, Column); 3] = [
+    ("access_token", Column::AccessToken),
+    ("refresh_token", Column::RefreshToken),
+    ("pending_revoke", Column::PendingRevoke),
+];

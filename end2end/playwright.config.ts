@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { defineConfig } from '@playwright/test';
+import { APP_PORT, APP_URL, FAKE_GOOGLE, FAKE_GOOGLE_PORT } from './tests/support/env';
+
+// Every run starts with an empty database and a fresh encryption key. Playwright loads this
+// file again in each worker process; the workers inherit the runner's environment, so the
+// values are made once (in the runner) and reused from there.
+if (!process.env.MAILCONNECT_E2E_DB_DIR) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailconnect-e2e-'));
+  process.env.MAILCONNECT_E2E_DB_DIR = dir;
+  process.env.MAILCONNECT_E2E_KEY = randomBytes(64).toString('base64');
+  if (!process.env.E2E_KEEP_DB) {
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+}
+const dbDir = process.env.MAILCONNECT_E2E_DB_DIR;
+const tokenKey = process.env.MAILCONNECT_E2E_KEY!;
+
+export default defineConfig({
+  testDir: './tests',
+  workers: 1,
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  reporter: 'list',
+  timeout: 30_000,
+  use: {
+    baseURL: APP_URL,
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    {
+      name: 'chromium',
+      use: {
+        // Debian's Chromium: `npx playwright install` cannot download a browser here.
+        launchOptions: {
+          executablePath: '/usr/bin/chromium',
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+            '--disable-quic',
+          ],
+        },
+      },
+    },
+  ],
+  webServer: [
+    {
+      name: 'fake-google',
+      command: 'node fake-google/server.mjs',
+      env: { FAKE_GOOGLE_PORT: String(FAKE_GOOGLE_PORT) },
+      url: `${FAKE_GOOGLE}/__admin/health`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
+      // Built by `cargo leptos build` (run from the repository root first). It runs from the
+      // repository root so that LEPTOS_SITE_ROOT=target/site finds the WASM bundle and CSS.
+      name: 'app',
+      command: './target/debug/server serve',
+      cwd: '..',
+      url: `${APP_URL}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      env: {
+        DATABASE_URL: `sqlite://${dbDir}/e2e.db?mode=rwc`,
+        LEPTOS_SITE_ADDR: `127.0.0.1:${APP_PORT}`,
+        APP_ORIGIN: APP_URL,
+        LEPTOS_SITE_ROOT: 'target/site',
+        LEPTOS_OUTPUT_NAME: 'mailconnect',
+        TOKEN_ENCRYPTION_KEY: tokenKey,
+        GOOGLE_CLIENT_ID: 'fake-client-id',
+        GOOGLE_CLIENT_SECRET: 'fake-client-secret',
+        GOOGLE_AUTH_URL: `${FAKE_GOOGLE}/o/oauth2/v2/auth`,
+        GOOGLE_TOKEN_URL: `${FAKE_GOOGLE}/token`,
+        GOOGLE_USERINFO_URL: `${FAKE_GOOGLE}/v1/userinfo`,
+        GOOGLE_REVOKE_URL: `${FAKE_GOOGLE}/revoke`,
+        GMAIL_API_URL: FAKE_GOOGLE,
+        RUST_LOG: 'info',
+      },
+    },
+  ],
+});

@@ -1,0 +1,181 @@
+//! Key rotation: re-seals every stored secret under the vault's current key.
+//!
+//! Safe while servers and the refresher run: each write is a compare-and-swap on the old
+//! ciphertext, so a token refreshed meanwhile is never overwritten by its old value. Idempotent:
+//! secrets already under the current key are left alone. A secret whose key is not configured
+//! (or that fails to open) is counted; its account is marked `needs_reconnect` and the run goes on.
+
+use std::fmt;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::entities::{email_accounts, oauth_flows};
+use crate::vault::Vault;
+
+pub const BATCH_SIZE: u64 = 500;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RotationReport {
+    /// Secrets re-sealed under the current key.
+    pub rotated: u64,
+    /// Secrets that were already under the current key.
+    pub already_current: u64,
+    /// Secrets rewritten by someone else between our read and our write (left as they are).
+    pub changed_meanwhile: u64,
+    /// Secrets that could not be opened (their key is not configured, or they are damaged).
+    pub unavailable: u64,
+    /// Accounts marked `needs_reconnect` because a secret of theirs was unavailable.
+    pub accounts_marked: u64,
+}
+
+impl fmt::Display for RotationReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "rotated {}, already current {}, changed meanwhile {}, unavailable {} (accounts marked needs_reconnect: {})",
+            self.rotated,
+            self.already_current,
+            self.changed_meanwhile,
+            self.unavailable,
+            self.accounts_marked
+        )
+    }
+}
+
+pub async fn rotate_all(
+    db: &DatabaseConnection,
+    vault: &Vault,
+    batch: u64,
+) -> Result<RotationReport, DbErr> {
+    let mut report = RotationReport::default();
+    rotate_accounts(db, vault, batch, &mut report).await?;
+    rotate_flows(db, vault, batch, &mut report).await?;
+    Ok(report)
+}
+
+async fn rotate_accounts(
+    db: &DatabaseConnection,
+    vault: &Vault,
+    batch: u64,
+    report: &mut RotationReport,
+) -> Result<(), DbErr> {
+    let mut after = 0;
+    loop {
+        let rows = email_accounts::Entity::find()
+            .filter(email_accounts::Column::Id.gt(after))
+            .order_by_asc(email_accounts::Column::Id)
+            .limit(batch)
+            .all(db)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.id;
+
+        for row in rows {
+            let id = row.id.to_string();
+            let mut marked = false;
+            let values = [&row.access_token, &row.refresh_token, &row.pending_revoke];
+            for ((field, column), stored) in email_accounts::SEALED_FIELDS.into_iter().zip(values) {
+                let Some(stored) = stored else { continue };
+                if vault.is_current(stored) {
+                    report.already_current += 1;
+                    continue;
+                }
+                let binding = email_accounts::sealed(field, &id);
+                let swap = email_accounts::Entity::update_many()
+                    .filter(email_accounts::Column::Id.eq(row.id))
+                    .filter(column.eq(stored.as_str()));
+                match vault.open(binding, stored) {
+                    Ok(plain) => {
+                        let fresh = vault.seal(binding, &plain);
+                        let done = swap
+                            .col_expr(column, Expr::value(fresh))
+                            .exec(db)
+                            .await?
+                            .rows_affected;
+                        if done == 1 {
+                            report.rotated += 1
+                        } else {
+                            report.changed_meanwhile += 1
+                        }
+                    }
+                    Err(error) => {
+                        report.unavailable += 1;
+                        tracing::warn!(account = row.id, field, %error, "secret cannot be re-sealed");
+                        if !marked && row.status == email_accounts::STATUS_ACTIVE {
+                            let done = swap
+                                .col_expr(
+                                    email_accounts::Column::Status,
+                                    Expr::value(email_accounts::STATUS_NEEDS_RECONNECT),
+                                )
+                                .exec(db)
+                                .await?
+                                .rows_affected;
+                            if done == 1 {
+                                report.accounts_marked += 1;
+                                marked = true;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn rotate_flows(
+    db: &DatabaseConnection,
+    vault: &Vault,
+    batch: u64,
+    report: &mut RotationReport,
+) -> Result<(), DbErr> {
+    let mut after = 0;
+    loop {
+        let rows = oauth_flows::Entity::find()
+            .filter(oauth_flows::Column::Id.gt(after))
+            .order_by_asc(oauth_flows::Column::Id)
+            .limit(batch)
+            .all(db)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.id;
+
+        for flow in rows {
+            if vault.is_current(&flow.pkce_verifier) {
+                report.already_current += 1;
+                continue;
+            }
+            let binding = oauth_flows::sealed_verifier(&flow.state_hash);
+            let swap = oauth_flows::Entity::update_many()
+                .filter(oauth_flows::Column::Id.eq(flow.id))
+                .filter(oauth_flows::Column::PkceVerifier.eq(flow.pkce_verifier.as_str()));
+            match vault.open(binding, &flow.pkce_verifier) {
+                Ok(plain) => {
+                    let fresh = vault.seal(binding, &plain);
+                    let done = swap
+                        .col_expr(oauth_flows::Column::PkceVerifier, Expr::value(fresh))
+                        .exec(db)
+                        .await?
+                        .rows_affected;
+                    if done == 1 {
+                        report.rotated += 1
+                    } else {
+                        report.changed_meanwhile += 1
+                    }
+                }
+                Err(error) => {
+                    // A sign-in attempt in progress cannot finish without its verifier; it
+                    // lapses on its own within minutes, so it is only counted.
+                    report.unavailable += 1;
+                    tracing::warn!(flow = flow.id, %error, "PKCE verifier cannot be re-sealed");
+                }
+            }
+        }
+    }
+}
