@@ -4,7 +4,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 /// Connects, creating the SQLite file's folder when needed, and applies pending migrations.
 pub async fn connect_and_migrate(url: &str) -> anyhow::Result<DatabaseConnection> {
@@ -26,12 +27,15 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     options
         .max_connections(16)
         .connect_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // WAL lets readers work beside the one writer; NORMAL sync is safe with WAL.
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+        });
     let db = Database::connect(options).await?;
-    if db.get_database_backend() == DbBackend::Sqlite {
-        // WAL lets readers and one writer work at once; it persists in the file.
-        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
-    }
     Ok(db)
 }
 

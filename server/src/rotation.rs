@@ -9,11 +9,12 @@ use std::fmt;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait, UpdateMany,
 };
 
 use crate::entities::{email_accounts, oauth_flows};
-use crate::vault::Vault;
+use crate::vault::{Binding, Vault, VaultError};
 
 pub const BATCH_SIZE: u64 = 500;
 
@@ -56,6 +57,49 @@ pub async fn rotate_all(
     Ok(report)
 }
 
+enum Outcome {
+    Rotated,
+    ChangedMeanwhile,
+    Unavailable(VaultError),
+}
+
+impl RotationReport {
+    fn count(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Rotated => self.rotated += 1,
+            Outcome::ChangedMeanwhile => self.changed_meanwhile += 1,
+            Outcome::Unavailable(_) => self.unavailable += 1,
+        }
+    }
+}
+
+/// Opens `stored` and writes it back sealed under the current key, but only if the row still
+/// holds `stored` (`swap` is filtered on it).
+async fn reseal<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    vault: &Vault,
+    binding: Binding<'_>,
+    stored: &str,
+    swap: UpdateMany<E>,
+    column: E::Column,
+) -> Result<Outcome, DbErr> {
+    let plain = match vault.open(binding, stored) {
+        Ok(plain) => plain,
+        Err(error) => return Ok(Outcome::Unavailable(error)),
+    };
+    let fresh = vault.seal(binding, &plain);
+    let written = swap
+        .col_expr(column, Expr::value(fresh))
+        .exec(db)
+        .await?
+        .rows_affected;
+    Ok(if written == 1 {
+        Outcome::Rotated
+    } else {
+        Outcome::ChangedMeanwhile
+    })
+}
+
 async fn rotate_accounts(
     db: &DatabaseConnection,
     vault: &Vault,
@@ -75,55 +119,51 @@ async fn rotate_accounts(
         };
         after = last.id;
 
+        // One transaction a batch keeps SQLite fast; each write is still a compare-and-swap.
+        let txn = db.begin().await?;
         for row in rows {
             let id = row.id.to_string();
-            let mut marked = false;
             let values = [&row.access_token, &row.refresh_token, &row.pending_revoke];
+            let mut unavailable = false;
             for ((field, column), stored) in email_accounts::SEALED_FIELDS.into_iter().zip(values) {
                 let Some(stored) = stored else { continue };
                 if vault.is_current(stored) {
                     report.already_current += 1;
                     continue;
                 }
-                let binding = email_accounts::sealed(field, &id);
                 let swap = email_accounts::Entity::update_many()
                     .filter(email_accounts::Column::Id.eq(row.id))
                     .filter(column.eq(stored.as_str()));
-                match vault.open(binding, stored) {
-                    Ok(plain) => {
-                        let fresh = vault.seal(binding, &plain);
-                        let done = swap
-                            .col_expr(column, Expr::value(fresh))
-                            .exec(db)
-                            .await?
-                            .rows_affected;
-                        if done == 1 {
-                            report.rotated += 1
-                        } else {
-                            report.changed_meanwhile += 1
-                        }
-                    }
-                    Err(error) => {
-                        report.unavailable += 1;
-                        tracing::warn!(account = row.id, field, %error, "secret cannot be re-sealed");
-                        if !marked && row.status == email_accounts::STATUS_ACTIVE {
-                            let done = swap
-                                .col_expr(
-                                    email_accounts::Column::Status,
-                                    Expr::value(email_accounts::STATUS_NEEDS_RECONNECT),
-                                )
-                                .exec(db)
-                                .await?
-                                .rows_affected;
-                            if done == 1 {
-                                report.accounts_marked += 1;
-                                marked = true;
-                            }
-                        }
-                    }
+                let outcome = reseal(
+                    &txn,
+                    vault,
+                    email_accounts::sealed(field, &id),
+                    stored,
+                    swap,
+                    column,
+                )
+                .await?;
+                if let Outcome::Unavailable(error) = &outcome {
+                    tracing::warn!(account = row.id, field, %error, "secret cannot be re-sealed");
+                    unavailable = true;
                 }
+                report.count(&outcome);
+            }
+            if unavailable && row.status == email_accounts::STATUS_ACTIVE {
+                let marked = email_accounts::Entity::update_many()
+                    .col_expr(
+                        email_accounts::Column::Status,
+                        Expr::value(email_accounts::STATUS_NEEDS_RECONNECT),
+                    )
+                    .filter(email_accounts::Column::Id.eq(row.id))
+                    .filter(email_accounts::Column::Status.eq(email_accounts::STATUS_ACTIVE))
+                    .exec(&txn)
+                    .await?
+                    .rows_affected;
+                report.accounts_marked += marked;
             }
         }
+        txn.commit().await?;
     }
 }
 
@@ -146,36 +186,25 @@ async fn rotate_flows(
         };
         after = last.id;
 
+        let txn = db.begin().await?;
         for flow in rows {
             if vault.is_current(&flow.pkce_verifier) {
                 report.already_current += 1;
                 continue;
             }
-            let binding = oauth_flows::sealed_verifier(&flow.state_hash);
+            let column = oauth_flows::Column::PkceVerifier;
             let swap = oauth_flows::Entity::update_many()
                 .filter(oauth_flows::Column::Id.eq(flow.id))
-                .filter(oauth_flows::Column::PkceVerifier.eq(flow.pkce_verifier.as_str()));
-            match vault.open(binding, &flow.pkce_verifier) {
-                Ok(plain) => {
-                    let fresh = vault.seal(binding, &plain);
-                    let done = swap
-                        .col_expr(oauth_flows::Column::PkceVerifier, Expr::value(fresh))
-                        .exec(db)
-                        .await?
-                        .rows_affected;
-                    if done == 1 {
-                        report.rotated += 1
-                    } else {
-                        report.changed_meanwhile += 1
-                    }
-                }
-                Err(error) => {
-                    // A sign-in attempt in progress cannot finish without its verifier; it
-                    // lapses on its own within minutes, so it is only counted.
-                    report.unavailable += 1;
-                    tracing::warn!(flow = flow.id, %error, "PKCE verifier cannot be re-sealed");
-                }
+                .filter(column.eq(flow.pkce_verifier.as_str()));
+            let binding = oauth_flows::sealed_verifier(&flow.state_hash);
+            let outcome = reseal(&txn, vault, binding, &flow.pkce_verifier, swap, column).await?;
+            if let Outcome::Unavailable(error) = &outcome {
+                // A connect in progress cannot finish without its verifier; it lapses within
+                // minutes on its own, so it is only counted.
+                tracing::warn!(flow = flow.id, %error, "PKCE verifier cannot be re-sealed");
             }
+            report.count(&outcome);
         }
+        txn.commit().await?;
     }
 }

@@ -1,0 +1,159 @@
+//! Sign-up, sign-in, sessions and the members-only page, over HTTP.
+
+use reqwest::StatusCode;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use server::auth::sha256_hex;
+use server::entities::{sessions, users};
+
+use crate::helpers::{TestDb, on_both_databases, spawn_app};
+
+on_both_databases! {
+    health_answers_when_the_database_does,
+    sign_up_starts_a_session_stored_only_as_a_hash,
+    bad_sign_ups_explain_and_change_nothing,
+    sign_in_checks_the_password_without_revealing_the_email,
+    sign_in_changes_the_session_id_and_sign_out_ends_it,
+    connections_page_is_for_signed_in_users,
+}
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("mc_session="))
+        .map(str::to_owned)
+}
+
+fn cookie_value(set_cookie: &str) -> &str {
+    set_cookie
+        .trim_start_matches("mc_session=")
+        .split(';')
+        .next()
+        .unwrap()
+}
+
+async fn health_answers_when_the_database_does(db: TestDb) {
+    let app = spawn_app(&db).await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn sign_up_starts_a_session_stored_only_as_a_hash(db: TestDb) {
+    let app = spawn_app(&db).await;
+    let response = app
+        .sign_up("  Ada@Example.com ", "correct horse battery")
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = session_cookie(&response).expect("a session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http origin: {cookie}");
+
+    let user = users::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(user.email, "ada@example.com");
+    assert!(user.password_hash.starts_with("$argon2id$"));
+    let stored = sessions::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let id = cookie_value(&cookie);
+    assert_ne!(
+        stored[0].token_hash, id,
+        "the raw session id is never stored"
+    );
+    assert_eq!(stored[0].token_hash, sha256_hex(id));
+
+    let me = app.call("signed_in_user", &[]).await.text().await.unwrap();
+    assert!(me.contains("ada@example.com"), "{me}");
+}
+
+async fn bad_sign_ups_explain_and_change_nothing(db: TestDb) {
+    let app = spawn_app(&db).await;
+    assert_eq!(
+        app.sign_up("taken@example.com", "long enough")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let cases = [
+        ("", "long enough", "Enter your email address."),
+        ("not-an-email", "long enough", "Enter a valid email address"),
+        ("new@example.com", "short", "at least 8 characters"),
+        ("TAKEN@example.com", "long enough", "already exists"),
+    ];
+    for (email, password, message) in cases {
+        let response = app.sign_up(email, password).await;
+        assert!(response.status().is_server_error() || response.status().is_client_error());
+        assert!(session_cookie(&response).is_none());
+        let body = response.text().await.unwrap();
+        assert!(body.contains(message), "{email:?}: {body}");
+    }
+    assert_eq!(users::Entity::find().count(&app.db).await.unwrap(), 1);
+    assert_eq!(sessions::Entity::find().count(&app.db).await.unwrap(), 1);
+}
+
+async fn sign_in_checks_the_password_without_revealing_the_email(db: TestDb) {
+    let app = spawn_app(&db).await;
+    app.sign_up("ada@example.com", "correct horse").await;
+    app.call("sign_out", &[]).await;
+
+    let wrong_password = app.sign_in("ada@example.com", "wrong horse").await;
+    assert!(session_cookie(&wrong_password).is_none());
+    let wrong_password = wrong_password.text().await.unwrap();
+    let unknown_email = app
+        .sign_in("nobody@example.com", "wrong horse")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        wrong_password.contains("Incorrect email or password."),
+        "{wrong_password}"
+    );
+    assert_eq!(
+        wrong_password, unknown_email,
+        "the two failures must look the same"
+    );
+    assert_eq!(sessions::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    let right = app.sign_in("ADA@example.com", "correct horse").await;
+    assert_eq!(right.status(), StatusCode::OK);
+    assert!(session_cookie(&right).is_some());
+}
+
+async fn sign_in_changes_the_session_id_and_sign_out_ends_it(db: TestDb) {
+    let app = spawn_app(&db).await;
+    let first = session_cookie(&app.sign_up("ada@example.com", "correct horse").await).unwrap();
+    let second = session_cookie(&app.sign_in("ada@example.com", "correct horse").await).unwrap();
+    assert_ne!(cookie_value(&first), cookie_value(&second));
+    let stored = sessions::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(stored.len(), 1, "the session from before sign-in is gone");
+    assert_eq!(stored[0].token_hash, sha256_hex(cookie_value(&second)));
+
+    let out = app.call("sign_out", &[]).await;
+    let cleared = session_cookie(&out).unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert_eq!(sessions::Entity::find().count(&app.db).await.unwrap(), 0);
+    let listed = app.call("list_accounts", &[]).await;
+    assert!(!listed.status().is_success());
+    assert!(listed.text().await.unwrap().contains("Unauthorized"));
+}
+
+async fn connections_page_is_for_signed_in_users(db: TestDb) {
+    let app = spawn_app(&db).await;
+    let signed_out = app.get("/connections").await;
+    assert!(signed_out.status().is_redirection());
+    assert_eq!(signed_out.headers()["location"], "/signin");
+
+    app.sign_up("ada@example.com", "correct horse").await;
+    let page = app.get("/connections").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Email Connections"));
+    assert!(html.contains("Connected Accounts"));
+    assert!(html.contains("No email accounts connected yet."));
+
+    let signin = app.get("/signin").await;
+    assert!(signin.status().is_redirection());
+    assert_eq!(signin.headers()["location"], "/connections");
+}

@@ -1,0 +1,183 @@
+use std::net::SocketAddr;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use server::config::{Config, Source};
+use server::vault::VaultKey;
+
+/// A fresh, empty database for one test.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// A new SQLite file in a temporary folder.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+        Self {
+            url,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A new database on the PostgreSQL server named by TEST_POSTGRES_URL. Without it the test
+    /// is skipped, unless MAILCONNECT_REQUIRE_POSTGRES=1 (as the test command sets) makes that
+    /// a failure.
+    pub async fn postgres() -> Option<Self> {
+        let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {
+            assert!(
+                std::env::var("MAILCONNECT_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "TEST_POSTGRES_URL must be set when MAILCONNECT_REQUIRE_POSTGRES=1"
+            );
+            eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL variant");
+            return None;
+        };
+        let name = format!("mailconnect_test_{}", uuid_like());
+        let admin = sea_orm::Database::connect(admin_url.as_str())
+            .await
+            .expect("connect to TEST_POSTGRES_URL");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let mut url = url::Url::parse(&admin_url).expect("TEST_POSTGRES_URL is a URL");
+        url.set_path(&name);
+        Some(Self {
+            url: url.to_string(),
+            _dir: None,
+        })
+    }
+
+    pub async fn connect(&self) -> DatabaseConnection {
+        server::db::connect_and_migrate(&self.url)
+            .await
+            .expect("connect and migrate")
+    }
+}
+
+fn uuid_like() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Configuration for a test server: the given database, a fresh key, and Google endpoints at
+/// `google` (a wiremock or fake Google base URL).
+pub fn test_config(database_url: &str, google: &str, extra: &[(&str, &str)]) -> Config {
+    let key = VaultKey::generate().into_inner();
+    let urls = [
+        ("GOOGLE_AUTH_URL", format!("{google}/o/oauth2/v2/auth")),
+        ("GOOGLE_TOKEN_URL", format!("{google}/token")),
+        ("GOOGLE_USERINFO_URL", format!("{google}/v1/userinfo")),
+        ("GOOGLE_REVOKE_URL", format!("{google}/revoke")),
+        ("GMAIL_API_URL", google.to_owned()),
+    ];
+    let mut pairs: Vec<(&str, &str)> = vec![
+        ("DATABASE_URL", database_url),
+        ("TOKEN_ENCRYPTION_KEY", &key),
+        ("GOOGLE_CLIENT_ID", "test-client"),
+        ("GOOGLE_CLIENT_SECRET", "test-secret"),
+    ];
+    pairs.extend(urls.iter().map(|(k, v)| (*k, v.as_str())));
+    pairs.extend_from_slice(extra);
+    Config::load(&Source::from_pairs(pairs)).expect("test configuration")
+}
+
+/// A running server on a random port, with a client that keeps cookies and never follows
+/// redirects.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+}
+
+pub async fn spawn_app(test_db: &TestDb) -> TestApp {
+    spawn_app_with(test_db, "http://127.0.0.1:9").await
+}
+
+pub async fn spawn_app_with(test_db: &TestDb, google: &str) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let config = test_config(&test_db.url, google, &[("APP_ORIGIN", &address)]);
+    let db = test_db.connect().await;
+    let state = server::app_state(config, db.clone());
+    let router = server::web::router(state);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address,
+        client,
+        db,
+    }
+}
+
+impl TestApp {
+    /// Calls a server function the way the hydrated page does (form-encoded POST).
+    pub async fn call(&self, name: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/{name}", self.address))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_up(&self, email: &str, password: &str) -> reqwest::Response {
+        self.call("sign_up", &[("email", email), ("password", password)])
+            .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.call("sign_in", &[("email", email), ("password", password)])
+            .await
+    }
+}
+
+/// Runs an async test body on a fresh SQLite file and, when available, a fresh PostgreSQL
+/// database.
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::TestDb::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(db) = $crate::helpers::TestDb::postgres().await {
+                        super::$name(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+pub(crate) use on_both_databases;
