@@ -7,6 +7,9 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod entities;
+pub mod gmail_connect;
+pub mod google;
+pub mod result_page;
 pub mod rotation;
 pub mod secret;
 pub mod ui_backend;
@@ -21,6 +24,8 @@ use sea_orm::DatabaseConnection;
 use crate::accounts::Accounts;
 use crate::auth::Sessions;
 use crate::config::Config;
+use crate::gmail_connect::ConnectState;
+use crate::google::Google;
 use crate::ui_backend::UiBackend;
 use crate::web::AppState;
 
@@ -40,16 +45,27 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 /// Everything the router needs, built over an open database.
 pub fn app_state(config: Config, db: DatabaseConnection) -> AppState {
     let sessions = Sessions::new(db.clone(), config.secure_cookies());
+    let google = Google::new(&config.google, google::http_client());
+    let accounts = Accounts::new(db.clone(), config.vault.clone(), google.clone());
     let backend = Arc::new(UiBackend {
         db: db.clone(),
         sessions: sessions.clone(),
-        accounts: Accounts::new(db.clone()),
+        accounts: accounts.clone(),
     });
+    let connect = ConnectState {
+        db: db.clone(),
+        sessions: sessions.clone(),
+        vault: config.vault.clone(),
+        google,
+        accounts,
+        origin: config.origin(),
+    };
     AppState {
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
         db,
         sessions,
         backend,
+        connect,
     }
 }

@@ -17,6 +17,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::auth::Sessions;
 use crate::config::Config;
+use crate::gmail_connect::{self, ConnectState};
 
 /// Shared by axum handlers and (through context) Leptos server functions.
 #[derive(Clone, FromRef)]
@@ -26,6 +27,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub sessions: Sessions,
     pub backend: SharedBackend,
+    pub connect: ConnectState,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -35,6 +37,8 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/auth/gmail/start", get(gmail_connect::start))
+        .route("/auth/gmail/callback", get(gmail_connect::callback))
         .leptos_routes_with_context(
             &state,
             routes,

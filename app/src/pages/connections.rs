@@ -3,17 +3,38 @@
 
 use leptos::prelude::*;
 
+use super::gmail_popup::GmailPopup;
+use super::toasts::{ToastKind, ToastList, Toasts};
 use crate::api::accounts::{DisconnectAccount, list_accounts};
-use crate::model::AccountView;
+use crate::model::{AccountStatus, AccountView};
 
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
+    let toasts = Toasts::provide();
+    let popup = GmailPopup::new();
     let disconnect = ServerAction::<DisconnectAccount>::new();
-    let accounts = Resource::new(move || disconnect.version().get(), |_| list_accounts());
+    let accounts = Resource::new(
+        move || (disconnect.version().get(), popup.finished.get()),
+        |_| list_accounts(),
+    );
+    Effect::new(move |_| match disconnect.value().get() {
+        Some(Ok(())) => toasts.show(ToastKind::Success, "Email account disconnected"),
+        Some(Err(error)) => toasts.show(ToastKind::Error, format!("Failed to disconnect: {error}")),
+        None => {}
+    });
 
     view! {
         <section class="card wide">
             <h1>"Email Connections"</h1>
+            <p>"Connect a Gmail account so we can read your bank alerts."</p>
+            <button
+                type="button"
+                class="connect"
+                disabled=move || popup.connecting.get()
+                on:click=move |_| popup.start(None)
+            >
+                {move || if popup.connecting.get() { "Connecting..." } else { "Connect Gmail" }}
+            </button>
             <section aria-labelledby="accounts-heading">
                 <h2 id="accounts-heading">"Connected Accounts"</h2>
                 <Transition fallback=|| view! { <p>"Loading accounts…"</p> }>
@@ -30,7 +51,7 @@ pub fn ConnectionsPage() -> impl IntoView {
                                         <ul class="accounts">
                                             {list
                                                 .into_iter()
-                                                .map(|account| view! { <AccountRow account disconnect /> })
+                                                .map(|account| view! { <AccountRow account disconnect popup /> })
                                                 .collect_view()}
                                         </ul>
                                     }
@@ -49,30 +70,58 @@ pub fn ConnectionsPage() -> impl IntoView {
                 </Transition>
             </section>
         </section>
+        <ToastList />
     }
 }
 
 #[component]
-fn AccountRow(account: AccountView, disconnect: ServerAction<DisconnectAccount>) -> impl IntoView {
-    let label = format!("Disconnect {}", account.email);
+fn AccountRow(
+    account: AccountView,
+    disconnect: ServerAction<DisconnectAccount>,
+    popup: GmailPopup,
+) -> impl IntoView {
     let id = account.id;
+    let needs_reconnect = account.status == AccountStatus::NeedsReconnect;
+    let status_class = if needs_reconnect {
+        "status needs-reconnect"
+    } else {
+        "status active"
+    };
     view! {
-        <li class="account">
+        <li class="account" data-account-id=id>
             <div>
-                <strong>{account.email}</strong>
+                <strong>{account.email.clone()}</strong>
                 <p>"Connected on " {account.connected_on}</p>
                 <p>"Token expires: " {account.token_expires}</p>
-                <p class="status">{account.status.label()}</p>
+                <p class=status_class>{account.status.label()}</p>
             </div>
-            <button
-                type="button"
-                aria-label=label
-                on:click=move |_| {
-                    disconnect.dispatch(DisconnectAccount { account_id: id });
-                }
-            >
-                "Disconnect"
-            </button>
+            <div class="actions">
+                {needs_reconnect
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="secondary"
+                                aria-label=format!("Reconnect {}", account.email)
+                                disabled=move || popup.connecting.get()
+                                on:click=move |_| popup.start(Some(id))
+                            >
+                                "Reconnect"
+                            </button>
+                        }
+                    })}
+                <button
+                    type="button"
+                    class="danger"
+                    aria-label=format!("Disconnect {}", account.email)
+                    disabled=move || disconnect.pending().get()
+                    on:click=move |_| {
+                        disconnect.dispatch(DisconnectAccount { account_id: id });
+                    }
+                >
+                    "Disconnect"
+                </button>
+            </div>
         </li>
     }
 }

@@ -1,3 +1,5 @@
 pub mod connections;
+mod gmail_popup;
 pub mod header;
 pub mod sign_in;
+pub mod toasts;

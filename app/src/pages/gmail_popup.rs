@@ -1,0 +1,203 @@
+//! The "Connect Gmail" popup, from the page's side.
+//!
+//! The click opens `/auth/gmail/start?flow=<id>` synchronously (nothing awaited first, so popup
+//! blockers stay quiet). The page then waits for the result page's message: from its own origin,
+//! from its own popup or carrying its flow id, with a known type. It never trusts the message for
+//! state: it re-reads the account list from the server. A popup closed without a result is
+//! "cancelled". Each attempt ends exactly once, and its listener, channel and timer go with it.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{BroadcastChannel, MessageEvent, Window};
+
+use super::toasts::{ToastKind, use_toasts};
+
+pub const CANCELLED: &str = "Gmail connection cancelled";
+pub const POPUP_BLOCKED: &str = "Popup blocked. Please allow popups for this site.";
+const CHANNEL: &str = "mailconnect-gmail-auth";
+const SUCCESS: &str = "GMAIL_AUTH_SUCCESS";
+const ERROR: &str = "GMAIL_AUTH_ERROR";
+
+/// One popup in flight, with everything that must be cleaned up when it ends.
+struct Attempt {
+    window: Window,
+    on_message: Closure<dyn FnMut(MessageEvent)>,
+    channel: Option<BroadcastChannel>,
+    _on_channel: Closure<dyn FnMut(MessageEvent)>,
+    _poll: gloo_timers::callback::Interval,
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        let _ = self.window.remove_event_listener_with_callback(
+            "message",
+            self.on_message.as_ref().unchecked_ref(),
+        );
+        if let Some(channel) = &self.channel {
+            channel.set_onmessage(None);
+            channel.close();
+        }
+    }
+}
+
+/// How an attempt ended.
+enum Ending {
+    Popup { success: bool, message: String },
+    Closed,
+}
+
+/// The popup flow for the page: `start(None)` connects a new account, `start(Some(id))`
+/// reconnects one. `connecting` is true while a popup is open; `finished` counts endings (the
+/// account list re-reads on it).
+#[derive(Clone, Copy)]
+pub struct GmailPopup {
+    pub connecting: ReadSignal<bool>,
+    pub finished: ReadSignal<u32>,
+    set_connecting: WriteSignal<bool>,
+    set_finished: WriteSignal<u32>,
+    attempt: StoredValue<Option<Attempt>, LocalStorage>,
+}
+
+impl GmailPopup {
+    pub fn new() -> Self {
+        let (connecting, set_connecting) = signal(false);
+        let (finished, set_finished) = signal(0u32);
+        let attempt = StoredValue::new_local(None);
+        on_cleanup(move || attempt.update_value(|a| drop(a.take())));
+        Self {
+            connecting,
+            finished,
+            set_connecting,
+            set_finished,
+            attempt,
+        }
+    }
+
+    /// Opens the popup. Must run synchronously inside the click handler.
+    pub fn start(self, account: Option<i32>) {
+        if self.connecting.get_untracked() {
+            return;
+        }
+        let toasts = use_toasts();
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let flow = window
+            .crypto()
+            .map(|c| c.random_uuid())
+            .unwrap_or_else(|_| format!("{}", js_sys::Math::random()));
+        let mut url = format!("/auth/gmail/start?flow={flow}");
+        if let Some(id) = account {
+            url.push_str(&format!("&account={id}"));
+        }
+        let popup = match window.open_with_url_and_target_and_features(
+            &url,
+            "mailconnect_gmail",
+            "popup,width=500,height=600",
+        ) {
+            Ok(Some(popup)) => popup,
+            _ => {
+                toasts.show(ToastKind::Error, POPUP_BLOCKED);
+                return;
+            }
+        };
+        self.set_connecting.set(true);
+        let origin = window.location().origin().unwrap_or_default();
+
+        // Ends the attempt once; deferred so no closure is dropped while it runs.
+        let end = move |ending: Ending| {
+            leptos::task::spawn_local(async move {
+                let Some(attempt) = self.attempt.try_update_value(|a| a.take()).flatten() else {
+                    return;
+                };
+                drop(attempt);
+                self.set_connecting.set(false);
+                match ending {
+                    Ending::Popup {
+                        success: true,
+                        message,
+                    } => toasts.show(ToastKind::Success, message),
+                    Ending::Popup {
+                        success: false,
+                        message,
+                    } => toasts.show(ToastKind::Error, message),
+                    Ending::Closed => toasts.show(ToastKind::Info, CANCELLED),
+                }
+                self.set_finished.update(|n| *n += 1);
+            });
+        };
+
+        let own_popup = popup.clone();
+        let own_flow = flow.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if event.origin() != origin {
+                return;
+            }
+            let from_popup = event
+                .source()
+                .is_some_and(|source| js_sys::Object::is(&source, own_popup.as_ref()));
+            let Some((success, message, flow)) = read_outcome(&event.data()) else {
+                return;
+            };
+            if from_popup || flow.as_deref() == Some(own_flow.as_str()) {
+                end(Ending::Popup { success, message });
+            }
+        });
+        let _ =
+            window.add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+
+        // The popup may lose `window.opener` on its way through Google: the channel still works.
+        let own_flow = flow.clone();
+        let on_channel = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+            if let Some((success, message, Some(flow))) = read_outcome(&event.data()) {
+                if flow == own_flow {
+                    end(Ending::Popup { success, message });
+                }
+            }
+        });
+        let channel = BroadcastChannel::new(CHANNEL).ok();
+        if let Some(channel) = &channel {
+            channel.set_onmessage(Some(on_channel.as_ref().unchecked_ref()));
+        }
+
+        let watched = popup.clone();
+        let poll = gloo_timers::callback::Interval::new(400, move || {
+            if watched.closed().unwrap_or(true) {
+                end(Ending::Closed);
+            }
+        });
+
+        self.attempt.set_value(Some(Attempt {
+            window,
+            on_message,
+            channel,
+            _on_channel: on_channel,
+            _poll: poll,
+        }));
+    }
+}
+
+/// `(success, message, flow)` from a result-page message, if it is one.
+fn read_outcome(data: &wasm_bindgen::JsValue) -> Option<(bool, String, Option<String>)> {
+    let field = |name: &str| {
+        js_sys::Reflect::get(data, &name.into())
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    let success = match field("type")?.as_str() {
+        SUCCESS => true,
+        ERROR => false,
+        _ => return None,
+    };
+    let message = field("message")
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| {
+            if success {
+                "Gmail connected".to_owned()
+            } else {
+                "Failed to connect Gmail".to_owned()
+            }
+        });
+    Some((success, message, field("flow")))
+}

@@ -1,0 +1,246 @@
+//! Google's OAuth endpoints, through the `oauth2` crate over one `reqwest` client (redirects
+//! off, timeouts set). Every URL comes from configuration, so tests use a fake Google.
+//!
+//! Errors are classified, never passed on as text: a provider's error body or a token must not
+//! reach a log line or the browser.
+
+use std::time::Duration;
+
+use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenResponse};
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
+    TokenResponse, TokenUrl,
+};
+use serde::Deserialize;
+use url::Url;
+
+use crate::config::GoogleConfig;
+use crate::secret::Secret;
+
+pub const GMAIL_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly";
+pub const SCOPES: [&str; 3] = ["openid", "email", GMAIL_READONLY];
+
+type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+#[derive(Clone)]
+pub struct Google {
+    oauth: Client,
+    http: reqwest::Client,
+    userinfo_url: Url,
+    revoke_url: Url,
+}
+
+/// What a token endpoint gave us.
+#[derive(Debug)]
+pub struct Tokens {
+    pub access_token: Secret<String>,
+    pub refresh_token: Option<Secret<String>>,
+    pub expires_in: Duration,
+    /// Granted scopes; `None` when the response did not list them.
+    pub scopes: Option<Vec<String>>,
+}
+
+/// Why a token request failed, in the classes callers act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// The grant is gone (revoked, expired, password changed, re-auth required): the user must
+    /// connect again.
+    #[error("the grant is no longer valid ({0})")]
+    InvalidGrant(String),
+    /// Our client id or secret is wrong: an operator must fix the configuration.
+    #[error("the OAuth client was rejected ({0}); check GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET")]
+    InvalidClient(String),
+    /// Worth retrying later: network failure, timeout, 5xx, 408, 429, or an unreadable answer.
+    #[error("temporary failure talking to the token endpoint ({0})")]
+    Transient(String),
+}
+
+/// The Google account behind a grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub subject: String,
+    pub email: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("Google did not return a verified email address for this account")]
+    Unverified,
+    #[error("reading the Google identity failed: {0}")]
+    Failed(String),
+}
+
+/// One HTTP client for every call to Google: no redirects, bounded time.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(15))
+        .pool_max_idle_per_host(32)
+        .build()
+        .expect("reqwest client with rustls")
+}
+
+impl Google {
+    pub fn new(config: &GoogleConfig, http: reqwest::Client) -> Self {
+        let oauth = BasicClient::new(ClientId::new(config.client_id.clone()))
+            .set_client_secret(ClientSecret::new(config.client_secret.expose().clone()))
+            .set_auth_uri(AuthUrl::from_url(config.auth_url.clone()))
+            .set_token_uri(TokenUrl::from_url(config.token_url.clone()))
+            .set_redirect_uri(RedirectUrl::from_url(config.redirect_uri.clone()));
+        Self {
+            oauth,
+            http,
+            userinfo_url: config.userinfo_url.clone(),
+            revoke_url: config.revoke_url.clone(),
+        }
+    }
+
+    /// The consent URL for a new flow, and the PKCE verifier to keep for the exchange.
+    pub fn authorize_url(&self, state: &Secret<String>) -> (Url, Secret<String>) {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let state = state.expose().clone();
+        let (url, _) = self
+            .oauth
+            .authorize_url(move || CsrfToken::new(state))
+            .add_scopes(SCOPES.iter().map(|s| Scope::new((*s).to_owned())))
+            .set_pkce_challenge(challenge)
+            .add_extra_param("access_type", "offline")
+            .add_extra_param("prompt", "consent")
+            .add_extra_param("include_granted_scopes", "true")
+            .url();
+        (url, Secret::new(verifier.into_secret()))
+    }
+
+    pub async fn exchange_code(
+        &self,
+        code: Secret<String>,
+        verifier: Secret<String>,
+    ) -> Result<Tokens, TokenError> {
+        let response = self
+            .oauth
+            .exchange_code(AuthorizationCode::new(code.into_inner()))
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier.into_inner()))
+            .request_async(&self.http)
+            .await;
+        classify(response)
+    }
+
+    pub async fn refresh(&self, refresh_token: &Secret<String>) -> Result<Tokens, TokenError> {
+        let token = RefreshToken::new(refresh_token.expose().clone());
+        let response = self
+            .oauth
+            .exchange_refresh_token(&token)
+            .request_async(&self.http)
+            .await;
+        classify(response)
+    }
+
+    /// Reads `sub`, `email` and `email_verified`; an unverified or missing email is refused.
+    pub async fn identity(&self, access_token: &Secret<String>) -> Result<Identity, IdentityError> {
+        #[derive(Deserialize)]
+        struct UserInfo {
+            sub: String,
+            email: Option<String>,
+            #[serde(default)]
+            email_verified: serde_json::Value,
+        }
+        let response = self
+            .http
+            .get(self.userinfo_url.clone())
+            .bearer_auth(access_token.expose())
+            .send()
+            .await
+            .map_err(|e| IdentityError::Failed(without_url(e)))?;
+        if !response.status().is_success() {
+            return Err(IdentityError::Failed(format!(
+                "status {}",
+                response.status()
+            )));
+        }
+        let info: UserInfo = response
+            .json()
+            .await
+            .map_err(|_| IdentityError::Failed("unreadable answer".into()))?;
+        let verified = matches!(&info.email_verified, serde_json::Value::Bool(true))
+            || info.email_verified.as_str() == Some("true");
+        match info.email {
+            Some(email) if verified && !email.trim().is_empty() && !info.sub.is_empty() => {
+                Ok(Identity {
+                    subject: info.sub,
+                    email: email.trim().to_lowercase(),
+                })
+            }
+            _ => Err(IdentityError::Unverified),
+        }
+    }
+
+    /// Revokes a grant (given its refresh or access token). Success also when Google says the
+    /// token is already invalid: the grant is gone either way.
+    pub async fn revoke(&self, token: &Secret<String>) -> Result<(), String> {
+        let response = self
+            .http
+            .post(self.revoke_url.clone())
+            .form(&[("token", token.expose().as_str())])
+            .send()
+            .await
+            .map_err(without_url)?;
+        let status = response.status();
+        if status.is_success() || status == reqwest::StatusCode::BAD_REQUEST {
+            Ok(())
+        } else {
+            Err(format!("status {status}"))
+        }
+    }
+}
+
+fn classify<E: std::error::Error>(
+    response: Result<BasicTokenResponse, RequestTokenError<E, oauth2::basic::BasicErrorResponse>>,
+) -> Result<Tokens, TokenError> {
+    match response {
+        Ok(token) => Ok(Tokens {
+            access_token: Secret::new(token.access_token().secret().clone()),
+            refresh_token: token
+                .refresh_token()
+                .map(|t| Secret::new(t.secret().clone())),
+            expires_in: token.expires_in().unwrap_or(Duration::from_secs(3600)),
+            scopes: token
+                .scopes()
+                .map(|scopes| scopes.iter().map(|s| s.to_string()).collect()),
+        }),
+        Err(RequestTokenError::ServerResponse(body)) => {
+            let code = body.error();
+            match code {
+                BasicErrorResponseType::InvalidGrant => {
+                    Err(TokenError::InvalidGrant("invalid_grant".into()))
+                }
+                BasicErrorResponseType::InvalidClient
+                | BasicErrorResponseType::UnauthorizedClient => {
+                    Err(TokenError::InvalidClient(code.to_string()))
+                }
+                BasicErrorResponseType::Extension(other)
+                    if matches!(other.as_str(), "invalid_rapt" | "admin_policy_enforced") =>
+                {
+                    Err(TokenError::InvalidGrant(other.clone()))
+                }
+                other => Err(TokenError::Transient(format!("error response {other}"))),
+            }
+        }
+        Err(RequestTokenError::Request(_)) => Err(TokenError::Transient("request failed".into())),
+        // The body is never kept: it may hold a token.
+        Err(RequestTokenError::Parse(..)) => Err(TokenError::Transient("unreadable answer".into())),
+        Err(RequestTokenError::Other(_)) => Err(TokenError::Transient("unexpected answer".into())),
+    }
+}
+
+/// A reqwest error's description without its URL (which could carry a token in a query).
+fn without_url(error: reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timed out".into()
+    } else if error.is_connect() {
+        "connection failed".into()
+    } else {
+        "request failed".into()
+    }
+}
