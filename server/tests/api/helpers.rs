@@ -92,6 +92,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
+    pub accounts: server::accounts::Accounts,
 }
 
 pub async fn spawn_app(test_db: &TestDb) -> TestApp {
@@ -104,6 +105,7 @@ pub async fn spawn_app_with(test_db: &TestDb, google: &str) -> TestApp {
     let config = test_config(&test_db.url, google, &[("APP_ORIGIN", &address)]);
     let db = test_db.connect().await;
     let state = server::app_state(config, db.clone());
+    let accounts = state.connect.accounts.clone();
     let router = server::web::router(state);
     tokio::spawn(async move {
         axum::serve(
@@ -122,6 +124,7 @@ pub async fn spawn_app_with(test_db: &TestDb, google: &str) -> TestApp {
         address,
         client,
         db,
+        accounts,
     }
 }
 

@@ -4,4 +4,5 @@
 mod helpers;
 
 mod app_accounts;
+mod gmail_connect;
 mod key_rotation;

@@ -1,0 +1,441 @@
+//! The popup flow's server side against a wiremock Google: state checks before any token call,
+//! PKCE, scopes, identity, storage, and disconnect with revoke.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use server::entities::{api_access_log, email_accounts, oauth_flows};
+use sha2::{Digest, Sha256};
+use url::Url;
+use wiremock::matchers::{body_string_contains, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::helpers::{TestApp, TestDb, spawn_app_with};
+
+const GMAIL: &str = "https://www.googleapis.com/auth/gmail.readonly";
+
+struct Setup {
+    app: TestApp,
+    google: MockServer,
+}
+
+async fn setup() -> Setup {
+    let google = MockServer::start().await;
+    let db = Box::leak(Box::new(TestDb::sqlite()));
+    let app = spawn_app_with(db, &google.uri()).await;
+    app.sign_up("owner@example.com", "correct horse").await;
+    Setup { app, google }
+}
+
+fn token_body(scope: &str, refresh: Option<&str>) -> serde_json::Value {
+    let mut body = serde_json::json!({
+        "access_token": "ya29.access-canary",
+        "expires_in": 3599,
+        "scope": scope,
+        "token_type": "Bearer",
+    });
+    if let Some(refresh) = refresh {
+        body["refresh_token"] = refresh.into();
+    }
+    body
+}
+
+async fn google_answers(google: &MockServer, scope: &str, refresh: Option<&str>, email: &str) {
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(scope, refresh)))
+        .mount(google)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/userinfo"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "sub": format!("sub-{email}"), "email": email, "email_verified": true
+        })))
+        .mount(google)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/revoke"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(google)
+        .await;
+}
+
+/// Starts a flow; returns the redirect URL's query parameters.
+async fn start(app: &TestApp, flow: &str) -> std::collections::HashMap<String, String> {
+    let response = app.get(&format!("/auth/gmail/start?flow={flow}")).await;
+    assert_eq!(response.status(), 302);
+    let location = Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
+    location.query_pairs().into_owned().collect()
+}
+
+async fn callback(app: &TestApp, query: &str) -> (u16, String) {
+    let response = app.get(&format!("/auth/gmail/callback?{query}")).await;
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+async fn token_calls(google: &MockServer) -> Vec<String> {
+    google
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path() == "/token")
+        .map(|r| String::from_utf8(r.body).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn start_redirects_to_google_with_a_stored_hashed_state_and_pkce() {
+    let Setup { app, google } = setup().await;
+    let params = start(&app, "flow-1").await;
+    assert_eq!(params["client_id"], "test-client");
+    assert_eq!(
+        params["redirect_uri"],
+        format!("{}/auth/gmail/callback", app.address)
+    );
+    assert_eq!(params["response_type"], "code");
+    assert_eq!(params["scope"], format!("openid email {GMAIL}"));
+    assert_eq!(params["access_type"], "offline");
+    assert_eq!(params["prompt"], "consent");
+    assert_eq!(params["include_granted_scopes"], "true");
+    assert_eq!(params["code_challenge_method"], "S256");
+    assert!(
+        URL_SAFE_NO_PAD.decode(&params["state"]).unwrap().len() >= 16,
+        "at least 128 bits"
+    );
+
+    let flow = oauth_flows::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(flow.state_hash, params["state"]);
+    assert_eq!(flow.flow_id.as_deref(), Some("flow-1"));
+    assert!(
+        flow.pkce_verifier.starts_with("v1:"),
+        "the verifier is sealed"
+    );
+    assert!(token_calls(&google).await.is_empty());
+}
+
+#[tokio::test]
+async fn start_needs_a_signed_in_user() {
+    let Setup { app, .. } = setup().await;
+    app.call("sign_out", &[]).await;
+    let response = app.get("/auth/gmail/start?flow=x").await;
+    assert_eq!(response.status(), 401);
+    assert!(response.text().await.unwrap().contains("GMAIL_AUTH_ERROR"));
+    assert_eq!(oauth_flows::Entity::find().count(&app.db).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_good_callback_stores_sealed_tokens_once() {
+    let Setup { app, google } = setup().await;
+    google_answers(
+        &google,
+        &format!("openid email {GMAIL}"),
+        Some("1//refresh-canary"),
+        "ada@gmail.com",
+    )
+    .await;
+    let params = start(&app, "flow-ok").await;
+    let (status, html) = callback(&app, &format!("state={}&code=the-code", params["state"])).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("GMAIL_AUTH_SUCCESS"));
+    assert!(html.contains("flow-ok"));
+    assert!(!html.contains("canary"), "no token reaches the browser");
+
+    // The code went to Google once, with the verifier matching the challenge.
+    let calls = token_calls(&google).await;
+    assert_eq!(calls.len(), 1);
+    let form: std::collections::HashMap<String, String> =
+        url::form_urlencoded::parse(calls[0].as_bytes())
+            .into_owned()
+            .collect();
+    assert_eq!(form["code"], "the-code");
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(form["code_verifier"].as_bytes()));
+    assert_eq!(challenge, params["code_challenge"]);
+
+    let account = email_accounts::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.email_address, "ada@gmail.com");
+    assert_eq!(account.status, "active");
+    assert!(account.scopes.contains(GMAIL));
+    for sealed in [
+        account.access_token.unwrap(),
+        account.refresh_token.unwrap(),
+    ] {
+        assert!(sealed.starts_with("v1:") && !sealed.contains("canary"));
+    }
+    let audit = api_access_log::Entity::find()
+        .filter(api_access_log::Column::Action.eq("auth_success"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(audit.ip_address.as_deref(), Some("127.0.0.1"));
+
+    // The same state again is refused before any call to Google.
+    let (status, html) = callback(&app, &format!("state={}&code=the-code", params["state"])).await;
+    assert_eq!(status, 400);
+    assert!(html.contains("already used"));
+    assert_eq!(token_calls(&google).await.len(), 1);
+
+    let listed = app.call("list_accounts", &[]).await.text().await.unwrap();
+    assert!(listed.contains("ada@gmail.com"));
+}
+
+#[tokio::test]
+async fn forged_missing_and_foreign_states_never_reach_google() {
+    let Setup { app, google } = setup().await;
+    google_answers(&google, GMAIL, Some("r"), "ada@gmail.com").await;
+    let params = start(&app, "flow-a").await;
+
+    for query in [
+        "code=x".to_owned(),
+        "state=forged&code=x".to_owned(),
+        "state=&code=x".to_owned(),
+    ] {
+        let (status, html) = callback(&app, &query).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(html.contains("not valid"), "{query}: {html}");
+    }
+    // Another user's session presenting this user's state.
+    let other = spawn_other_client(&app).await;
+    let response = other
+        .get(format!(
+            "{}/auth/gmail/callback?state={}&code=x",
+            app.address, params["state"]
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+
+    assert!(token_calls(&google).await.is_empty());
+    assert_eq!(
+        email_accounts::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
+    // The rightful owner can still finish.
+    let (status, _) = callback(&app, &format!("state={}&code=x", params["state"])).await;
+    assert_eq!(status, 200);
+}
+
+async fn spawn_other_client(app: &TestApp) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    client
+        .post(format!("{}/api/sign_up", app.address))
+        .form(&[
+            ("email", "mallory@example.com"),
+            ("password", "correct horse"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    client
+}
+
+#[tokio::test]
+async fn denied_consent_is_reported_as_cancelled_and_hostile_errors_stay_text() {
+    let Setup { app, google } = setup().await;
+    let params = start(&app, "flow-d").await;
+    let (status, html) = callback(
+        &app,
+        &format!("state={}&error=access_denied", params["state"]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Gmail connection cancelled"));
+
+    let params = start(&app, "flow-e").await;
+    let evil = "%3Cscript%3Ealert(1)%3C%2Fscript%3E";
+    let (_, html) = callback(&app, &format!("state={}&error={evil}", params["state"])).await;
+    assert!(html.contains("&lt;script&gt;alert(1)"));
+    assert!(!html.contains("<script>alert"));
+    assert!(token_calls(&google).await.is_empty());
+    let errors = api_access_log::Entity::find()
+        .filter(api_access_log::Column::Action.eq("auth_error"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(errors, 2);
+}
+
+#[tokio::test]
+async fn without_the_gmail_scope_nothing_is_stored_and_the_grant_is_revoked() {
+    let Setup { app, google } = setup().await;
+    google_answers(&google, "openid email", Some("1//r"), "ada@gmail.com").await;
+    let params = start(&app, "flow-s").await;
+    let (_, html) = callback(&app, &format!("state={}&code=c", params["state"])).await;
+    assert!(html.contains("Gmail permission was not granted. Tick the Gmail box to connect."));
+    assert_eq!(
+        email_accounts::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
+    let revokes: Vec<_> = google
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/revoke")
+        .collect();
+    assert_eq!(revokes.len(), 1);
+}
+
+#[tokio::test]
+async fn connecting_the_same_account_twice_keeps_one_row_and_the_refresh_token() {
+    let Setup { app, google } = setup().await;
+    google_answers(&google, GMAIL, Some("1//first"), "ada@gmail.com").await;
+    let params = start(&app, "one").await;
+    callback(&app, &format!("state={}&code=c", params["state"])).await;
+    let first = email_accounts::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    google.reset().await;
+    google_answers(&google, GMAIL, None, "ada@gmail.com").await;
+    let params = start(&app, "two").await;
+    let (status, _) = callback(&app, &format!("state={}&code=c", params["state"])).await;
+    assert_eq!(status, 200);
+    let rows = email_accounts::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].id, first.id);
+    assert_eq!(
+        rows[0].refresh_token, first.refresh_token,
+        "no new refresh token: the stored one stays"
+    );
+}
+
+#[tokio::test]
+async fn disconnect_revokes_wipes_and_is_only_for_the_owner() {
+    let Setup { app, google } = setup().await;
+    google_answers(
+        &google,
+        GMAIL,
+        Some("1//refresh-to-revoke"),
+        "ada@gmail.com",
+    )
+    .await;
+    let params = start(&app, "f").await;
+    callback(&app, &format!("state={}&code=c", params["state"])).await;
+    let account = email_accounts::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let other = spawn_other_client(&app).await;
+    let denied = other
+        .post(format!("{}/api/disconnect_account", app.address))
+        .form(&[("account_id", account.id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert!(!denied.status().is_success());
+    assert_eq!(
+        email_accounts::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        "active"
+    );
+
+    let response = app
+        .call(
+            "disconnect_account",
+            &[("account_id", &account.id.to_string())],
+        )
+        .await;
+    assert!(response.status().is_success());
+    let row = email_accounts::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "disconnected");
+    assert!(
+        row.access_token.is_none() && row.refresh_token.is_none() && row.pending_revoke.is_none()
+    );
+    let revoked: Vec<_> = google
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/revoke")
+        .map(|r| String::from_utf8(r.body).unwrap())
+        .collect();
+    assert_eq!(revoked, vec!["token=1%2F%2Frefresh-to-revoke".to_owned()]);
+    assert!(
+        !app.call("list_accounts", &[])
+            .await
+            .text()
+            .await
+            .unwrap()
+            .contains("ada@gmail.com")
+    );
+}
+
+#[tokio::test]
+async fn a_failed_revoke_is_queued_and_retried() {
+    let Setup { app, google } = setup().await;
+    google_answers(&google, GMAIL, Some("1//r"), "ada@gmail.com").await;
+    let params = start(&app, "f").await;
+    callback(&app, &format!("state={}&code=c", params["state"])).await;
+    let account = email_accounts::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+
+    google.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/revoke"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&google)
+        .await;
+    app.call(
+        "disconnect_account",
+        &[("account_id", &account.id.to_string())],
+    )
+    .await;
+    let row = email_accounts::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "disconnected");
+    assert!(row.access_token.is_none() && row.refresh_token.is_none());
+    assert!(row.pending_revoke.is_some(), "kept, sealed, until revoked");
+
+    google.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/revoke"))
+        .and(body_string_contains("token=1%2F%2Fr"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&google)
+        .await;
+    let revoked = app.accounts.retry_pending_revokes().await.unwrap();
+    assert_eq!(revoked, 1);
+    assert!(
+        email_accounts::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .pending_revoke
+            .is_none()
+    );
+}
