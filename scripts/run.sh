@@ -12,13 +12,13 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
-demo=()
 if [ -z "${GOOGLE_CLIENT_ID:-}" ] && ! grep -qs '^GOOGLE_CLIENT_ID=.' .env; then
   node end2end/fake-google/server.mjs &
   pids+=($!)
-  demo=(--demo)
 fi
 
-target/debug/server serve "${demo[@]}" &
+# --demo fills in only what is not configured: a development token key under data/ and the
+# fake Google's endpoints.
+target/debug/server --demo serve &
 pids+=($!)
 wait "${pids[-1]}"

@@ -14,6 +14,10 @@ use tracing_subscriber::EnvFilter;
     about = "mailconnect: connect Gmail accounts to your app"
 )]
 struct Cli {
+    /// Local demo (also MAILCONNECT_DEMO=1): create a development token key under data/ if none
+    /// is configured, and use the fake Google when GOOGLE_CLIENT_ID is not set.
+    #[arg(long, global = true, env = "MAILCONNECT_DEMO")]
+    demo: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -21,12 +25,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the app (the default).
-    Serve {
-        /// Local demo: create a development token key under data/ if none is configured, and
-        /// use the fake Google when GOOGLE_CLIENT_ID is not set.
-        #[arg(long)]
-        demo: bool,
-    },
+    Serve,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print a fresh TOKEN_ENCRYPTION_KEY (64 random bytes, base64).
@@ -43,12 +42,12 @@ async fn main() -> ExitCode {
         )
         .init();
     let cli = Cli::parse();
-    let command = cli.command.unwrap_or(Command::Serve { demo: false });
+    let command = cli.command.unwrap_or(Command::Serve);
     if let Command::GenKey = command {
         println!("{}", server::vault::VaultKey::generate().expose());
         return ExitCode::SUCCESS;
     }
-    let demo = matches!(command, Command::Serve { demo: true });
+    let demo = cli.demo && matches!(command, Command::Serve);
 
     let source = Source::from_env().and_then(|source| {
         if demo {
@@ -66,7 +65,7 @@ async fn main() -> ExitCode {
     };
 
     let result = match command {
-        Command::Serve { .. } => serve(config).await,
+        Command::Serve => serve(config).await,
         Command::Migrate => server::db::connect_and_migrate(&config.database_url)
             .await
             .map(|_| println!("migrations applied")),
