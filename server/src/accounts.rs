@@ -22,11 +22,22 @@ pub struct Accounts {
     db: DatabaseConnection,
     vault: Vault,
     google: Google,
+    refresh_window: std::time::Duration,
 }
 
 impl Accounts {
-    pub fn new(db: DatabaseConnection, vault: Vault, google: Google) -> Self {
-        Self { db, vault, google }
+    pub fn new(
+        db: DatabaseConnection,
+        vault: Vault,
+        google: Google,
+        refresh_window: std::time::Duration,
+    ) -> Self {
+        Self {
+            db,
+            vault,
+            google,
+            refresh_window,
+        }
     }
 
     /// Stores a grant: one row per (user, provider, Google subject), so connecting the same
@@ -78,13 +89,18 @@ impl Accounts {
             ));
         }
         row.email_address = Set(identity.email.clone());
-        row.token_expires_at = Set(now + tokens.expires_in.as_secs() as i64);
+        let expires_at = now + tokens.expires_in.as_secs() as i64;
+        row.token_expires_at = Set(expires_at);
         row.scopes = Set(scopes.join(" "));
         row.status = Set(STATUS_ACTIVE.into());
         row.updated_at = Set(now);
         row.last_refresh_at = Set(Some(now));
         row.refresh_failures = Set(0);
-        row.next_attempt_at = Set(None);
+        row.next_attempt_at = Set(Some(crate::tokens::due_at(
+            now,
+            expires_at,
+            self.refresh_window,
+        )));
         row.lease_owner = Set(None);
         row.lease_expires_at = Set(None);
         let row = row.update(&txn).await?;

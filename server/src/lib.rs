@@ -9,9 +9,11 @@ pub mod db;
 pub mod entities;
 pub mod gmail_connect;
 pub mod google;
+pub mod metrics;
 pub mod result_page;
 pub mod rotation;
 pub mod secret;
+pub mod tokens;
 pub mod ui_backend;
 pub mod vault;
 pub mod web;
@@ -26,6 +28,7 @@ use crate::auth::Sessions;
 use crate::config::Config;
 use crate::gmail_connect::ConnectState;
 use crate::google::Google;
+use crate::tokens::{Timing, TokenService};
 use crate::ui_backend::UiBackend;
 use crate::web::AppState;
 
@@ -46,7 +49,19 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 pub fn app_state(config: Config, db: DatabaseConnection) -> AppState {
     let sessions = Sessions::new(db.clone(), config.secure_cookies());
     let google = Google::new(&config.google, google::http_client());
-    let accounts = Accounts::new(db.clone(), config.vault.clone(), google.clone());
+    let accounts = Accounts::new(
+        db.clone(),
+        config.vault.clone(),
+        google.clone(),
+        config.refresh.window,
+    );
+    let tokens = TokenService::new(
+        db.clone(),
+        config.vault.clone(),
+        google.clone(),
+        config.refresh.window,
+        Timing::default(),
+    );
     let backend = Arc::new(UiBackend {
         db: db.clone(),
         sessions: sessions.clone(),
@@ -67,5 +82,6 @@ pub fn app_state(config: Config, db: DatabaseConnection) -> AppState {
         sessions,
         backend,
         connect,
+        tokens,
     }
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use server::config::{Config, Source};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -84,11 +85,18 @@ async fn main() -> ExitCode {
 async fn serve(config: Config) -> anyhow::Result<()> {
     let db = server::db::connect_and_migrate(&config.database_url).await?;
     let addr = config.site_addr;
+    let refresh = config.refresh.clone();
     let state = server::app_state(config, db);
-    let app = server::web::router(state);
-
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
+    let tasks = TaskTracker::new();
+    tasks.spawn(state.tokens.clone().run(
+        state.connect.accounts.clone(),
+        refresh,
+        shutdown.clone(),
+    ));
+    tasks.close();
+    let app = server::web::router(state);
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
@@ -96,8 +104,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown.cancelled_owned())
+    .with_graceful_shutdown(shutdown.clone().cancelled_owned())
     .await?;
+    shutdown.cancel();
+    tasks.wait().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -18,6 +18,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::auth::Sessions;
 use crate::config::Config;
 use crate::gmail_connect::{self, ConnectState};
+use crate::tokens::TokenService;
 
 /// Shared by axum handlers and (through context) Leptos server functions.
 #[derive(Clone, FromRef)]
@@ -28,15 +29,18 @@ pub struct AppState {
     pub sessions: Sessions,
     pub backend: SharedBackend,
     pub connect: ConnectState,
+    pub tokens: TokenService,
 }
 
 pub fn router(state: AppState) -> Router {
+    crate::metrics::handle();
     let routes = generate_route_list(App);
     let backend = state.backend.clone();
     let options = state.leptos_options.clone();
 
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(crate::metrics::render))
         .route("/auth/gmail/start", get(gmail_connect::start))
         .route("/auth/gmail/callback", get(gmail_connect::callback))
         .leptos_routes_with_context(

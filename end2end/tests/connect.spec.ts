@@ -1,0 +1,343 @@
+import { expect, test, type Page } from '@playwright/test';
+import { APP_URL } from './support/env';
+import {
+  GMAIL_SCOPE,
+  GmailConnections,
+  TOAST,
+  answerConsent,
+  codeExchanges,
+  connectGmail,
+  fakeCalls,
+  fakeGrants,
+  openConsent,
+  recordToasts,
+  s256,
+  shownToasts,
+  timesShown,
+} from './support/gmail';
+import { ConnectionsPage, signUp, uniqueEmail, waitForHydration } from './support/pages';
+
+const INVALID_LINK =
+  'This connection link is not valid. Please start again from your connections page.';
+const USED_LINK = 'This connection link was already used. Please try again.';
+
+/** Signs a new user up and leaves them on a hydrated /connections that logs its toasts. */
+async function signedInConnections(page: Page, prefix: string): Promise<GmailConnections> {
+  await recordToasts(page);
+  await signUp(page, uniqueEmail(prefix));
+  await waitForHydration(page);
+  return new GmailConnections(page);
+}
+
+/** A Google account address no other test signs in with at the fake. */
+function gmailAddress(prefix = 'gmail'): string {
+  return uniqueEmail(prefix);
+}
+
+test.describe('connect Gmail', () => {
+  test('connects an account through the popup with PKCE S256', async ({ page }) => {
+    const connections = await signedInConnections(page, 'connect');
+    const gmail = gmailAddress();
+
+    const { startUrl, authorizeUrl, callbackUrl } = await connectGmail(page, { email: gmail });
+
+    // The page opened the start route with a random flow id.
+    expect(startUrl.pathname).toBe('/auth/gmail/start');
+    expect(startUrl.searchParams.get('flow')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
+    // The authorization request Google saw.
+    expect(authorizeUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorizeUrl.searchParams.get('access_type')).toBe('offline');
+    expect(authorizeUrl.searchParams.get('prompt')).toBe('consent');
+    expect(authorizeUrl.searchParams.get('scope')?.split(' ')).toContain(GMAIL_SCOPE);
+    const challenge = authorizeUrl.searchParams.get('code_challenge');
+    const state = authorizeUrl.searchParams.get('state');
+    expect(challenge).toBeTruthy();
+    expect(state).toBeTruthy();
+    expect(callbackUrl.searchParams.get('state')).toBe(state);
+    const code = callbackUrl.searchParams.get('code');
+    expect(code).toBeTruthy();
+
+    await expect(connections.toast(TOAST.connected(gmail))).toBeVisible();
+    const row = connections.account(gmail);
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText('Connected on');
+    await expect(row).toContainText('Token expires:');
+    await expect(row.locator('.status')).toHaveText('Active');
+    await expect(connections.disconnectButton(gmail)).toBeVisible();
+    await expect(connections.connectButton).toHaveText('Connect Gmail');
+    await expect(connections.connectButton).toBeEnabled();
+
+    // Exactly one code exchange for this attempt, with the verifier behind the challenge.
+    const exchanges = (await codeExchanges()).filter((call) => call.params.code === code);
+    expect(exchanges).toHaveLength(1);
+    expect(exchanges[0].status).toBe(200);
+    const verifier = exchanges[0].params.code_verifier;
+    expect(typeof verifier).toBe('string');
+    expect(s256(verifier as string)).toBe(challenge);
+
+    // The fake recorded the same challenge for the authorization request with this state.
+    const authorizations = (await fakeCalls({ endpoint: 'authorize' })).filter(
+      (call) => call.params.state === state,
+    );
+    expect(authorizations).toHaveLength(1);
+    expect(authorizations[0].params.code_challenge).toBe(challenge);
+
+    // Still there after a fresh server render.
+    await page.reload();
+    await expect(connections.account(gmail)).toHaveCount(1);
+  });
+
+  test('deny: one "cancelled" toast and nothing connected', async ({ page }) => {
+    const connections = await signedInConnections(page, 'deny');
+    const gmail = gmailAddress('denied');
+
+    const { callbackUrl } = await connectGmail(page, { email: gmail, decision: 'Deny' });
+    expect(callbackUrl.searchParams.get('error')).toBe('access_denied');
+
+    // The popup has closed itself by now; the toast came with its message.
+    await expect.poll(() => timesShown(page, TOAST.cancelled)).toBe(1);
+    // Asserting that no second toast follows (say, from the closed-popup watcher): give it time.
+    await page.waitForTimeout(1500);
+    expect(await timesShown(page, TOAST.cancelled)).toBe(1);
+    await expect(connections.connectButton).toHaveText('Connect Gmail');
+    await expect(connections.connectButton).toBeEnabled();
+    await expect(connections.accounts).toHaveCount(0);
+    await expect(new ConnectionsPage(page).emptyState).toBeVisible();
+    expect(await fakeGrants(gmail)).toHaveLength(0);
+  });
+
+  test('closing the popup cancels once and frees the button', async ({ page }) => {
+    const connections = await signedInConnections(page, 'closed');
+
+    const { popup } = await openConsent(page);
+    await expect(connections.connectButton).toHaveText('Connecting...');
+    await expect(connections.connectButton).toBeDisabled();
+
+    await popup.close();
+    await expect(connections.toast(TOAST.cancelled)).toHaveCount(1);
+    await expect(connections.connectButton).toHaveText('Connect Gmail');
+    await expect(connections.connectButton).toBeEnabled();
+    // Asserting that the cancellation is not reported twice: give a repeat time to show.
+    await page.waitForTimeout(1500);
+    expect(await timesShown(page, TOAST.cancelled)).toBe(1);
+    expect(await shownToasts(page)).toEqual([TOAST.cancelled]);
+    await expect(connections.accounts).toHaveCount(0);
+  });
+
+  test('without the Gmail scope: a permission message, no account, grant revoked', async ({
+    page,
+  }) => {
+    const connections = await signedInConnections(page, 'noscope');
+    const gmail = gmailAddress('noscope');
+    const revokesBefore = (await fakeCalls({ endpoint: 'revoke' })).length;
+
+    const { callbackUrl } = await connectGmail(page, {
+      email: gmail,
+      withoutGmail: true,
+      waitForClose: false,
+    });
+    expect(callbackUrl.searchParams.get('scope')?.split(' ') ?? []).not.toContain(GMAIL_SCOPE);
+
+    await expect(connections.toast(TOAST.permissionMissing)).toHaveCount(1);
+    await expect(connections.accounts).toHaveCount(0);
+    await page.reload();
+    await expect(new ConnectionsPage(page).emptyState).toBeVisible();
+    await expect(connections.accounts).toHaveCount(0);
+
+    // The grant the exchange created was revoked at Google.
+    const revokes = (await fakeCalls({ endpoint: 'revoke' })).slice(revokesBefore);
+    expect(revokes.filter((call) => call.status === 200).length).toBeGreaterThanOrEqual(1);
+    const grants = await fakeGrants(gmail);
+    expect(grants.length).toBeGreaterThanOrEqual(1);
+    for (const grant of grants) expect(grant.revoked).toBe(true);
+  });
+
+  test('two different Google accounts are both listed', async ({ page }) => {
+    const connections = await signedInConnections(page, 'two');
+    const first = gmailAddress('first');
+    const second = gmailAddress('second');
+
+    await connectGmail(page, { email: first });
+    await expect(connections.toast(TOAST.connected(first))).toBeVisible();
+    await connectGmail(page, { email: second });
+    await expect(connections.toast(TOAST.connected(second))).toBeVisible();
+
+    await expect(connections.account(first)).toHaveCount(1);
+    await expect(connections.account(second)).toHaveCount(1);
+    await expect(connections.accounts).toHaveCount(2);
+    await page.reload();
+    await expect(connections.accounts).toHaveCount(2);
+    await expect(connections.account(first)).toHaveCount(1);
+    await expect(connections.account(second)).toHaveCount(1);
+  });
+
+  test('the same Google account connected twice stays one row', async ({ page }) => {
+    const connections = await signedInConnections(page, 'twice');
+    const gmail = gmailAddress('twice');
+
+    await connectGmail(page, { email: gmail });
+    await expect(connections.account(gmail)).toHaveCount(1);
+    await connectGmail(page, { email: gmail });
+    await expect.poll(() => timesShown(page, TOAST.connected(gmail))).toBe(2);
+
+    await expect(connections.accounts).toHaveCount(1);
+    await page.reload();
+    await expect(connections.accounts).toHaveCount(1);
+    await expect(connections.account(gmail)).toHaveCount(1);
+    await expect(connections.account(gmail).locator('.status')).toHaveText('Active');
+  });
+
+  test('disconnect removes the row and revokes at Google', async ({ page }) => {
+    const connections = await signedInConnections(page, 'disconnect');
+    const gmail = gmailAddress('disconnect');
+    await connectGmail(page, { email: gmail });
+    await expect(connections.account(gmail)).toHaveCount(1);
+
+    const liveTokens = (await fakeGrants(gmail)).flatMap((grant) => grant.refresh_tokens);
+    expect(liveTokens.length).toBeGreaterThanOrEqual(1);
+    const revokesBefore = (await fakeCalls({ endpoint: 'revoke' })).length;
+
+    await connections.disconnectButton(gmail).click();
+    await expect(connections.account(gmail)).toHaveCount(0);
+    await expect(connections.toast(TOAST.disconnected)).toBeVisible();
+    await expect(new ConnectionsPage(page).emptyState).toBeVisible();
+
+    const revokes = (await fakeCalls({ endpoint: 'revoke' })).slice(revokesBefore);
+    expect(
+      revokes.filter((call) => call.status === 200 && liveTokens.includes(call.params.token as string)),
+    ).toHaveLength(1);
+    for (const grant of await fakeGrants(gmail)) expect(grant.revoked).toBe(true);
+
+    await page.reload();
+    await expect(connections.accounts).toHaveCount(0);
+  });
+
+  test("another user neither sees nor disconnects someone else's account", async ({
+    page,
+    browser,
+  }) => {
+    const owner = await signedInConnections(page, 'owner');
+    const gmail = gmailAddress('owned');
+    await connectGmail(page, { email: gmail });
+    await expect(owner.account(gmail)).toHaveCount(1);
+    const accountId = await owner.account(gmail).getAttribute('data-account-id');
+    expect(accountId).toMatch(/^\d+$/);
+    const liveTokens = (await fakeGrants(gmail)).flatMap((grant) => grant.refresh_tokens);
+    expect(liveTokens.length).toBeGreaterThanOrEqual(1);
+
+    const otherContext = await browser.newContext({ baseURL: APP_URL });
+    try {
+      const other = await otherContext.newPage();
+      await signUp(other, uniqueEmail('intruder'));
+      await waitForHydration(other);
+      await expect(new ConnectionsPage(other).emptyState).toBeVisible();
+      await expect(other.locator('li.account')).toHaveCount(0);
+
+      const status = await other.evaluate(
+        async (id) =>
+          (
+            await fetch('/api/disconnect_account', {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+              body: 'account_id=' + id,
+            })
+          ).status,
+        accountId,
+      );
+      expect(status < 200 || status >= 300, `HTTP ${status} from /api/disconnect_account`).toBe(
+        true,
+      );
+
+      await other.reload();
+      await expect(new ConnectionsPage(other).emptyState).toBeVisible();
+    } finally {
+      await otherContext.close();
+    }
+
+    await page.reload();
+    await expect(owner.account(gmail)).toHaveCount(1);
+    await expect(owner.account(gmail).locator('.status')).toHaveText('Active');
+    const revokedTokens = (await fakeCalls({ endpoint: 'revoke' })).map((call) => call.params.token);
+    expect(revokedTokens.filter((token) => liveTokens.includes(token as string))).toHaveLength(0);
+    for (const grant of await fakeGrants(gmail)) expect(grant.revoked).toBe(false);
+  });
+});
+
+test.describe('callback checks', () => {
+  test('a forged state is refused before any call to Google', async ({ page }) => {
+    await signUp(page, uniqueEmail('forged'));
+    const exchangesBefore = (await codeExchanges()).length;
+
+    const response = await page.goto('/auth/gmail/callback?state=forged&code=x');
+    expect(response?.status()).toBe(400);
+    await expect(page.getByText(INVALID_LINK)).toBeVisible();
+    // Opened outside the popup, the result page offers the way back.
+    await expect(page.getByRole('link', { name: 'Back to your email connections' })).toBeVisible();
+
+    expect(await codeExchanges()).toHaveLength(exchangesBefore);
+    expect((await fakeCalls({ endpoint: 'token' })).filter((call) => call.params.code === 'x')).toHaveLength(0);
+  });
+
+  test('a callback URL replayed after use is refused without a second exchange', async ({
+    page,
+  }) => {
+    const connections = await signedInConnections(page, 'replay');
+    const gmail = gmailAddress('replay');
+    const { callbackUrl } = await connectGmail(page, { email: gmail });
+    await expect(connections.account(gmail)).toHaveCount(1);
+    const code = callbackUrl.searchParams.get('code');
+    expect(code).toBeTruthy();
+    const exchangesBefore = (await codeExchanges()).length;
+
+    const response = await page.goto(callbackUrl.href);
+    expect(response?.status()).toBe(400);
+    await expect(page.getByText(USED_LINK)).toBeVisible();
+
+    expect(await codeExchanges()).toHaveLength(exchangesBefore);
+    expect((await codeExchanges()).filter((call) => call.params.code === code)).toHaveLength(1);
+
+    await page.goto('/connections');
+    await expect(connections.accounts).toHaveCount(1);
+  });
+
+  test('an error parameter carrying a script is shown as text, never run', async ({
+    page,
+    context,
+  }) => {
+    await signUp(page, uniqueEmail('xss'));
+    const flowPage = await context.newPage();
+    const dialogs: string[] = [];
+    flowPage.on('dialog', async (dialog) => {
+      dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+      await dialog.dismiss();
+    });
+
+    await flowPage.goto('/auth/gmail/start?flow=t1');
+    await expect(flowPage).toHaveURL(/\/o\/oauth2\/v2\/auth\?/);
+    const state = new URL(flowPage.url()).searchParams.get('state');
+    expect(state).toBeTruthy();
+
+    const hostile = '<script>window.__pwned=1</script>';
+    await flowPage.goto(
+      `/auth/gmail/callback?state=${encodeURIComponent(state!)}&error=${encodeURIComponent(hostile)}`,
+    );
+    await expect(flowPage.getByText(`Google reported an error: ${hostile}`)).toBeVisible();
+    await expect(flowPage.locator('#message')).toHaveText(`Google reported an error: ${hostile}`);
+    expect(await flowPage.evaluate(() => (window as any).__pwned)).toBeUndefined();
+    expect(dialogs).toEqual([]);
+  });
+
+  test('a blocked popup is reported', async ({ page }) => {
+    const connections = await signedInConnections(page, 'blocked');
+    await page.evaluate(() => {
+      window.open = () => null;
+    });
+
+    await connections.connectButton.click();
+    await expect(connections.toast(TOAST.popupBlocked)).toHaveCount(1);
+    await expect(connections.connectButton).toHaveText('Connect Gmail');
+    await expect(connections.connectButton).toBeEnabled();
+  });
+});
