@@ -7,6 +7,7 @@
 //! "cancelled". Each attempt ends exactly once, and its listener, channel and timer go with it.
 
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{BroadcastChannel, MessageEvent, Window};
@@ -56,14 +57,16 @@ pub struct GmailPopup {
     pub finished: ReadSignal<u32>,
     set_connecting: WriteSignal<bool>,
     set_finished: WriteSignal<u32>,
-    attempt: StoredValue<Option<Attempt>, LocalStorage>,
+    /// Only ever set in the browser; the wrapper keeps the page's state `Send` for rendering on
+    /// the server, where it stays `None`.
+    attempt: StoredValue<Option<SendWrapper<Attempt>>>,
 }
 
 impl GmailPopup {
     pub fn new() -> Self {
         let (connecting, set_connecting) = signal(false);
         let (finished, set_finished) = signal(0u32);
-        let attempt = StoredValue::new_local(None);
+        let attempt = StoredValue::new(None);
         on_cleanup(move || attempt.update_value(|a| drop(a.take())));
         Self {
             connecting,
@@ -168,13 +171,13 @@ impl GmailPopup {
             }
         });
 
-        self.attempt.set_value(Some(Attempt {
+        self.attempt.set_value(Some(SendWrapper::new(Attempt {
             window,
             on_message,
             channel,
             _on_channel: on_channel,
             _poll: poll,
-        }));
+        })));
     }
 }
 

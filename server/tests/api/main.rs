@@ -6,3 +6,4 @@ mod helpers;
 mod app_accounts;
 mod gmail_connect;
 mod key_rotation;
+mod token_refresh;
