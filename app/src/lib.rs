@@ -11,7 +11,7 @@ mod pages;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::pages::connections::ConnectionsPage;
 use crate::pages::header::Header;
@@ -47,10 +47,12 @@ pub fn App() -> impl IntoView {
             <Header />
             <main>
                 <Routes fallback=|| view! { <p>"Page not found."</p> }>
-                    <Route path=path!("") view=|| view! { <Redirect path="/connections" /> } />
-                    <Route path=path!("/signup") view=SignUpPage />
-                    <Route path=path!("/signin") view=SignInPage />
-                    <Route path=path!("/connections") view=ConnectionsPage />
+                    // Async: the server sends each page complete (no streamed placeholders),
+                    // so it reads right before, or without, the WASM.
+                    <Route path=path!("") view=|| view! { <Redirect path="/connections" /> } ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
