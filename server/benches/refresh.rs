@@ -1,6 +1,7 @@
 //! The refresher's two figures, on a SQLite file and a local token endpoint answering in 50 ms:
 //!   1. wall time to refresh 1,000 due accounts (one background round);
 //!   2. p50/p99 of `get_valid_token` for a token that is still valid.
+//!
 //! Run: `cargo bench -p server --bench refresh` (REFRESH_CONCURRENCY to change parallelism).
 
 use std::time::{Duration, Instant};

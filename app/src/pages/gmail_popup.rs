@@ -153,10 +153,10 @@ impl GmailPopup {
         // The popup may lose `window.opener` on its way through Google: the channel still works.
         let own_flow = flow.clone();
         let on_channel = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some((success, message, Some(flow))) = read_outcome(&event.data()) {
-                if flow == own_flow {
-                    end(Ending::Popup { success, message });
-                }
+            if let Some((success, message, Some(flow))) = read_outcome(&event.data())
+                && flow == own_flow
+            {
+                end(Ending::Popup { success, message });
             }
         });
         let channel = BroadcastChannel::new(CHANNEL).ok();
