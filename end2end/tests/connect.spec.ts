@@ -4,7 +4,6 @@ import {
   GMAIL_SCOPE,
   GmailConnections,
   TOAST,
-  answerConsent,
   codeExchanges,
   connectGmail,
   fakeCalls,
