@@ -186,6 +186,9 @@ async fn a_good_callback_stores_sealed_tokens_once() {
 
     let listed = app.call("list_accounts", &[]).await.text().await.unwrap();
     assert!(listed.contains("ada@gmail.com"));
+
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("mailconnect_accounts{status=\"active\"}"), "{metrics}");
 }
 
 #[tokio::test]

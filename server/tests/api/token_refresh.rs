@@ -430,3 +430,133 @@ async fn a_holder_dying_mid_refresh_loses_nothing() {
     assert_eq!(f.open(&row, "refresh_token"), format!("refresh-{id}"));
     assert!(row.lease_owner.is_none());
 }
+
+/// Real server processes (this package's binary) sharing one SQLite file.
+mod processes {
+    use std::process::{Child, Command, Stdio};
+
+    use super::*;
+    use server::vault::VaultKey;
+
+    struct Server(Child);
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn spawn_server(f: &Fixture, key: &Secret<String>, work_dir: &std::path::Path) -> Server {
+        let google = f.google.uri();
+        let child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .arg("serve")
+            .current_dir(work_dir)
+            .env("DATABASE_URL", &f._test_db.url)
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("TOKEN_ENCRYPTION_KEY", key.expose())
+            .env("GOOGLE_CLIENT_ID", "test-client")
+            .env("GOOGLE_CLIENT_SECRET", "test-secret")
+            .env("GOOGLE_TOKEN_URL", format!("{google}/token"))
+            .env("GOOGLE_REVOKE_URL", format!("{google}/revoke"))
+            .env("REFRESH_INTERVAL_SECS", "1")
+            .env("REFRESH_WINDOW_SECS", "3600")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the server binary");
+        Server(child)
+    }
+
+    async fn keyed_fixture(key: &Secret<String>) -> Fixture {
+        let test_db = TestDb::sqlite();
+        let google = MockServer::start().await;
+        let config = test_config(&test_db.url, &google.uri(), &[("TOKEN_ENCRYPTION_KEY", key.expose())]);
+        let db = test_db.connect().await;
+        Fixture { config, db, google, _test_db: test_db }
+    }
+
+    async fn wait_until(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
+        let give_up = Instant::now() + limit;
+        while !check().await {
+            assert!(Instant::now() < give_up, "timed out waiting until {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    use std::time::Instant;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_server_processes_refresh_each_due_account_exactly_once() {
+        let key = VaultKey::generate();
+        let f = keyed_fixture(&key).await;
+        let ids = f.accounts(1000, 600).await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(refreshed(new_access()).set_delay(Duration::from_millis(20)))
+            .mount(&f.google)
+            .await;
+        let dir = tempfile::tempdir().unwrap();
+        let _a = spawn_server(&f, &key, dir.path());
+        let _b = spawn_server(&f, &key, dir.path());
+
+        wait_until("every account is refreshed", Duration::from_secs(90), async || {
+            email_accounts::Entity::find()
+                .filter(email_accounts::Column::LastRefreshAt.is_not_null())
+                .count(&f.db)
+                .await
+                .unwrap()
+                == ids.len() as u64
+        })
+        .await;
+        // Let both run further rounds: nothing is refreshed twice.
+        tokio::time::sleep(Duration::from_secs(3)).await;
+
+        let requests = f.token_requests().await;
+        let mut used: Vec<String> = requests.iter().map(|r| form_param(r, "refresh_token")).collect();
+        used.sort();
+        used.dedup();
+        assert_eq!(used.len(), ids.len());
+        assert_eq!(requests.len(), ids.len(), "exactly one token request per account");
+    }
+
+    /// kill -9 while the token call is in flight: nothing lost, nothing marked broken, and the
+    /// next instance takes over once the lease lapses.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn kill_dash_nine_mid_refresh_loses_nothing() {
+        let key = VaultKey::generate();
+        let f = keyed_fixture(&key).await;
+        let id = f.accounts(1, 600).await[0];
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(refreshed(new_access()).set_delay(Duration::from_secs(3)))
+            .mount(&f.google)
+            .await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut doomed = spawn_server(&f, &key, dir.path());
+        wait_until("the token call is in flight", Duration::from_secs(30), async || {
+            !f.token_requests().await.is_empty()
+        })
+        .await;
+        doomed.0.kill().unwrap(); // SIGKILL
+        doomed.0.wait().unwrap();
+
+        let row = f.row(id).await;
+        assert_eq!(row.status, "active");
+        assert_eq!(f.open(&row, "refresh_token"), format!("refresh-{id}"));
+        assert_eq!(f.open(&row, "access_token"), format!("old-access-{id}"));
+        assert!(row.lease_owner.is_some(), "the dead holder's lease is left behind");
+
+        let _survivor = spawn_server(&f, &key, dir.path());
+        wait_until("the survivor refreshes after the lease lapses", Duration::from_secs(40), async || {
+            f.row(id).await.last_refresh_at.is_some()
+        })
+        .await;
+        let row = f.row(id).await;
+        assert_eq!(row.status, "active");
+        assert_eq!(f.open(&row, "access_token"), "new-access");
+        assert_eq!(f.open(&row, "refresh_token"), format!("refresh-{id}"));
+        assert!(row.lease_owner.is_none());
+    }
+}
