@@ -18,7 +18,7 @@ use rand::Rng;
 use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    TransactionTrait, UpdateMany,
 };
 use tokio::sync::OnceCell;
 use tokio_util::sync::CancellationToken;
@@ -297,14 +297,7 @@ impl TokenService {
 
     async fn release_lease(&self, account_id: i32) -> Result<(), TokenFailure> {
         email_accounts::Entity::update_many()
-            .col_expr(
-                email_accounts::Column::LeaseOwner,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                email_accounts::Column::LeaseExpiresAt,
-                Expr::value(Option::<i64>::None),
-            )
+            .lease_released()
             .filter(email_accounts::Column::Id.eq(account_id))
             .filter(email_accounts::Column::LeaseOwner.eq(self.inner.owner.as_str()))
             .exec(&self.inner.db)
@@ -375,14 +368,7 @@ impl TokenService {
                         email_accounts::Column::NextAttemptAt,
                         Expr::value(due_at(now, expires_at, self.inner.window)),
                     )
-                    .col_expr(
-                        email_accounts::Column::LeaseOwner,
-                        Expr::value(Option::<String>::None),
-                    )
-                    .col_expr(
-                        email_accounts::Column::LeaseExpiresAt,
-                        Expr::value(Option::<i64>::None),
-                    )
+                    .lease_released()
                     .col_expr(email_accounts::Column::UpdatedAt, Expr::value(now));
                 // A new refresh token replaces the old one in the same statement as the access
                 // token; without one, the stored refresh token stays.
@@ -412,14 +398,7 @@ impl TokenService {
                         email_accounts::Column::Status,
                         Expr::value(STATUS_NEEDS_RECONNECT),
                     )
-                    .col_expr(
-                        email_accounts::Column::LeaseOwner,
-                        Expr::value(Option::<String>::None),
-                    )
-                    .col_expr(
-                        email_accounts::Column::LeaseExpiresAt,
-                        Expr::value(Option::<i64>::None),
-                    )
+                    .lease_released()
                     .col_expr(email_accounts::Column::UpdatedAt, Expr::value(clock::now()))
                     .filter(email_accounts::Column::Id.eq(row.id))
                     .exec(&txn)
@@ -455,14 +434,7 @@ impl TokenService {
                         Expr::value(failures),
                     )
                     .col_expr(email_accounts::Column::NextAttemptAt, Expr::value(retry_at))
-                    .col_expr(
-                        email_accounts::Column::LeaseOwner,
-                        Expr::value(Option::<String>::None),
-                    )
-                    .col_expr(
-                        email_accounts::Column::LeaseExpiresAt,
-                        Expr::value(Option::<i64>::None),
-                    )
+                    .lease_released()
                     .filter(email_accounts::Column::Id.eq(row.id))
                     .exec(&self.inner.db)
                     .await
@@ -567,6 +539,24 @@ impl TokenService {
             }
         }
         tracing::info!("token refresher stopped");
+    }
+}
+
+/// Frees the lease in the same statement as the rest of an update.
+trait ReleaseLease {
+    fn lease_released(self) -> Self;
+}
+
+impl ReleaseLease for UpdateMany<email_accounts::Entity> {
+    fn lease_released(self) -> Self {
+        self.col_expr(
+            email_accounts::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            email_accounts::Column::LeaseExpiresAt,
+            Expr::value(Option::<i64>::None),
+        )
     }
 }
 

@@ -188,7 +188,10 @@ async fn a_good_callback_stores_sealed_tokens_once() {
     assert!(listed.contains("ada@gmail.com"));
 
     let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains("mailconnect_accounts{status=\"active\"}"), "{metrics}");
+    assert!(
+        metrics.contains("mailconnect_accounts{status=\"active\"}"),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

@@ -472,9 +472,18 @@ mod processes {
     async fn keyed_fixture(key: &Secret<String>) -> Fixture {
         let test_db = TestDb::sqlite();
         let google = MockServer::start().await;
-        let config = test_config(&test_db.url, &google.uri(), &[("TOKEN_ENCRYPTION_KEY", key.expose())]);
+        let config = test_config(
+            &test_db.url,
+            &google.uri(),
+            &[("TOKEN_ENCRYPTION_KEY", key.expose())],
+        );
         let db = test_db.connect().await;
-        Fixture { config, db, google, _test_db: test_db }
+        Fixture {
+            config,
+            db,
+            google,
+            _test_db: test_db,
+        }
     }
 
     async fn wait_until(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
@@ -501,24 +510,35 @@ mod processes {
         let _a = spawn_server(&f, &key, dir.path());
         let _b = spawn_server(&f, &key, dir.path());
 
-        wait_until("every account is refreshed", Duration::from_secs(90), async || {
-            email_accounts::Entity::find()
-                .filter(email_accounts::Column::LastRefreshAt.is_not_null())
-                .count(&f.db)
-                .await
-                .unwrap()
-                == ids.len() as u64
-        })
+        wait_until(
+            "every account is refreshed",
+            Duration::from_secs(90),
+            async || {
+                email_accounts::Entity::find()
+                    .filter(email_accounts::Column::LastRefreshAt.is_not_null())
+                    .count(&f.db)
+                    .await
+                    .unwrap()
+                    == ids.len() as u64
+            },
+        )
         .await;
         // Let both run further rounds: nothing is refreshed twice.
         tokio::time::sleep(Duration::from_secs(3)).await;
 
         let requests = f.token_requests().await;
-        let mut used: Vec<String> = requests.iter().map(|r| form_param(r, "refresh_token")).collect();
+        let mut used: Vec<String> = requests
+            .iter()
+            .map(|r| form_param(r, "refresh_token"))
+            .collect();
         used.sort();
         used.dedup();
         assert_eq!(used.len(), ids.len());
-        assert_eq!(requests.len(), ids.len(), "exactly one token request per account");
+        assert_eq!(
+            requests.len(),
+            ids.len(),
+            "exactly one token request per account"
+        );
     }
 
     /// kill -9 while the token call is in flight: nothing lost, nothing marked broken, and the
@@ -535,9 +555,11 @@ mod processes {
             .await;
         let dir = tempfile::tempdir().unwrap();
         let mut doomed = spawn_server(&f, &key, dir.path());
-        wait_until("the token call is in flight", Duration::from_secs(30), async || {
-            !f.token_requests().await.is_empty()
-        })
+        wait_until(
+            "the token call is in flight",
+            Duration::from_secs(30),
+            async || !f.token_requests().await.is_empty(),
+        )
         .await;
         doomed.0.kill().unwrap(); // SIGKILL
         doomed.0.wait().unwrap();
@@ -546,12 +568,17 @@ mod processes {
         assert_eq!(row.status, "active");
         assert_eq!(f.open(&row, "refresh_token"), format!("refresh-{id}"));
         assert_eq!(f.open(&row, "access_token"), format!("old-access-{id}"));
-        assert!(row.lease_owner.is_some(), "the dead holder's lease is left behind");
+        assert!(
+            row.lease_owner.is_some(),
+            "the dead holder's lease is left behind"
+        );
 
         let _survivor = spawn_server(&f, &key, dir.path());
-        wait_until("the survivor refreshes after the lease lapses", Duration::from_secs(40), async || {
-            f.row(id).await.last_refresh_at.is_some()
-        })
+        wait_until(
+            "the survivor refreshes after the lease lapses",
+            Duration::from_secs(40),
+            async || f.row(id).await.last_refresh_at.is_some(),
+        )
         .await;
         let row = f.row(id).await;
         assert_eq!(row.status, "active");
