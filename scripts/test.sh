@@ -7,11 +7,8 @@ scripts/install.sh --test
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-say "checking formatting and lints (per feature set: never ssr and hydrate together)"
+say "checking formatting"
 cargo fmt --all -- --check
-cargo clippy -p server --all-targets -- -D warnings
-cargo clippy -p migration -- -D warnings
-cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 # A private PostgreSQL server for the database tests, removed on exit.
 pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
