@@ -13,7 +13,7 @@ cargo fmt --all -- --check
 # A private PostgreSQL server for the database tests, removed on exit.
 pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
 pg_dir=$(mktemp -d /tmp/mailconnect-pg.XXXXXX)
-pg_port=${TEST_POSTGRES_PORT:-55432}
+pg_port=${TEST_POSTGRES_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 as_pg=()
 if [ "$(id -u)" = 0 ]; then
   chown postgres "$pg_dir"
@@ -24,6 +24,7 @@ stop_pg() {
   rm -rf "$pg_dir"
 }
 trap stop_pg EXIT
+trap 'exit 130' INT TERM
 say "starting a throwaway PostgreSQL on port $pg_port"
 "${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust >/dev/null
 "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
