@@ -9,8 +9,7 @@ use app::error::AppError;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64_simd::URL_SAFE_NO_PAD;
 use cookie::{Cookie, SameSite};
 use http::{HeaderMap, HeaderValue};
 use rand::RngCore;
@@ -117,7 +116,7 @@ pub fn sha256_hex(value: &str) -> String {
 pub fn random_token() -> Secret<String> {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    Secret::new(URL_SAFE_NO_PAD.encode(bytes))
+    Secret::new(URL_SAFE_NO_PAD.encode_to_string(bytes))
 }
 
 /// The session id carried by the request's cookie, if any.
