@@ -19,8 +19,10 @@ use crate::audit::{self, Entry};
 use crate::auth::{Sessions, random_token, sha256_hex};
 use crate::clock;
 use crate::entities::{email_accounts, oauth_flows};
+use app::model::PopupReport;
+
 use crate::google::{GMAIL_READONLY, Google, IdentityError, TokenError};
-use crate::result_page::Outcome;
+use crate::result_page;
 use crate::secret::Secret;
 use crate::vault::Vault;
 
@@ -61,8 +63,8 @@ fn flow_id(params: &HashMap<String, String>) -> Option<String> {
         .cloned()
 }
 
-fn page(state: &ConnectState, outcome: Outcome, status: StatusCode) -> Response {
-    outcome.into_response(&state.origin, status)
+fn page(state: &ConnectState, report: PopupReport, status: StatusCode) -> Response {
+    result_page::render(&report, &state.origin, status)
 }
 
 pub async fn start(
@@ -76,7 +78,7 @@ pub async fn start(
         Ok(None) => {
             return page(
                 &state,
-                Outcome::error(SIGN_IN_FIRST, flow),
+                PopupReport::error(SIGN_IN_FIRST, flow),
                 StatusCode::UNAUTHORIZED,
             );
         }
@@ -97,7 +99,7 @@ pub async fn start(
                 Ok(None) => {
                     return page(
                         &state,
-                        Outcome::error(INVALID_LINK, flow),
+                        PopupReport::error(INVALID_LINK, flow),
                         StatusCode::BAD_REQUEST,
                     );
                 }
@@ -109,7 +111,7 @@ pub async fn start(
         Some(Err(_)) => {
             return page(
                 &state,
-                Outcome::error(INVALID_LINK, flow),
+                PopupReport::error(INVALID_LINK, flow),
                 StatusCode::BAD_REQUEST,
             );
         }
@@ -227,7 +229,7 @@ pub async fn callback(
             };
             return page(
                 &state,
-                Outcome::error(message, None),
+                PopupReport::error(message, None),
                 StatusCode::BAD_REQUEST,
             );
         }
@@ -250,7 +252,7 @@ pub async fn callback(
             if let Err(error) = audit::record(&state.db, entry).await {
                 tracing::error!(%error, "writing the audit row failed");
             }
-            page(&state, Outcome::error(message, flow_id), status)
+            page(&state, PopupReport::error(message, flow_id), status)
         }
     };
 
@@ -375,7 +377,7 @@ pub async fn callback(
     }
     page(
         &state,
-        Outcome::success(format!("Connected {}.", identity.email), flow_id),
+        PopupReport::success(format!("Connected {}.", identity.email), flow_id),
         StatusCode::OK,
     )
 }
@@ -389,7 +391,7 @@ fn internal_error(
     tracing::error!(%error, "{context}");
     page(
         state,
-        Outcome::error("Something went wrong on our side. Please try again.", flow),
+        PopupReport::error("Something went wrong on our side. Please try again.", flow),
         StatusCode::INTERNAL_SERVER_ERROR,
     )
 }

@@ -8,56 +8,24 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
+use app::model::{POPUP_CHANNEL, PopupOutcome, PopupReport};
+
 use crate::auth::random_token;
 
-pub const CHANNEL: &str = "mailconnect-gmail-auth";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Kind {
-    #[serde(rename = "GMAIL_AUTH_SUCCESS")]
-    Success,
-    #[serde(rename = "GMAIL_AUTH_ERROR")]
-    Error,
-}
-
-/// What the popup reports. Never carries a token or a code.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    #[serde(rename = "type")]
-    pub kind: Kind,
-    pub message: String,
-    /// The page's flow id, when the flow is known.
-    pub flow: Option<String>,
-}
-
-impl Outcome {
-    pub fn success(message: impl Into<String>, flow: Option<String>) -> Self {
-        Self {
-            kind: Kind::Success,
-            message: message.into(),
-            flow,
-        }
-    }
-
-    pub fn error(message: impl Into<String>, flow: Option<String>) -> Self {
-        Self {
-            kind: Kind::Error,
-            message: message.into(),
-            flow,
-        }
-    }
-
-    pub fn into_response(self, origin: &str, status: StatusCode) -> Response {
-        let nonce = random_token().into_inner();
-        let (heading, close_after_ms) = match self.kind {
-            Kind::Success => ("Gmail connected", 2000),
-            Kind::Error => ("Gmail connection failed", 5000),
-        };
-        let data = json_for_script(&self);
-        let origin_json = json_for_script(&origin);
-        let message = html_escape::encode_text(&self.message);
-        let html = format!(
-            r#"<!doctype html>
+/// Renders the page for `report`. It posts the report to `origin` (the app's own) and on
+/// [`POPUP_CHANNEL`], then closes itself.
+pub fn render(report: &PopupReport, origin: &str, status: StatusCode) -> Response {
+    let nonce = random_token().into_inner();
+    let (heading, close_after_ms) = match report.outcome {
+        PopupOutcome::Success => ("Gmail connected", 2000),
+        PopupOutcome::Error => ("Gmail connection failed", 5000),
+    };
+    let data = json_for_script(report);
+    let origin_json = json_for_script(&origin);
+    let channel_json = json_for_script(&POPUP_CHANNEL);
+    let message = html_escape::encode_text(&report.message);
+    let html = format!(
+        r#"<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -81,7 +49,7 @@ impl Outcome {
     document.getElementById("fallback").hidden = false;
   }}
   try {{
-    var channel = new BroadcastChannel("{CHANNEL}");
+    var channel = new BroadcastChannel({channel_json});
     channel.postMessage(outcome);
     channel.close();
   }} catch (e) {{}}
@@ -93,28 +61,27 @@ impl Outcome {
 </body>
 </html>
 "#
-        );
-        let csp = format!(
-            "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; base-uri 'none'; \
+    );
+    let csp = format!(
+        "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; base-uri 'none'; \
              form-action 'none'; frame-ancestors 'none'"
-        );
-        let mut response = (status, html).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_str(&csp).expect("ASCII CSP"),
-        );
-        headers.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        response
-    }
+    );
+    let mut response = (status, html).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_str(&csp).expect("ASCII CSP"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// JSON that is safe inside a `<script>` element: `<`, `>`, `&` and the JavaScript line
@@ -143,8 +110,11 @@ mod tests {
     #[tokio::test]
     async fn hostile_text_is_escaped_for_html_and_javascript() {
         let evil = r#"</script><script>alert(1)</script><img src=x onerror=alert(2)> "' \u2028"#;
-        let response = Outcome::error(evil, Some("flow-1".into()))
-            .into_response("http://127.0.0.1:3000", StatusCode::OK);
+        let response = render(
+            &PopupReport::error(evil, Some("flow-1".into())),
+            "http://127.0.0.1:3000",
+            StatusCode::OK,
+        );
         let csp = response.headers()[header::CONTENT_SECURITY_POLICY]
             .to_str()
             .unwrap()
@@ -165,13 +135,16 @@ mod tests {
 
     #[tokio::test]
     async fn posts_to_the_configured_origin_only() {
-        let html = body(
-            Outcome::success("ok", None).into_response("https://mail.example.com", StatusCode::OK),
-        )
+        let html = body(render(
+            &PopupReport::success("ok", None),
+            "https://mail.example.com",
+            StatusCode::OK,
+        ))
         .await;
         assert!(html.contains(r#"opener.postMessage(outcome, origin)"#));
         assert!(html.contains(r#"var origin = "https://mail.example.com";"#));
         assert!(!html.contains("\"*\""));
         assert!(html.contains(r#""type":"GMAIL_AUTH_SUCCESS""#));
+        assert!(html.contains(r#"new BroadcastChannel("mailconnect-gmail-auth")"#));
     }
 }

@@ -13,12 +13,10 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{BroadcastChannel, MessageEvent, Window};
 
 use super::toasts::{ToastKind, use_toasts};
+use crate::model::{POPUP_CHANNEL, PopupOutcome};
 
 pub const CANCELLED: &str = "Gmail connection cancelled";
 pub const POPUP_BLOCKED: &str = "Popup blocked. Please allow popups for this site.";
-const CHANNEL: &str = "mailconnect-gmail-auth";
-const SUCCESS: &str = "GMAIL_AUTH_SUCCESS";
-const ERROR: &str = "GMAIL_AUTH_ERROR";
 
 /// One popup in flight, with everything that must be cleaned up when it ends.
 struct Attempt {
@@ -159,7 +157,7 @@ impl GmailPopup {
                 end(Ending::Popup { success, message });
             }
         });
-        let channel = BroadcastChannel::new(CHANNEL).ok();
+        let channel = BroadcastChannel::new(POPUP_CHANNEL).ok();
         if let Some(channel) = &channel {
             channel.set_onmessage(Some(on_channel.as_ref().unchecked_ref()));
         }
@@ -188,11 +186,7 @@ fn read_outcome(data: &wasm_bindgen::JsValue) -> Option<(bool, String, Option<St
             .ok()
             .and_then(|v| v.as_string())
     };
-    let success = match field("type")?.as_str() {
-        SUCCESS => true,
-        ERROR => false,
-        _ => return None,
-    };
+    let success = PopupOutcome::from_type_name(&field("type")?)? == PopupOutcome::Success;
     let message = field("message")
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| {
