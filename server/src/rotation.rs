@@ -9,8 +9,8 @@ use std::fmt;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait, UpdateMany,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait, UpdateMany,
 };
 
 use crate::entities::{email_accounts, oauth_flows};
@@ -100,29 +100,43 @@ async fn reseal<E: EntityTrait>(
     })
 }
 
-async fn rotate_accounts(
+/// Walks table `E` in id order, `batch` rows at a time, and hands each batch to `handle` inside
+/// one transaction: that keeps SQLite fast, and each write in it is still a compare-and-swap.
+async fn in_batches<E: EntityTrait>(
     db: &DatabaseConnection,
-    vault: &Vault,
     batch: u64,
-    report: &mut RotationReport,
+    id: E::Column,
+    id_of: impl Fn(&E::Model) -> i32,
+    mut handle: impl AsyncFnMut(&DatabaseTransaction, Vec<E::Model>) -> Result<(), DbErr>,
 ) -> Result<(), DbErr> {
     let mut after = 0;
     loop {
-        let rows = email_accounts::Entity::find()
-            .filter(email_accounts::Column::Id.gt(after))
-            .order_by_asc(email_accounts::Column::Id)
+        let rows = E::find()
+            .filter(id.gt(after))
+            .order_by_asc(id)
             .limit(batch)
             .all(db)
             .await?;
         let Some(last) = rows.last() else {
             return Ok(());
         };
-        after = last.id;
-
-        // One transaction a batch keeps SQLite fast; each write is still a compare-and-swap.
+        after = id_of(last);
         let txn = db.begin().await?;
+        handle(&txn, rows).await?;
+        txn.commit().await?;
+    }
+}
+
+async fn rotate_accounts(
+    db: &DatabaseConnection,
+    vault: &Vault,
+    batch: u64,
+    report: &mut RotationReport,
+) -> Result<(), DbErr> {
+    let id = email_accounts::Column::Id;
+    in_batches::<email_accounts::Entity>(db, batch, id, |row| row.id, async |txn, rows| {
         for row in rows {
-            let id = row.id.to_string();
+            let row_id = row.id.to_string();
             let values = [&row.access_token, &row.refresh_token, &row.pending_revoke];
             let mut unavailable = false;
             for ((field, column), stored) in email_accounts::SEALED_FIELDS.into_iter().zip(values) {
@@ -132,17 +146,10 @@ async fn rotate_accounts(
                     continue;
                 }
                 let swap = email_accounts::Entity::update_many()
-                    .filter(email_accounts::Column::Id.eq(row.id))
+                    .filter(id.eq(row.id))
                     .filter(column.eq(stored.as_str()));
-                let outcome = reseal(
-                    &txn,
-                    vault,
-                    email_accounts::sealed(field, &id),
-                    stored,
-                    swap,
-                    column,
-                )
-                .await?;
+                let binding = email_accounts::sealed(field, &row_id);
+                let outcome = reseal(txn, vault, binding, stored, swap, column).await?;
                 if let Outcome::Unavailable(error) = &outcome {
                     tracing::warn!(account = row.id, field, %error, "secret cannot be re-sealed");
                     unavailable = true;
@@ -155,16 +162,17 @@ async fn rotate_accounts(
                         email_accounts::Column::Status,
                         Expr::value(email_accounts::STATUS_NEEDS_RECONNECT),
                     )
-                    .filter(email_accounts::Column::Id.eq(row.id))
+                    .filter(id.eq(row.id))
                     .filter(email_accounts::Column::Status.eq(email_accounts::STATUS_ACTIVE))
-                    .exec(&txn)
+                    .exec(txn)
                     .await?
                     .rows_affected;
                 report.accounts_marked += marked;
             }
         }
-        txn.commit().await?;
-    }
+        Ok(())
+    })
+    .await
 }
 
 async fn rotate_flows(
@@ -173,38 +181,34 @@ async fn rotate_flows(
     batch: u64,
     report: &mut RotationReport,
 ) -> Result<(), DbErr> {
-    let mut after = 0;
-    loop {
-        let rows = oauth_flows::Entity::find()
-            .filter(oauth_flows::Column::Id.gt(after))
-            .order_by_asc(oauth_flows::Column::Id)
-            .limit(batch)
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else {
-            return Ok(());
-        };
-        after = last.id;
-
-        let txn = db.begin().await?;
-        for flow in rows {
-            if vault.is_current(&flow.pkce_verifier) {
-                report.already_current += 1;
-                continue;
+    let id = oauth_flows::Column::Id;
+    in_batches::<oauth_flows::Entity>(
+        db,
+        batch,
+        id,
+        |flow| flow.id,
+        async |txn, flows| {
+            for flow in flows {
+                if vault.is_current(&flow.pkce_verifier) {
+                    report.already_current += 1;
+                    continue;
+                }
+                let column = oauth_flows::Column::PkceVerifier;
+                let swap = oauth_flows::Entity::update_many()
+                    .filter(id.eq(flow.id))
+                    .filter(column.eq(flow.pkce_verifier.as_str()));
+                let binding = oauth_flows::sealed_verifier(&flow.state_hash);
+                let outcome =
+                    reseal(txn, vault, binding, &flow.pkce_verifier, swap, column).await?;
+                if let Outcome::Unavailable(error) = &outcome {
+                    // A connect in progress cannot finish without its verifier; it lapses within
+                    // minutes on its own, so it is only counted.
+                    tracing::warn!(flow = flow.id, %error, "PKCE verifier cannot be re-sealed");
+                }
+                report.count(&outcome);
             }
-            let column = oauth_flows::Column::PkceVerifier;
-            let swap = oauth_flows::Entity::update_many()
-                .filter(oauth_flows::Column::Id.eq(flow.id))
-                .filter(column.eq(flow.pkce_verifier.as_str()));
-            let binding = oauth_flows::sealed_verifier(&flow.state_hash);
-            let outcome = reseal(&txn, vault, binding, &flow.pkce_verifier, swap, column).await?;
-            if let Outcome::Unavailable(error) = &outcome {
-                // A connect in progress cannot finish without its verifier; it lapses within
-                // minutes on its own, so it is only counted.
-                tracing::warn!(flow = flow.id, %error, "PKCE verifier cannot be re-sealed");
-            }
-            report.count(&outcome);
-        }
-        txn.commit().await?;
-    }
+            Ok(())
+        },
+    )
+    .await
 }
