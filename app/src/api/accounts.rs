@@ -5,12 +5,18 @@ use crate::model::AccountView;
 
 #[server(prefix = "/api", endpoint = "list_accounts")]
 pub async fn list_accounts() -> Result<Vec<AccountView>, AppError> {
-    let (backend, req) = super::ssr::request()?;
-    backend.list_accounts(&req).await
+    super::ssr::answer(async {
+        let (backend, req) = super::ssr::request()?;
+        backend.list_accounts(&req).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "disconnect_account")]
 pub async fn disconnect_account(account_id: i32) -> Result<(), AppError> {
-    let (backend, req) = super::ssr::request()?;
-    backend.disconnect_account(&req, account_id).await
+    super::ssr::answer(async {
+        let (backend, req) = super::ssr::request()?;
+        backend.disconnect_account(&req, account_id).await
+    })
+    .await
 }

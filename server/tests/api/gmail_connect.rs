@@ -2,6 +2,7 @@
 //! PKCE, scopes, identity, storage, and disconnect with revoke.
 
 use base64_simd::URL_SAFE_NO_PAD;
+use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use server::entities::{api_access_log, email_accounts, oauth_flows};
 use sha2::{Digest, Sha256};
@@ -351,7 +352,7 @@ async fn disconnect_revokes_wipes_and_is_only_for_the_owner() {
         .send()
         .await
         .unwrap();
-    assert!(!denied.status().is_success());
+    assert_eq!(denied.status(), StatusCode::NOT_FOUND);
     assert_eq!(
         email_accounts::Entity::find()
             .one(&app.db)
