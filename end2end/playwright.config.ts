@@ -83,6 +83,11 @@ export default defineConfig({
         GOOGLE_USERINFO_URL: `${FAKE_GOOGLE}/v1/userinfo`,
         GOOGLE_REVOKE_URL: `${FAKE_GOOGLE}/revoke`,
         GMAIL_API_URL: FAKE_GOOGLE,
+        // A refresher that looks every second, for tokens within the shortest window allowed
+        // (10 minutes): accounts keep the fake's hour-long tokens untouched unless a test asks
+        // for short-lived ones.
+        REFRESH_INTERVAL_SECS: '1',
+        REFRESH_WINDOW_SECS: '600',
         RUST_LOG: 'info',
       },
     },

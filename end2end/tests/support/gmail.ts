@@ -32,6 +32,31 @@ async function adminGet<T>(path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+async function adminPost<T>(path: string, body: unknown): Promise<T> {
+  const response = await fetch(`${FAKE_GOOGLE}/__admin/${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`fake google ${path}: HTTP ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/** The fake Google's settings. */
+export type FakeConfig = { rotateRefreshTokens: boolean; accessTokenTtl: number };
+
+/** Changes some of the fake's settings; resolves to the settings as they were before. */
+export async function setFakeConfig(changes: Partial<FakeConfig>): Promise<FakeConfig> {
+  const before = await adminGet<FakeConfig>('config');
+  await adminPost('config', changes);
+  return before;
+}
+
+/** Revokes every grant of one Google account, as its owner would in their Google settings. */
+export async function revokeAllAt(email: string): Promise<void> {
+  await adminPost('revoke-all', { email });
+}
+
 /** The calls the fake Google has seen, oldest first, optionally of one endpoint / grant type. */
 export function fakeCalls(
   filter: { endpoint?: FakeCall['endpoint']; grantType?: string } = {},
@@ -90,6 +115,10 @@ export class GmailConnections {
 
   disconnectButton(email: string): Locator {
     return this.page.getByRole('button', { name: `Disconnect ${email}`, exact: true });
+  }
+
+  reconnectButton(email: string): Locator {
+    return this.page.getByRole('button', { name: `Reconnect ${email}`, exact: true });
   }
 }
 
@@ -152,18 +181,18 @@ export type ConnectAttempt = {
 };
 
 /**
- * Clicks "Connect Gmail" and opens the popup, up to the fake Google's consent page.
- * The page must be hydrated.
+ * Clicks "Connect Gmail" (or `button`, e.g. an account's "Reconnect") and opens the popup, up to
+ * the fake Google's consent page. The page must be hydrated.
  */
 export async function openConsent(
   page: Page,
+  button: Locator = new GmailConnections(page).connectButton,
 ): Promise<{ popup: Page; startUrl: URL; authorizeUrl: URL }> {
-  const connections = new GmailConnections(page);
   const startRequest = page
     .context()
     .waitForEvent('request', (request) => request.url().startsWith(`${APP_URL}/auth/gmail/start`));
   const popupPromise = page.waitForEvent('popup');
-  await connections.connectButton.click();
+  await button.click();
   const popup = await popupPromise;
   const startUrl = new URL((await startRequest).url());
   await popup.waitForURL((url) => url.href.startsWith(`${FAKE_GOOGLE}/o/oauth2/v2/auth?`));
@@ -187,9 +216,16 @@ export async function answerConsent(popup: Page, choice: ConsentChoice): Promise
   return callbackUrl;
 }
 
-/** The whole popup round trip: click "Connect Gmail", answer the consent page, come back. */
-export async function connectGmail(page: Page, choice: ConsentChoice): Promise<ConnectAttempt> {
-  const { popup, startUrl, authorizeUrl } = await openConsent(page);
+/**
+ * The whole popup round trip: click "Connect Gmail" (or `button`), answer the consent page,
+ * come back.
+ */
+export async function connectGmail(
+  page: Page,
+  choice: ConsentChoice,
+  button?: Locator,
+): Promise<ConnectAttempt> {
+  const { popup, startUrl, authorizeUrl } = await openConsent(page, button);
   const callbackUrl = await answerConsent(popup, choice);
   return { popup, startUrl, authorizeUrl, callbackUrl };
 }
