@@ -16,6 +16,8 @@ pub enum AppError {
     Unauthorized,
     #[error("That item was not found.")]
     NotFound,
+    #[error("Too many sign-in attempts. Please wait a minute and try again.")]
+    TooManyAttempts,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request did not reach the server function or its answer could not be read.
@@ -36,6 +38,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal | AppError::Transport => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

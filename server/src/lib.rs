@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod result_page;
 pub mod rotation;
 pub mod secret;
+pub mod throttle;
 pub mod tokens;
 pub mod ui_backend;
 pub mod vault;
@@ -28,6 +29,7 @@ use crate::auth::Sessions;
 use crate::config::Config;
 use crate::gmail_connect::ConnectState;
 use crate::google::Google;
+use crate::throttle::SignInThrottle;
 use crate::tokens::{Timing, TokenService};
 use crate::ui_backend::UiBackend;
 use crate::web::AppState;
@@ -66,6 +68,7 @@ pub fn app_state(config: Config, db: DatabaseConnection) -> AppState {
         db: db.clone(),
         sessions: sessions.clone(),
         accounts: accounts.clone(),
+        throttle: SignInThrottle::default(),
     });
     let connect = ConnectState {
         db: db.clone(),

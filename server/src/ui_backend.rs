@@ -18,11 +18,13 @@ use crate::auth::{self, Sessions};
 use crate::clock;
 use crate::entities::{email_accounts, users};
 use crate::secret::Secret;
+use crate::throttle::SignInThrottle;
 
 pub struct UiBackend {
     pub db: DatabaseConnection,
     pub sessions: Sessions,
     pub accounts: Accounts,
+    pub throttle: SignInThrottle,
 }
 
 /// Logs an internal failure and gives the browser only the generic message.
@@ -105,6 +107,10 @@ impl Backend for UiBackend {
         let Ok(email) = auth::normalize_email(&email) else {
             return Err(AppError::invalid(auth::WRONG_CREDENTIALS));
         };
+        if !self.throttle.allow(&email) {
+            tracing::warn!("sign-in attempts for one address are over the limit");
+            return Err(AppError::TooManyAttempts);
+        }
         let user = users::Entity::find()
             .filter(users::Column::Email.eq(email))
             .one(&self.db)

@@ -13,6 +13,7 @@ on_both_databases! {
     bad_sign_ups_explain_and_change_nothing,
     sign_in_checks_the_password_without_revealing_the_email,
     a_plain_form_post_that_fails_is_sent_back_to_its_page,
+    sign_in_attempts_for_one_address_are_throttled,
     sign_in_changes_the_session_id_and_sign_out_ends_it,
     connections_page_is_for_signed_in_users,
 }
@@ -121,6 +122,30 @@ async fn sign_in_checks_the_password_without_revealing_the_email(db: TestDb) {
     let right = app.sign_in("ADA@example.com", "correct horse").await;
     assert_eq!(right.status(), StatusCode::OK);
     assert!(session_cookie(&right).is_some());
+}
+
+async fn sign_in_attempts_for_one_address_are_throttled(db: TestDb) {
+    let app = spawn_app(&db).await;
+    app.sign_up("bob@example.com", "correct horse").await;
+    app.sign_up("ada@example.com", "correct horse").await;
+    app.call("sign_out", &[]).await;
+
+    for _ in 0..server::throttle::BURST.get() {
+        let guess = app.sign_in("ada@example.com", "wrong horse").await;
+        assert_eq!(guess.status(), StatusCode::BAD_REQUEST);
+    }
+    // Over the limit even the right password is refused, however the address is written.
+    for password in ["wrong horse", "correct horse"] {
+        let refused = app.sign_in(" ADA@example.com", password).await;
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(session_cookie(&refused).is_none());
+        let body = refused.text().await.unwrap();
+        assert!(body.contains("TooManyAttempts"), "{body}");
+    }
+    assert_eq!(sessions::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    let other = app.sign_in("bob@example.com", "correct horse").await;
+    assert_eq!(other.status(), StatusCode::OK);
 }
 
 async fn a_plain_form_post_that_fails_is_sent_back_to_its_page(db: TestDb) {
