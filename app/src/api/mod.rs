@@ -14,10 +14,10 @@ mod ssr {
     use crate::backend::SharedBackend;
     use crate::error::AppError;
 
-    /// Runs a server function's body and gives a failure the HTTP status it deserves (400, 401,
-    /// 404 or 500) instead of the framework's 500 for every error. Requests that accept HTML are
-    /// left alone: a plain form post (no JavaScript) is redirected back to its page by
-    /// leptos_axum, and a page rendered on the server keeps its own status.
+    /// Runs a server function's body and gives a failure the HTTP status it deserves (see
+    /// [`AppError::status`]) instead of the framework's 500 for every error. Requests that
+    /// accept HTML are left alone: a plain form post (no JavaScript) is redirected back to its
+    /// page by leptos_axum, and a page rendered on the server keeps its own status.
     pub async fn answer<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
         let result = body.await;
         if let Err(error) = &result
