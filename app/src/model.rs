@@ -117,6 +117,8 @@ mod tests {
             assert_eq!(json["message"], "m");
             assert_eq!(json["flow"], "f");
         }
+        assert_eq!(PopupOutcome::Success.type_name(), "GMAIL_AUTH_SUCCESS");
+        assert_eq!(PopupOutcome::Error.type_name(), "GMAIL_AUTH_ERROR");
         assert_eq!(PopupOutcome::from_type_name("GMAIL_AUTH_MAYBE"), None);
     }
 }

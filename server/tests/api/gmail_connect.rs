@@ -116,7 +116,7 @@ async fn start_redirects_to_google_with_a_stored_hashed_state_and_pkce() {
     assert_ne!(flow.state_hash, params["state"]);
     assert_eq!(flow.flow_id.as_deref(), Some("flow-1"));
     assert!(
-        flow.pkce_verifier.starts_with("v1:"),
+        flow.pkce_verifier.starts_with("v2:"),
         "the verifier is sealed"
     );
     assert!(token_calls(&google).await.is_empty());
@@ -173,7 +173,7 @@ async fn a_good_callback_stores_sealed_tokens_once() {
         account.access_token.unwrap(),
         account.refresh_token.unwrap(),
     ] {
-        assert!(sealed.starts_with("v1:") && !sealed.contains("canary"));
+        assert!(sealed.starts_with("v2:") && !sealed.contains("canary"));
     }
     let audit = api_access_log::Entity::find()
         .filter(api_access_log::Column::Action.eq("auth_success"))
