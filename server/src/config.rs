@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 use url::Url;
@@ -19,6 +20,16 @@ pub struct Config {
     pub vault: Vault,
     pub google: GoogleConfig,
     pub refresh: RefreshConfig,
+    pub sign_in: SignInLimits,
+}
+
+/// How many sign-in attempts each email address gets (see `throttle.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignInLimits {
+    /// Attempts at once.
+    pub burst: NonZeroU32,
+    /// Attempts regained per minute after the burst.
+    pub per_minute: NonZeroU32,
 }
 
 /// The OAuth client and every Google endpoint (all configurable, so tests and the local demo
@@ -244,6 +255,12 @@ impl Config {
             ));
         }
 
+        let whole = "set it to a whole number of attempts, at least 1";
+        let sign_in = SignInLimits {
+            burst: source.parse("SIGN_IN_BURST", NonZeroU32::new(10).unwrap(), whole)?,
+            per_minute: source.parse("SIGN_IN_PER_MINUTE", NonZeroU32::new(5).unwrap(), whole)?,
+        };
+
         Ok(Self {
             database_url,
             app_origin,
@@ -251,6 +268,7 @@ impl Config {
             vault,
             google,
             refresh,
+            sign_in,
         })
     }
 
@@ -458,6 +476,8 @@ mod tests {
             ("GOOGLE_TOKEN_URL", "token"),
             ("REFRESH_CONCURRENCY", "0"),
             ("REFRESH_INTERVAL_SECS", "soon"),
+            ("SIGN_IN_BURST", "0"),
+            ("SIGN_IN_PER_MINUTE", "many"),
         ] {
             let error = Config::load(&source_with(&[(var, value)])).unwrap_err();
             assert_eq!(error.var, var);

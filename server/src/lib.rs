@@ -68,7 +68,7 @@ pub fn app_state(config: Config, db: DatabaseConnection) -> AppState {
         db: db.clone(),
         sessions: sessions.clone(),
         accounts: accounts.clone(),
-        throttle: SignInThrottle::default(),
+        throttle: SignInThrottle::new(config.sign_in),
     });
     let connect = ConnectState {
         db: db.clone(),

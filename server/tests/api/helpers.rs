@@ -100,9 +100,20 @@ pub async fn spawn_app(test_db: &TestDb) -> TestApp {
 }
 
 pub async fn spawn_app_with(test_db: &TestDb, google: &str) -> TestApp {
+    spawn(test_db, google, &[]).await
+}
+
+/// A server with some configuration variables set (Google unreachable, as in `spawn_app`).
+pub async fn spawn_app_with_config(test_db: &TestDb, vars: &[(&str, &str)]) -> TestApp {
+    spawn(test_db, "http://127.0.0.1:9", vars).await
+}
+
+async fn spawn(test_db: &TestDb, google: &str, vars: &[(&str, &str)]) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
-    let config = test_config(&test_db.url, google, &[("APP_ORIGIN", &address)]);
+    let mut vars = vars.to_vec();
+    vars.push(("APP_ORIGIN", &address));
+    let config = test_config(&test_db.url, google, &vars);
     let db = test_db.connect().await;
     let state = server::app_state(config, db.clone());
     let accounts = state.connect.accounts.clone();
