@@ -73,6 +73,17 @@ async fn callback(app: &TestApp, query: &str) -> (u16, String) {
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
+/// A whole successful flow (Google's answers already mounted); returns the one stored account.
+async fn connect(app: &TestApp, flow: &str) -> email_accounts::Model {
+    let params = start(app, flow).await;
+    callback(app, &format!("state={}&code=c", params["state"])).await;
+    email_accounts::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 async fn token_calls(google: &MockServer) -> Vec<String> {
     google
         .received_requests()
@@ -305,13 +316,7 @@ async fn without_the_gmail_scope_nothing_is_stored_and_the_grant_is_revoked() {
 async fn connecting_the_same_account_twice_keeps_one_row_and_the_refresh_token() {
     let Setup { app, google } = setup().await;
     google_answers(&google, GMAIL, Some("1//first"), "ada@gmail.com").await;
-    let params = start(&app, "one").await;
-    callback(&app, &format!("state={}&code=c", params["state"])).await;
-    let first = email_accounts::Entity::find()
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let first = connect(&app, "one").await;
 
     google.reset().await;
     google_answers(&google, GMAIL, None, "ada@gmail.com").await;
@@ -337,13 +342,7 @@ async fn disconnect_revokes_wipes_and_is_only_for_the_owner() {
         "ada@gmail.com",
     )
     .await;
-    let params = start(&app, "f").await;
-    callback(&app, &format!("state={}&code=c", params["state"])).await;
-    let account = email_accounts::Entity::find()
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let account = connect(&app, "f").await;
 
     let other = spawn_other_client(&app).await;
     let denied = other
@@ -402,13 +401,7 @@ async fn disconnect_revokes_wipes_and_is_only_for_the_owner() {
 async fn a_failed_revoke_is_queued_and_retried() {
     let Setup { app, google } = setup().await;
     google_answers(&google, GMAIL, Some("1//r"), "ada@gmail.com").await;
-    let params = start(&app, "f").await;
-    callback(&app, &format!("state={}&code=c", params["state"])).await;
-    let account = email_accounts::Entity::find()
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let account = connect(&app, "f").await;
 
     google.reset().await;
     Mock::given(method("POST"))
