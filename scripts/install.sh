@@ -23,8 +23,8 @@ fi
 
 # cargo-leptos 0.3.11 needs a newer rustc than this toolchain, so the version is pinned.
 if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
-  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (a one-time build of several minutes)"
-  cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (a one-time build of several minutes; a debug build takes half the time of a release build and builds the site alike)"
+  cargo install cargo-leptos --locked --debug --version "$CARGO_LEPTOS_VERSION"
 fi
 
 # cargo-leptos would download this from GitHub; with it on PATH it downloads nothing.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, the cargo tests (on a SQLite file and on a throwaway PostgreSQL
-# server) and the Playwright end-to-end tests in Debian's Chromium. Installs what is missing.
+# Runs every test: formatting, lints per feature set, the cargo tests (on a SQLite file and on a
+# throwaway PostgreSQL server) and the Playwright end-to-end tests in Debian's Chromium.
+# Installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh --test
@@ -9,6 +10,13 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 say "checking formatting"
 cargo fmt --all -- --check
+
+# Per feature set, never ssr and hydrate together (the server builds app with ssr, the WASM
+# client with hydrate).
+say "lints"
+cargo clippy -p server --all-targets -- -D warnings
+cargo clippy -p migration --all-targets -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 # A private PostgreSQL server for the database tests, removed on exit.
 pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")

@@ -99,8 +99,8 @@ test.describe('connect Gmail', () => {
 
     // The popup has closed itself by now; the toast came with its message.
     await expect.poll(() => timesShown(page, TOAST.cancelled)).toBe(1);
-    // Asserting that no second toast follows (say, from the closed-popup watcher): give it time.
-    await page.waitForTimeout(1500);
+    // The attempt has ended (and its closed-popup watcher with it): no second toast can follow.
+    await expect(connections.connectButton).toHaveAttribute('data-popup-endings', '1');
     expect(await timesShown(page, TOAST.cancelled)).toBe(1);
     await expect(connections.connectButton).toHaveText('Connect Gmail');
     await expect(connections.connectButton).toBeEnabled();
@@ -120,8 +120,8 @@ test.describe('connect Gmail', () => {
     await expect(connections.toast(TOAST.cancelled)).toHaveCount(1);
     await expect(connections.connectButton).toHaveText('Connect Gmail');
     await expect(connections.connectButton).toBeEnabled();
-    // Asserting that the cancellation is not reported twice: give a repeat time to show.
-    await page.waitForTimeout(1500);
+    // The attempt has ended (its listeners are gone): the cancellation cannot be reported twice.
+    await expect(connections.connectButton).toHaveAttribute('data-popup-endings', '1');
     expect(await timesShown(page, TOAST.cancelled)).toBe(1);
     expect(await shownToasts(page)).toEqual([TOAST.cancelled]);
     await expect(connections.accounts).toHaveCount(0);

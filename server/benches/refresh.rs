@@ -6,17 +6,19 @@
 
 use std::time::{Duration, Instant};
 
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use secrecy::ExposeSecret;
+use server::clock::Clock;
 use server::config::{Config, Source};
-use server::entities::{email_accounts, users};
-use server::google::{Google, http_client};
-use server::secret::Secret;
+use server::provider::google::{Google, http_client};
 use server::tokens::{Timing, TokenService};
 use server::vault::VaultKey;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const ACCOUNTS: i32 = 1000;
+#[path = "../tests/api/seed.rs"]
+mod seed;
+
+const ACCOUNTS: usize = 1000;
 
 #[tokio::main]
 async fn main() {
@@ -40,7 +42,7 @@ async fn main() {
         "sqlite://{}?mode=rwc",
         dir.path().join("bench.db").display()
     );
-    let key = VaultKey::generate().into_inner();
+    let key = VaultKey::generate().expose_secret().to_owned();
     let token_url = format!("{}/token", google.uri());
     let config = Config::load(&Source::from_pairs([
         ("DATABASE_URL", url.as_str()),
@@ -51,20 +53,18 @@ async fn main() {
     ]))
     .unwrap();
     let db = server::db::connect_and_migrate(&url).await.unwrap();
-    let ids = seed(&db, &config, ACCOUNTS).await;
+    // Accounts stored through the real grant-storing code, their tokens 10 minutes from expiry.
+    let owner = seed::user(&db).await;
+    let seeded = seed::accounts(&config, &db, owner, ACCOUNTS, 600).await;
+    let ids: Vec<i32> = seeded.iter().map(|a| a.id).collect();
+    let accounts = server::accounts(&config, db.clone(), Clock::system());
     let google_client = Google::new(&config.google, http_client());
-    let service = TokenService::new(
-        db.clone(),
-        config.vault.clone(),
-        google_client,
-        config.refresh.window,
-        Timing::default(),
-    );
+    let service = TokenService::new(accounts, google_client, Timing::default());
 
     let started = Instant::now();
     let round = service.refresh_due(concurrency).await.unwrap();
     let wall = started.elapsed();
-    assert_eq!(round.refreshed, ACCOUNTS as usize, "{round:?}");
+    assert_eq!(round.refreshed, ACCOUNTS, "{round:?}");
     println!(
         "refresh_due: {ACCOUNTS} due accounts, token endpoint 50 ms, concurrency {concurrency}: {:.2} s",
         wall.as_secs_f64()
@@ -80,7 +80,7 @@ async fn main() {
         let t = Instant::now();
         let token = service.get_valid_token(id).await.unwrap();
         samples.push(t.elapsed());
-        assert_eq!(token.expose(), "fresh");
+        assert_eq!(token.expose_secret(), "fresh");
     }
     samples.sort();
     let pct = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
@@ -91,51 +91,4 @@ async fn main() {
         samples[samples.len() - 1],
         samples.len()
     );
-}
-
-async fn seed(db: &sea_orm::DatabaseConnection, config: &Config, count: i32) -> Vec<i32> {
-    let owner = users::ActiveModel {
-        email: Set("bench@example.com".into()),
-        password_hash: Set("x".into()),
-        created_at: Set(0),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap();
-    let now = server::clock::now();
-    let rows: Vec<_> = (1..=count)
-        .map(|id| {
-            let row = id.to_string();
-            email_accounts::ActiveModel {
-                id: Set(id),
-                user_id: Set(owner.id),
-                provider: Set("google".into()),
-                provider_subject: Set(format!("sub-{id}")),
-                email_address: Set(format!("a{id}@gmail.com")),
-                access_token: Set(Some(config.vault.seal(
-                    email_accounts::sealed("access_token", &row),
-                    &Secret::new("old".into()),
-                ))),
-                refresh_token: Set(Some(config.vault.seal(
-                    email_accounts::sealed("refresh_token", &row),
-                    &Secret::new(format!("r{id}")),
-                ))),
-                token_expires_at: Set(now + 600),
-                scopes: Set("email".into()),
-                status: Set("active".into()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                refresh_failures: Set(0),
-                ..Default::default()
-            }
-        })
-        .collect();
-    for chunk in rows.chunks(500) {
-        email_accounts::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await
-            .unwrap();
-    }
-    (1..=count).collect()
 }

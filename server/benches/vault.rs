@@ -1,7 +1,7 @@
 //! Seal + open throughput of the token vault: `cargo bench -p server --bench vault`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use server::secret::Secret;
+use secrecy::SecretString;
 use server::vault::{Binding, Vault, VaultKey};
 
 fn seal_and_open(c: &mut Criterion) {
@@ -13,7 +13,7 @@ fn seal_and_open(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("vault");
     for size in [200usize, 2048] {
-        let token = Secret::new("t".repeat(size));
+        let token = SecretString::from("t".repeat(size));
         group.throughput(Throughput::Elements(1));
         group.bench_function(format!("seal_{size}B"), |b| {
             b.iter(|| vault.seal(binding, &token))

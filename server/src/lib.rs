@@ -1,38 +1,38 @@
-//! The mailconnect server: configuration, database, app accounts, the HTTP surface.
+//! The mailconnect server. Each folder is one domain; ARCHITECTURE.md maps them and which may
+//! use which. This file wires them together.
 
 pub mod accounts;
-pub mod audit;
-pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod connect;
 pub mod db;
 pub mod entities;
-pub mod gmail_connect;
-pub mod google;
-pub mod metrics;
-pub mod result_page;
-pub mod rotation;
-pub mod secret;
-pub mod throttle;
+pub mod housekeeping;
+pub mod identity;
+pub mod provider;
+pub mod secrets;
 pub mod tokens;
-pub mod ui_backend;
 pub mod vault;
 pub mod web;
 
 use std::sync::Arc;
 
 use leptos::prelude::LeptosOptions;
-use sea_orm::DatabaseConnection;
+use metrics_exporter_prometheus::PrometheusHandle;
+use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::accounts::Accounts;
-use crate::auth::Sessions;
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::gmail_connect::ConnectState;
-use crate::google::Google;
-use crate::throttle::SignInThrottle;
+use crate::connect::{ConnectState, Flows};
+use crate::housekeeping::Housekeeping;
+use crate::identity::{Sessions, SignInThrottle};
+use crate::provider::google::{self, Google};
 use crate::tokens::{Timing, TokenService};
-use crate::ui_backend::UiBackend;
+use crate::vault::Vault;
+use crate::vault::rotation::RotationReport;
 use crate::web::AppState;
+use crate::web::backend::UiBackend;
 
 /// Leptos' own settings (site root, pkg dir, output name) from the environment cargo-leptos sets,
 /// with the app's defaults when the binary is run on its own.
@@ -47,23 +47,30 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
     options
 }
 
-/// Everything the router needs, built over an open database.
-pub fn app_state(config: Config, db: DatabaseConnection) -> AppState {
-    let sessions = Sessions::new(db.clone(), config.secure_cookies());
+/// The account owner over an open database (what the token service and tests build on).
+pub fn accounts(config: &Config, db: DatabaseConnection, clock: Clock) -> Accounts {
     let google = Google::new(&config.google, google::http_client());
-    let accounts = Accounts::new(
-        db.clone(),
+    Accounts::new(
+        db,
         config.vault.clone(),
-        google.clone(),
+        google,
+        clock,
         config.refresh.window,
-    );
-    let tokens = TokenService::new(
-        db.clone(),
-        config.vault.clone(),
-        google.clone(),
-        config.refresh.window,
-        Timing::default(),
-    );
+    )
+}
+
+/// Everything the router needs, built over an open database. `metrics` comes from
+/// [`web::metrics::install`], called once at start-up.
+pub fn app_state(
+    config: Config,
+    db: DatabaseConnection,
+    clock: Clock,
+    metrics: PrometheusHandle,
+) -> AppState {
+    let sessions = Sessions::new(db.clone(), config.secure_cookies(), clock.clone());
+    let google = Google::new(&config.google, google::http_client());
+    let accounts = accounts(&config, db.clone(), clock.clone());
+    let tokens = TokenService::new(accounts.clone(), google.clone(), Timing::default());
     let backend = Arc::new(UiBackend {
         db: db.clone(),
         sessions: sessions.clone(),
@@ -71,11 +78,10 @@ pub fn app_state(config: Config, db: DatabaseConnection) -> AppState {
         throttle: SignInThrottle::new(config.sign_in),
     });
     let connect = ConnectState {
-        db: db.clone(),
+        flows: Flows::new(db.clone(), config.vault.clone(), clock),
         sessions: sessions.clone(),
-        vault: config.vault.clone(),
         google,
-        accounts,
+        accounts: accounts.clone(),
         origin: config.origin(),
     };
     AppState {
@@ -85,6 +91,32 @@ pub fn app_state(config: Config, db: DatabaseConnection) -> AppState {
         sessions,
         backend,
         connect,
+        accounts,
         tokens,
+        metrics,
     }
+}
+
+/// The housekeeping loop's parts, from the app's.
+pub fn housekeeping(state: &AppState) -> Housekeeping {
+    Housekeeping {
+        accounts: state.accounts.clone(),
+        flows: state.connect.flows.clone(),
+        sessions: state.sessions.clone(),
+    }
+}
+
+/// Re-seals every stored secret (account tokens, PKCE verifiers) under `vault`'s current key.
+pub async fn rotate_keys(
+    db: &DatabaseConnection,
+    vault: &Vault,
+    batch: u64,
+) -> Result<RotationReport, DbErr> {
+    let clock = Clock::system();
+    let mut report = RotationReport::default();
+    accounts::rotation::rotate_secrets(db, vault, &clock, batch, &mut report).await?;
+    Flows::new(db.clone(), vault.clone(), clock)
+        .rotate_secrets(batch, &mut report)
+        .await?;
+    Ok(report)
 }

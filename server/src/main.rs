@@ -4,7 +4,10 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use secrecy::ExposeSecret;
+use server::clock::Clock;
 use server::config::{Config, Source};
+use server::vault::rotation::BATCH_SIZE;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing_subscriber::EnvFilter;
@@ -37,15 +40,11 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
+    init_logging();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::GenKey = command {
-        println!("{}", server::vault::VaultKey::generate().expose());
+        println!("{}", server::vault::VaultKey::generate().expose_secret());
         return ExitCode::SUCCESS;
     }
     let demo = cli.demo && matches!(command, Command::Serve);
@@ -83,18 +82,16 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    let metrics = server::web::metrics::install();
     let db = server::db::connect_and_migrate(&config.database_url).await?;
     let addr = config.site_addr;
     let refresh = config.refresh.clone();
-    let state = server::app_state(config, db);
+    let state = server::app_state(config, db, Clock::system(), metrics);
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
     let tasks = TaskTracker::new();
-    tasks.spawn(state.tokens.clone().run(
-        state.connect.accounts.clone(),
-        refresh,
-        shutdown.clone(),
-    ));
+    tasks.spawn(state.tokens.clone().run(refresh.clone(), shutdown.clone()));
+    tasks.spawn(server::housekeeping(&state).run(refresh.interval, shutdown.clone()));
     tasks.close();
     let app = server::web::router(state);
 
@@ -114,8 +111,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 
 async fn rotate_keys(config: Config) -> anyhow::Result<()> {
     let db = server::db::connect_and_migrate(&config.database_url).await?;
-    let report =
-        server::rotation::rotate_all(&db, &config.vault, server::rotation::BATCH_SIZE).await?;
+    let report = server::rotate_keys(&db, &config.vault, BATCH_SIZE).await?;
     println!("{report}");
     Ok(())
 }
@@ -130,4 +126,23 @@ async fn wait_for_signal(token: CancellationToken) {
         _ = term.recv() => {}
     }
     token.cancel();
+}
+
+/// Logs to standard output: human-readable lines, or JSON lines with `LOG_FORMAT=json`. The
+/// filter comes from `RUST_LOG` (default `info,sqlx=warn`).
+fn init_logging() {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    match std::env::var("LOG_FORMAT").as_deref() {
+        Ok("json") => builder.json().init(),
+        Ok("text") | Err(_) => builder.init(),
+        Ok(other) => {
+            builder.init();
+            tracing::warn!(
+                value = other,
+                "LOG_FORMAT must be `json` or `text`; using text"
+            );
+        }
+    }
 }

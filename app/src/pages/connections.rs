@@ -31,6 +31,8 @@ pub fn ConnectionsPage() -> impl IntoView {
                 type="button"
                 class="connect"
                 disabled=move || popup.connecting.get()
+                // How many popups have ended: tests wait on it instead of on the clock.
+                data-popup-endings=move || popup.finished.get().to_string()
                 on:click=move |_| popup.start(None)
             >
                 {move || if popup.connecting.get() { "Connecting..." } else { "Connect Gmail" }}

@@ -2,36 +2,19 @@ import { expect, type Locator, type Page } from '@playwright/test';
 
 /**
  * Waits until the WASM bundle has hydrated the server-rendered page. Before that, a click on a
- * form button is a plain HTML form POST, so every helper that clicks waits here first.
- *
- * The app sets no hydration marker yet, so this waits for the `.wasm` file to have loaded
- * successfully and then for the network to go quiet (hydration runs right after the module is
- * instantiated). When the app exposes a marker such as `window.__mailconnectHydrated`, change
- * only `isHydrated` below.
+ * form button is a plain HTML form POST, so every helper that clicks waits here first. The app
+ * marks a hydrated page with `data-hydrated` on `<body>`.
  */
 export async function waitForHydration(page: Page, timeout = 15_000): Promise<void> {
   try {
-    await page.waitForFunction(isHydrated, undefined, { timeout });
+    await page.locator('body[data-hydrated]').waitFor({ state: 'attached', timeout });
   } catch (error) {
     throw new Error(
-      `${page.url()} did not hydrate: the WASM bundle did not load. A server binary built by ` +
+      `${page.url()} did not hydrate: the WASM bundle did not load or failed. A server binary built by ` +
         'plain `cargo build` asks for /pkg/<name>_bg.wasm; build it with `cargo leptos build`.',
       { cause: error },
     );
   }
-  await page.waitForLoadState('networkidle');
-}
-
-function isHydrated(): boolean {
-  if ((window as any).wasmBindings) return true;
-  return performance
-    .getEntriesByType('resource')
-    .some(
-      (entry) =>
-        entry.name.endsWith('.wasm') &&
-        // A 404 leaves a resource entry too; responseStatus is 0 for opaque responses.
-        ((entry as PerformanceResourceTiming & { responseStatus?: number }).responseStatus ?? 200) < 400,
-    );
 }
 
 /** An address no other test uses, so tests never collide in the one shared database. */

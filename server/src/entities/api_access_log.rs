@@ -1,5 +1,26 @@
 use sea_orm::entity::prelude::*;
 
+/// What an audit row records. Stored as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Action {
+    /// A connect (or reconnect) flow stored a grant.
+    #[sea_orm(string_value = "auth_success")]
+    AuthSuccess,
+    /// A connect flow failed after its state was accepted.
+    #[sea_orm(string_value = "auth_error")]
+    AuthError,
+    /// A refresh found the grant dead; the account needs reconnecting.
+    #[sea_orm(string_value = "token_refresh")]
+    TokenRefresh,
+    /// The user disconnected the account.
+    #[sea_orm(string_value = "disconnect")]
+    Disconnect,
+    /// Key rotation found a secret it cannot open and marked the account.
+    #[sea_orm(string_value = "key_rotation")]
+    KeyRotation,
+}
+
 /// The audit trail: who did what to which account, from where, and whether it worked.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "api_access_log")]
@@ -8,7 +29,7 @@ pub struct Model {
     pub id: i32,
     pub user_id: Option<i32>,
     pub account_id: Option<i32>,
-    pub action: String,
+    pub action: Action,
     pub success: bool,
     pub error_message: Option<String>,
     pub ip_address: Option<String>,

@@ -1,8 +1,30 @@
 use sea_orm::entity::prelude::*;
 
-pub const STATUS_ACTIVE: &str = "active";
-pub const STATUS_NEEDS_RECONNECT: &str = "needs_reconnect";
-pub const STATUS_DISCONNECTED: &str = "disconnected";
+/// Where an account stands. Stored as text (`active`, `needs_reconnect`, `disconnected`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Status {
+    /// Tokens are stored and kept fresh.
+    #[sea_orm(string_value = "active")]
+    Active,
+    /// Google refused the grant (revoked, expired, password changed): the user must reconnect.
+    #[sea_orm(string_value = "needs_reconnect")]
+    NeedsReconnect,
+    /// The user disconnected it; its tokens are wiped.
+    #[sea_orm(string_value = "disconnected")]
+    Disconnected,
+}
+
+impl Status {
+    /// The label used in metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::NeedsReconnect => "needs_reconnect",
+            Self::Disconnected => "disconnected",
+        }
+    }
+}
 
 /// A connected mailbox. Unique on (user, provider, subject).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -11,7 +33,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i32,
     pub user_id: i32,
-    pub provider: String,
+    pub provider: Provider,
     /// The provider's stable account id (Google's `sub`).
     pub provider_subject: String,
     pub email_address: String,
@@ -21,7 +43,7 @@ pub struct Model {
     pub token_expires_at: i64,
     /// Granted scopes, space separated.
     pub scopes: String,
-    pub status: String,
+    pub status: Status,
     pub created_at: i64,
     pub updated_at: i64,
     pub last_refresh_at: Option<i64>,
@@ -39,17 +61,18 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// Where a sealed field of this table lives, for the vault's associated data.
-pub fn sealed<'a>(field: &'static str, row_id: &'a str) -> crate::vault::Binding<'a> {
-    crate::vault::Binding {
-        table: "email_accounts",
-        field,
-        row: row_id,
-    }
+/// The provider of an account. Stored as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Provider {
+    #[sea_orm(string_value = "google")]
+    Google,
 }
 
-pub const SEALED_FIELDS: [(&str, Column); 3] = [
-    ("access_token", Column::AccessToken),
-    ("refresh_token", Column::RefreshToken),
-    ("pending_revoke", Column::PendingRevoke),
-];
+impl Provider {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Google => "google",
+        }
+    }
+}

@@ -1,8 +1,14 @@
-//! SeaORM entities, one module a table (the schema itself lives in the `migration` crate).
+//! SeaORM entities, one module a table (the schema itself lives in the `migration` crate), and
+//! the names stored in them: account statuses, audit actions, sealed fields. These are the only
+//! place those names are spelled.
+//!
 //! Times are Unix seconds (UTC). Token columns hold only vault ciphertexts, never plaintext.
 
 pub mod api_access_log;
 pub mod email_accounts;
 pub mod oauth_flows;
+pub mod sealed;
 pub mod sessions;
 pub mod users;
+
+pub use sealed::SealedField;

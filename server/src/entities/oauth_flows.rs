@@ -27,12 +27,3 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
-
-/// The verifier is bound to the flow's state hash (known before the row is written).
-pub fn sealed_verifier(state_hash: &str) -> crate::vault::Binding<'_> {
-    crate::vault::Binding {
-        table: "oauth_flows",
-        field: "pkce_verifier",
-        row: state_hash,
-    }
-}

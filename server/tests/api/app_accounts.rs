@@ -2,8 +2,8 @@
 
 use reqwest::StatusCode;
 use sea_orm::{EntityTrait, PaginatorTrait};
-use server::auth::sha256_hex;
 use server::entities::{sessions, users};
+use server::secrets::sha256_hex;
 
 use crate::helpers::{TestDb, on_both_databases, spawn_app, spawn_app_with_config};
 

@@ -4,27 +4,46 @@
 use base64_simd::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use server::entities::{api_access_log, email_accounts, oauth_flows};
+use server::entities::api_access_log::{self, Action};
+use server::entities::email_accounts::{self, Status};
+use server::entities::oauth_flows;
 use sha2::{Digest, Sha256};
 use url::Url;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{TestApp, TestDb, spawn_app_with};
+use crate::helpers::{TestApp, TestDb, on_both_databases, spawn_app_with};
 
-const GMAIL: &str = "https://www.googleapis.com/auth/gmail.readonly";
-
-struct Setup {
-    app: TestApp,
-    google: MockServer,
+on_both_databases! {
+    start_redirects_to_google_with_a_stored_hashed_state_and_pkce,
+    start_needs_a_signed_in_user,
+    a_good_callback_stores_sealed_tokens_once,
+    forged_missing_and_foreign_states_never_reach_google,
+    denied_consent_is_reported_as_cancelled_and_hostile_errors_stay_text,
+    without_the_gmail_scope_nothing_is_stored_and_the_grant_is_revoked,
+    connecting_the_same_account_twice_keeps_one_row_and_the_refresh_token,
+    disconnect_revokes_wipes_and_is_only_for_the_owner,
+    a_failed_revoke_is_queued_and_retried,
 }
 
-async fn setup() -> Setup {
+pub(crate) const GMAIL: &str = "https://www.googleapis.com/auth/gmail.readonly";
+
+pub(crate) struct Setup {
+    pub app: TestApp,
+    pub google: MockServer,
+    _db: TestDb,
+}
+
+/// A server whose Google is a wiremock, with a signed-up user.
+pub(crate) async fn setup(db: TestDb) -> Setup {
     let google = MockServer::start().await;
-    let db = Box::leak(Box::new(TestDb::sqlite()));
-    let app = spawn_app_with(db, &google.uri()).await;
+    let app = spawn_app_with(&db, &google.uri()).await;
     app.sign_up("owner@example.com", "correct horse").await;
-    Setup { app, google }
+    Setup {
+        app,
+        google,
+        _db: db,
+    }
 }
 
 fn token_body(scope: &str, refresh: Option<&str>) -> serde_json::Value {
@@ -40,7 +59,12 @@ fn token_body(scope: &str, refresh: Option<&str>) -> serde_json::Value {
     body
 }
 
-async fn google_answers(google: &MockServer, scope: &str, refresh: Option<&str>, email: &str) {
+pub(crate) async fn google_answers(
+    google: &MockServer,
+    scope: &str,
+    refresh: Option<&str>,
+    email: &str,
+) {
     Mock::given(method("POST"))
         .and(path("/token"))
         .respond_with(ResponseTemplate::new(200).set_body_json(token_body(scope, refresh)))
@@ -61,20 +85,20 @@ async fn google_answers(google: &MockServer, scope: &str, refresh: Option<&str>,
 }
 
 /// Starts a flow; returns the redirect URL's query parameters.
-async fn start(app: &TestApp, flow: &str) -> std::collections::HashMap<String, String> {
+pub(crate) async fn start(app: &TestApp, flow: &str) -> std::collections::HashMap<String, String> {
     let response = app.get(&format!("/auth/gmail/start?flow={flow}")).await;
     assert_eq!(response.status(), 302);
     let location = Url::parse(response.headers()["location"].to_str().unwrap()).unwrap();
     location.query_pairs().into_owned().collect()
 }
 
-async fn callback(app: &TestApp, query: &str) -> (u16, String) {
+pub(crate) async fn callback(app: &TestApp, query: &str) -> (u16, String) {
     let response = app.get(&format!("/auth/gmail/callback?{query}")).await;
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
 /// A whole successful flow (Google's answers already mounted); returns the one stored account.
-async fn connect(app: &TestApp, flow: &str) -> email_accounts::Model {
+pub(crate) async fn connect(app: &TestApp, flow: &str) -> email_accounts::Model {
     let params = start(app, flow).await;
     callback(app, &format!("state={}&code=c", params["state"])).await;
     email_accounts::Entity::find()
@@ -84,7 +108,7 @@ async fn connect(app: &TestApp, flow: &str) -> email_accounts::Model {
         .unwrap()
 }
 
-async fn token_calls(google: &MockServer) -> Vec<String> {
+pub(crate) async fn token_calls(google: &MockServer) -> Vec<String> {
     google
         .received_requests()
         .await
@@ -95,9 +119,8 @@ async fn token_calls(google: &MockServer) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn start_redirects_to_google_with_a_stored_hashed_state_and_pkce() {
-    let Setup { app, google } = setup().await;
+async fn start_redirects_to_google_with_a_stored_hashed_state_and_pkce(db: TestDb) {
+    let Setup { app, google, .. } = setup(db).await;
     let params = start(&app, "flow-1").await;
     assert_eq!(params["client_id"], "test-client");
     assert_eq!(
@@ -133,9 +156,8 @@ async fn start_redirects_to_google_with_a_stored_hashed_state_and_pkce() {
     assert!(token_calls(&google).await.is_empty());
 }
 
-#[tokio::test]
-async fn start_needs_a_signed_in_user() {
-    let Setup { app, .. } = setup().await;
+async fn start_needs_a_signed_in_user(db: TestDb) {
+    let Setup { app, .. } = setup(db).await;
     app.call("sign_out", &[]).await;
     let response = app.get("/auth/gmail/start?flow=x").await;
     assert_eq!(response.status(), 401);
@@ -143,9 +165,8 @@ async fn start_needs_a_signed_in_user() {
     assert_eq!(oauth_flows::Entity::find().count(&app.db).await.unwrap(), 0);
 }
 
-#[tokio::test]
-async fn a_good_callback_stores_sealed_tokens_once() {
-    let Setup { app, google } = setup().await;
+async fn a_good_callback_stores_sealed_tokens_once(db: TestDb) {
+    let Setup { app, google, .. } = setup(db).await;
     google_answers(
         &google,
         &format!("openid email {GMAIL}"),
@@ -178,7 +199,7 @@ async fn a_good_callback_stores_sealed_tokens_once() {
         .unwrap()
         .unwrap();
     assert_eq!(account.email_address, "ada@gmail.com");
-    assert_eq!(account.status, "active");
+    assert_eq!(account.status, Status::Active);
     assert!(account.scopes.contains(GMAIL));
     for sealed in [
         account.access_token.unwrap(),
@@ -187,7 +208,7 @@ async fn a_good_callback_stores_sealed_tokens_once() {
         assert!(sealed.starts_with("v2:") && !sealed.contains("canary"));
     }
     let audit = api_access_log::Entity::find()
-        .filter(api_access_log::Column::Action.eq("auth_success"))
+        .filter(api_access_log::Column::Action.eq(Action::AuthSuccess))
         .one(&app.db)
         .await
         .unwrap()
@@ -210,9 +231,8 @@ async fn a_good_callback_stores_sealed_tokens_once() {
     );
 }
 
-#[tokio::test]
-async fn forged_missing_and_foreign_states_never_reach_google() {
-    let Setup { app, google } = setup().await;
+async fn forged_missing_and_foreign_states_never_reach_google(db: TestDb) {
+    let Setup { app, google, .. } = setup(db).await;
     google_answers(&google, GMAIL, Some("r"), "ada@gmail.com").await;
     let params = start(&app, "flow-a").await;
 
@@ -247,7 +267,7 @@ async fn forged_missing_and_foreign_states_never_reach_google() {
     assert_eq!(status, 200);
 }
 
-async fn spawn_other_client(app: &TestApp) -> reqwest::Client {
+pub(crate) async fn spawn_other_client(app: &TestApp) -> reqwest::Client {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -265,9 +285,8 @@ async fn spawn_other_client(app: &TestApp) -> reqwest::Client {
     client
 }
 
-#[tokio::test]
-async fn denied_consent_is_reported_as_cancelled_and_hostile_errors_stay_text() {
-    let Setup { app, google } = setup().await;
+async fn denied_consent_is_reported_as_cancelled_and_hostile_errors_stay_text(db: TestDb) {
+    let Setup { app, google, .. } = setup(db).await;
     let params = start(&app, "flow-d").await;
     let (status, html) = callback(
         &app,
@@ -284,16 +303,15 @@ async fn denied_consent_is_reported_as_cancelled_and_hostile_errors_stay_text() 
     assert!(!html.contains("<script>alert"));
     assert!(token_calls(&google).await.is_empty());
     let errors = api_access_log::Entity::find()
-        .filter(api_access_log::Column::Action.eq("auth_error"))
+        .filter(api_access_log::Column::Action.eq(Action::AuthError))
         .count(&app.db)
         .await
         .unwrap();
     assert_eq!(errors, 2);
 }
 
-#[tokio::test]
-async fn without_the_gmail_scope_nothing_is_stored_and_the_grant_is_revoked() {
-    let Setup { app, google } = setup().await;
+async fn without_the_gmail_scope_nothing_is_stored_and_the_grant_is_revoked(db: TestDb) {
+    let Setup { app, google, .. } = setup(db).await;
     google_answers(&google, "openid email", Some("1//r"), "ada@gmail.com").await;
     let params = start(&app, "flow-s").await;
     let (_, html) = callback(&app, &format!("state={}&code=c", params["state"])).await;
@@ -312,9 +330,8 @@ async fn without_the_gmail_scope_nothing_is_stored_and_the_grant_is_revoked() {
     assert_eq!(revokes.len(), 1);
 }
 
-#[tokio::test]
-async fn connecting_the_same_account_twice_keeps_one_row_and_the_refresh_token() {
-    let Setup { app, google } = setup().await;
+async fn connecting_the_same_account_twice_keeps_one_row_and_the_refresh_token(db: TestDb) {
+    let Setup { app, google, .. } = setup(db).await;
     google_answers(&google, GMAIL, Some("1//first"), "ada@gmail.com").await;
     let first = connect(&app, "one").await;
 
@@ -332,9 +349,8 @@ async fn connecting_the_same_account_twice_keeps_one_row_and_the_refresh_token()
     );
 }
 
-#[tokio::test]
-async fn disconnect_revokes_wipes_and_is_only_for_the_owner() {
-    let Setup { app, google } = setup().await;
+async fn disconnect_revokes_wipes_and_is_only_for_the_owner(db: TestDb) {
+    let Setup { app, google, .. } = setup(db).await;
     google_answers(
         &google,
         GMAIL,
@@ -359,7 +375,7 @@ async fn disconnect_revokes_wipes_and_is_only_for_the_owner() {
             .unwrap()
             .unwrap()
             .status,
-        "active"
+        Status::Active
     );
 
     let response = app
@@ -374,7 +390,7 @@ async fn disconnect_revokes_wipes_and_is_only_for_the_owner() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, "disconnected");
+    assert_eq!(row.status, Status::Disconnected);
     assert!(
         row.access_token.is_none() && row.refresh_token.is_none() && row.pending_revoke.is_none()
     );
@@ -397,9 +413,8 @@ async fn disconnect_revokes_wipes_and_is_only_for_the_owner() {
     );
 }
 
-#[tokio::test]
-async fn a_failed_revoke_is_queued_and_retried() {
-    let Setup { app, google } = setup().await;
+async fn a_failed_revoke_is_queued_and_retried(db: TestDb) {
+    let Setup { app, google, .. } = setup(db).await;
     google_answers(&google, GMAIL, Some("1//r"), "ada@gmail.com").await;
     let account = connect(&app, "f").await;
 
@@ -419,7 +434,7 @@ async fn a_failed_revoke_is_queued_and_retried() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(row.status, "disconnected");
+    assert_eq!(row.status, Status::Disconnected);
     assert!(row.access_token.is_none() && row.refresh_token.is_none());
     assert!(row.pending_revoke.is_some(), "kept, sealed, until revoked");
 

@@ -1,6 +1,8 @@
 use std::net::SocketAddr;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
+use secrecy::ExposeSecret;
+use server::clock::Clock;
 use server::config::{Config, Source};
 use server::vault::VaultKey;
 
@@ -58,16 +60,13 @@ impl TestDb {
 }
 
 fn uuid_like() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 8];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(rand::random::<[u8; 8]>())
 }
 
 /// Configuration for a test server: the given database, a fresh key, and Google endpoints at
 /// `google` (a wiremock or fake Google base URL).
 pub fn test_config(database_url: &str, google: &str, extra: &[(&str, &str)]) -> Config {
-    let key = VaultKey::generate().into_inner();
+    let key = VaultKey::generate().expose_secret().to_owned();
     let urls = [
         ("GOOGLE_AUTH_URL", format!("{google}/o/oauth2/v2/auth")),
         ("GOOGLE_TOKEN_URL", format!("{google}/token")),
@@ -93,6 +92,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub accounts: server::accounts::Accounts,
+    /// The server's clock: a test moves it forward instead of sleeping.
+    pub clock: Clock,
+    pub config: Config,
 }
 
 pub async fn spawn_app(test_db: &TestDb) -> TestApp {
@@ -115,8 +117,10 @@ async fn spawn(test_db: &TestDb, google: &str, vars: &[(&str, &str)]) -> TestApp
     vars.push(("APP_ORIGIN", &address));
     let config = test_config(&test_db.url, google, &vars);
     let db = test_db.connect().await;
-    let state = server::app_state(config, db.clone());
-    let accounts = state.connect.accounts.clone();
+    let clock = Clock::adjustable();
+    let metrics = server::web::metrics::install();
+    let state = server::app_state(config.clone(), db.clone(), clock.clone(), metrics);
+    let accounts = state.accounts.clone();
     let router = server::web::router(state);
     tokio::spawn(async move {
         axum::serve(
@@ -136,6 +140,8 @@ async fn spawn(test_db: &TestDb, google: &str, vars: &[(&str, &str)]) -> TestApp
         client,
         db,
         accounts,
+        clock,
+        config,
     }
 }
 

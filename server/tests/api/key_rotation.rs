@@ -3,15 +3,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rand::Rng;
+use rand::seq::SliceRandom;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
-use server::entities::{email_accounts, oauth_flows, users};
-use server::rotation::rotate_all;
-use server::secret::Secret;
+use secrecy::{ExposeSecret, SecretString};
+use server::entities::email_accounts::{self, Status};
+use server::entities::{SealedField, oauth_flows};
+use server::rotate_keys;
 use server::vault::{Vault, VaultKey};
 
-use crate::helpers::{TestDb, on_both_databases};
+use crate::helpers::{TestDb, on_both_databases, test_config};
+use crate::seed::{self, Seeded};
 
 on_both_databases! {
     rotation_reseals_everything_and_is_idempotent,
@@ -19,89 +21,40 @@ on_both_databases! {
     rotation_never_overwrites_a_concurrent_write,
 }
 
-fn key() -> Secret<String> {
+fn key() -> SecretString {
     VaultKey::generate()
 }
 
-fn vault(current: &Secret<String>, retired: &[&Secret<String>]) -> Vault {
+fn vault(current: &SecretString, retired: &[&SecretString]) -> Vault {
     Vault::new(
         VaultKey::parse(current).unwrap(),
         retired.iter().map(|k| VaultKey::parse(k).unwrap()),
     )
 }
 
-fn tokens(id: i32) -> (String, String) {
-    (format!("ya29.access-{id}"), format!("1//refresh-{id}"))
-}
-
-async fn user(db: &DatabaseConnection) -> i32 {
-    users::ActiveModel {
-        email: Set(format!("owner{}@example.com", rand::random::<u32>())),
-        password_hash: Set("x".into()),
-        created_at: Set(0),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .unwrap()
-    .id
-}
-
-/// Inserts accounts `ids` whose tokens are sealed by `vault`.
-async fn seed_accounts(db: &DatabaseConnection, vault: &Vault, ids: std::ops::RangeInclusive<i32>) {
-    let owner = user(db).await;
-    let rows: Vec<_> = ids
-        .map(|id| {
-            let row = id.to_string();
-            let (access, refresh) = tokens(id);
-            email_accounts::ActiveModel {
-                id: Set(id),
-                user_id: Set(owner),
-                provider: Set("google".into()),
-                provider_subject: Set(format!("sub-{id}")),
-                email_address: Set(format!("user{id}@gmail.com")),
-                access_token: Set(Some(vault.seal(
-                    email_accounts::sealed("access_token", &row),
-                    &Secret::new(access),
-                ))),
-                refresh_token: Set(Some(vault.seal(
-                    email_accounts::sealed("refresh_token", &row),
-                    &Secret::new(refresh),
-                ))),
-                token_expires_at: Set(0),
-                scopes: Set("email".into()),
-                status: Set(email_accounts::STATUS_ACTIVE.into()),
-                created_at: Set(0),
-                updated_at: Set(0),
-                last_refresh_at: Set(None),
-                refresh_failures: Set(0),
-                next_attempt_at: Set(None),
-                lease_owner: Set(None),
-                lease_expires_at: Set(None),
-                pending_revoke: Set(None),
-            }
-        })
-        .collect();
-    for chunk in rows.chunks(500) {
-        email_accounts::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await
-            .unwrap();
-    }
+/// Accounts whose tokens are sealed by `vault`, stored as a connect flow stores them.
+async fn seed_accounts(
+    test_db: &TestDb,
+    db: &DatabaseConnection,
+    vault: &Vault,
+    count: usize,
+) -> Vec<Seeded> {
+    let mut config = test_config(&test_db.url, "http://127.0.0.1:9", &[]);
+    config.vault = vault.clone();
+    let owner = seed::user(db).await;
+    seed::accounts(&config, db, owner, count, 3600).await
 }
 
 async fn seed_flow(db: &DatabaseConnection, vault: &Vault, user_id: i32) -> String {
     let state_hash = format!("state-{}", rand::random::<u64>());
+    let binding = SealedField::PkceVerifier.binding(&state_hash);
     oauth_flows::ActiveModel {
         state_hash: Set(state_hash.clone()),
         user_id: Set(user_id),
         session_hash: Set("s".into()),
         flow_id: Set(None),
         account_id: Set(None),
-        pkce_verifier: Set(vault.seal(
-            oauth_flows::sealed_verifier(&state_hash),
-            &Secret::new("verifier".into()),
-        )),
+        pkce_verifier: Set(vault.seal(binding, &SecretString::from("verifier"))),
         created_at: Set(0),
         expires_at: Set(i64::MAX),
         used_at: Set(None),
@@ -113,41 +66,37 @@ async fn seed_flow(db: &DatabaseConnection, vault: &Vault, user_id: i32) -> Stri
     state_hash
 }
 
-/// Opens every account's tokens with `vault`; returns the access tokens by id.
-async fn open_all(db: &DatabaseConnection, vault: &Vault) -> HashMap<i32, String> {
+/// Opens every account's tokens with `vault`; returns (access, refresh) by id.
+async fn open_all(db: &DatabaseConnection, vault: &Vault) -> HashMap<i32, (String, String)> {
     let rows = email_accounts::Entity::find().all(db).await.unwrap();
     rows.into_iter()
         .map(|row| {
             let id = row.id.to_string();
-            let access = vault
-                .open(
-                    email_accounts::sealed("access_token", &id),
-                    row.access_token.as_deref().unwrap(),
-                )
-                .expect("access token opens");
-            let refresh = vault
-                .open(
-                    email_accounts::sealed("refresh_token", &id),
-                    row.refresh_token.as_deref().unwrap(),
-                )
-                .expect("refresh token opens");
-            assert_eq!(refresh.expose(), &tokens(row.id).1);
-            (row.id, access.into_inner())
+            let open = |field: SealedField| {
+                let stored = field.in_account(&row).unwrap();
+                let token = vault.open(field.binding(&id), stored).expect("token opens");
+                token.expose_secret().to_owned()
+            };
+            let tokens = (
+                open(SealedField::AccessToken),
+                open(SealedField::RefreshToken),
+            );
+            (row.id, tokens)
         })
         .collect()
 }
 
 async fn rotation_reseals_everything_and_is_idempotent(test_db: TestDb) {
-    const ACCOUNTS: i32 = 10_000;
+    const ACCOUNTS: usize = 1_200; // more than two batches of 500
     let db = test_db.connect().await;
     let (old, new) = (key(), key());
     let before = vault(&old, &[]);
-    seed_accounts(&db, &before, 1..=ACCOUNTS).await;
-    let owner = user(&db).await;
+    let seeded = seed_accounts(&test_db, &db, &before, ACCOUNTS).await;
+    let owner = seed::user(&db).await;
     let state_hash = seed_flow(&db, &before, owner).await;
 
     let during = vault(&new, &[&old]);
-    let report = rotate_all(&db, &during, 500).await.unwrap();
+    let report = rotate_keys(&db, &during, 500).await.unwrap();
     assert_eq!(report.rotated, 2 * ACCOUNTS as u64 + 1);
     assert_eq!(
         (
@@ -158,65 +107,66 @@ async fn rotation_reseals_everything_and_is_idempotent(test_db: TestDb) {
         (0, 0, 0)
     );
 
-    let again = rotate_all(&db, &during, 500).await.unwrap();
+    let again = rotate_keys(&db, &during, 500).await.unwrap();
     assert_eq!(again.rotated, 0);
     assert_eq!(again.already_current, 2 * ACCOUNTS as u64 + 1);
 
     // Restart with the old key retired: everything still opens, under the new key alone.
     let after = vault(&new, &[]);
-    let access = open_all(&db, &after).await;
-    assert_eq!(access.len(), ACCOUNTS as usize);
-    assert!(access.iter().all(|(id, token)| *token == tokens(*id).0));
+    let tokens = open_all(&db, &after).await;
+    assert_eq!(tokens.len(), ACCOUNTS);
+    for account in &seeded {
+        assert_eq!(
+            tokens[&account.id],
+            (account.access.clone(), account.refresh.clone())
+        );
+    }
     let flow = oauth_flows::Entity::find().one(&db).await.unwrap().unwrap();
-    let verifier = after
-        .open(
-            oauth_flows::sealed_verifier(&state_hash),
-            &flow.pkce_verifier,
-        )
-        .unwrap();
-    assert_eq!(verifier.expose(), "verifier");
+    let binding = SealedField::PkceVerifier.binding(&state_hash);
+    let verifier = after.open(binding, &flow.pkce_verifier).unwrap();
+    assert_eq!(verifier.expose_secret(), "verifier");
 }
 
 async fn rotation_counts_and_flags_what_it_cannot_open(test_db: TestDb) {
     let db = test_db.connect().await;
     let (known, lost, new) = (key(), key(), key());
-    seed_accounts(&db, &vault(&known, &[]), 1..=10).await;
-    seed_accounts(&db, &vault(&lost, &[]), 11..=13).await;
+    seed_accounts(&test_db, &db, &vault(&known, &[]), 10).await;
+    let lost_ones = seed_accounts(&test_db, &db, &vault(&lost, &[]), 3).await;
 
     // The lost key is not configured: its rows are counted and flagged, the run goes on.
-    let report = rotate_all(&db, &vault(&new, &[&known]), 4).await.unwrap();
+    let report = rotate_keys(&db, &vault(&new, &[&known]), 4).await.unwrap();
     assert_eq!(report.rotated, 20);
     assert_eq!(report.unavailable, 6);
     assert_eq!(report.accounts_marked, 3);
     let flagged = email_accounts::Entity::find()
-        .filter(email_accounts::Column::Status.eq(email_accounts::STATUS_NEEDS_RECONNECT))
+        .filter(email_accounts::Column::Status.eq(Status::NeedsReconnect))
         .all(&db)
         .await
         .unwrap();
     let mut ids: Vec<_> = flagged.iter().map(|r| r.id).collect();
     ids.sort();
-    assert_eq!(ids, vec![11, 12, 13]);
+    assert_eq!(ids, lost_ones.iter().map(|a| a.id).collect::<Vec<_>>());
 }
 
 async fn rotation_never_overwrites_a_concurrent_write(test_db: TestDb) {
-    const ACCOUNTS: i32 = 400;
+    const ACCOUNTS: usize = 400;
     let db = test_db.connect().await;
     let (old, new) = (key(), key());
-    seed_accounts(&db, &vault(&old, &[]), 1..=ACCOUNTS).await;
+    let seeded = seed_accounts(&test_db, &db, &vault(&old, &[]), ACCOUNTS).await;
     let during = Arc::new(vault(&new, &[&old]));
 
     // A refresher rewrites access tokens (under the current key) while rotation runs.
     let writer = {
         let (db, vault) = (db.clone(), during.clone());
+        let ids: Vec<i32> = seeded.iter().map(|a| a.id).collect();
         tokio::spawn(async move {
             let mut latest = HashMap::new();
             for round in 0..300 {
-                let id = rand::thread_rng().gen_range(1..=ACCOUNTS);
+                let id = *ids.choose(&mut rand::thread_rng()).unwrap();
                 let token = format!("ya29.refreshed-{id}-{round}");
-                let sealed = vault.seal(
-                    email_accounts::sealed("access_token", &id.to_string()),
-                    &Secret::new(token.clone()),
-                );
+                let row = id.to_string();
+                let binding = SealedField::AccessToken.binding(&row);
+                let sealed = vault.seal(binding, &SecretString::from(token.clone()));
                 email_accounts::Entity::update_many()
                     .col_expr(email_accounts::Column::AccessToken, Expr::value(sealed))
                     .filter(email_accounts::Column::Id.eq(id))
@@ -229,20 +179,21 @@ async fn rotation_never_overwrites_a_concurrent_write(test_db: TestDb) {
             latest
         })
     };
-    let report = rotate_all(&db, &during, 25).await.unwrap();
+    let report = rotate_keys(&db, &during, 25).await.unwrap();
     let latest = writer.await.unwrap();
     assert!(!latest.is_empty());
     // Rows the writer touched first were already current; the rest were rotated or lost the race.
     assert_eq!(report.unavailable, 0);
 
     // A final pass (as an operator would run after the write burst) leaves nothing behind.
-    rotate_all(&db, &during, 25).await.unwrap();
-    let access = open_all(&db, &vault(&new, &[])).await;
-    for id in 1..=ACCOUNTS {
-        let expected = latest.get(&id).cloned().unwrap_or_else(|| tokens(id).0);
+    rotate_keys(&db, &during, 25).await.unwrap();
+    let tokens = open_all(&db, &vault(&new, &[])).await;
+    for account in &seeded {
+        let expected = latest.get(&account.id).unwrap_or(&account.access);
         assert_eq!(
-            access[&id], expected,
-            "account {id} lost a concurrent write"
+            &tokens[&account.id].0, expected,
+            "account {} lost a concurrent write",
+            account.id
         );
     }
 }

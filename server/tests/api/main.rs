@@ -1,9 +1,12 @@
-//! Integration tests: the real server on a real SQLite file (and PostgreSQL when
-//! TEST_POSTGRES_URL is set), driven over HTTP. One binary keeps link time down.
+//! Integration tests: the real server on a real SQLite file and on PostgreSQL (when
+//! TEST_POSTGRES_URL is set; the test command sets it), driven over HTTP. One binary keeps
+//! link time down.
 
 mod helpers;
+mod seed;
 
 mod app_accounts;
+mod connect_refusals;
 mod gmail_connect;
 mod key_rotation;
 mod token_refresh;

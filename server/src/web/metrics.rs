@@ -7,16 +7,16 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use http::header;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QuerySelect};
+use sea_orm::Iterable;
 
-use crate::entities::email_accounts::{
-    self, STATUS_ACTIVE, STATUS_DISCONNECTED, STATUS_NEEDS_RECONNECT,
-};
+use super::AppState;
+use crate::entities::email_accounts::Status;
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 
-/// Installs the process-wide recorder (once) and returns its handle.
-pub fn handle() -> PrometheusHandle {
+/// Installs the process-wide recorder and returns its handle. Called once at start-up; a second
+/// call (several test servers in one process) returns the same handle.
+pub fn install() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
             let builder = PrometheusBuilder::new()
@@ -27,37 +27,30 @@ pub fn handle() -> PrometheusHandle {
                 .expect("static buckets");
             let recorder = builder.build_recorder();
             let handle = recorder.handle();
-            // A second installation (several apps in one test process) keeps the first recorder.
-            let _ = metrics::set_global_recorder(recorder);
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed; /metrics stays empty");
+            }
             handle
         })
         .clone()
 }
 
-pub async fn render(State(db): State<DatabaseConnection>) -> Response {
-    let counts: Result<Vec<(String, i64)>, _> = email_accounts::Entity::find()
-        .select_only()
-        .column(email_accounts::Column::Status)
-        .column_as(email_accounts::Column::Id.count(), "count")
-        .group_by(email_accounts::Column::Status)
-        .into_tuple()
-        .all(&db)
-        .await;
-    match counts {
+pub async fn render(State(state): State<AppState>) -> Response {
+    match state.accounts.count_by_status().await {
         Ok(counts) => {
-            for status in [STATUS_ACTIVE, STATUS_NEEDS_RECONNECT, STATUS_DISCONNECTED] {
+            for status in Status::iter() {
                 let n = counts
                     .iter()
-                    .find(|(s, _)| s == status)
+                    .find(|(s, _)| *s == status)
                     .map_or(0, |(_, n)| *n);
-                metrics::gauge!("mailconnect_accounts", "status" => status).set(n as f64);
+                metrics::gauge!("mailconnect_accounts", "status" => status.as_str()).set(n as f64);
             }
         }
         Err(error) => tracing::warn!(%error, "counting accounts for /metrics failed"),
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        handle().render(),
+        state.metrics.render(),
     )
         .into_response()
 }

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::config::GoogleConfig;
-use crate::secret::Secret;
+use secrecy::{ExposeSecret, SecretString};
 
 pub const GMAIL_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly";
 pub const SCOPES: [&str; 3] = ["openid", "email", GMAIL_READONLY];
@@ -34,8 +34,8 @@ pub struct Google {
 /// What a token endpoint gave us.
 #[derive(Debug)]
 pub struct Tokens {
-    pub access_token: Secret<String>,
-    pub refresh_token: Option<Secret<String>>,
+    pub access_token: SecretString,
+    pub refresh_token: Option<SecretString>,
     pub expires_in: Duration,
     /// Granted scopes; `None` when the response did not list them.
     pub scopes: Option<Vec<String>>,
@@ -85,7 +85,9 @@ pub fn http_client() -> reqwest::Client {
 impl Google {
     pub fn new(config: &GoogleConfig, http: reqwest::Client) -> Self {
         let oauth = BasicClient::new(ClientId::new(config.client_id.clone()))
-            .set_client_secret(ClientSecret::new(config.client_secret.expose().clone()))
+            .set_client_secret(ClientSecret::new(
+                config.client_secret.expose_secret().to_owned(),
+            ))
             .set_auth_uri(AuthUrl::from_url(config.auth_url.clone()))
             .set_token_uri(TokenUrl::from_url(config.token_url.clone()))
             .set_redirect_uri(RedirectUrl::from_url(config.redirect_uri.clone()));
@@ -98,37 +100,45 @@ impl Google {
     }
 
     /// The consent URL for a new flow, and the PKCE verifier to keep for the exchange.
-    pub fn authorize_url(&self, state: &Secret<String>) -> (Url, Secret<String>) {
+    /// `login_hint` (an address, when reconnecting a known account) preselects that account.
+    pub fn authorize_url(
+        &self,
+        state: &SecretString,
+        login_hint: Option<&str>,
+    ) -> (Url, SecretString) {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let state = state.expose().clone();
-        let (url, _) = self
+        let state = state.expose_secret().to_owned();
+        let mut request = self
             .oauth
             .authorize_url(move || CsrfToken::new(state))
             .add_scopes(SCOPES.iter().map(|s| Scope::new((*s).to_owned())))
             .set_pkce_challenge(challenge)
             .add_extra_param("access_type", "offline")
             .add_extra_param("prompt", "consent")
-            .add_extra_param("include_granted_scopes", "true")
-            .url();
-        (url, Secret::new(verifier.into_secret()))
+            .add_extra_param("include_granted_scopes", "true");
+        if let Some(hint) = login_hint {
+            request = request.add_extra_param("login_hint", hint);
+        }
+        let (url, _) = request.url();
+        (url, SecretString::from(verifier.into_secret()))
     }
 
     pub async fn exchange_code(
         &self,
-        code: Secret<String>,
-        verifier: Secret<String>,
+        code: SecretString,
+        verifier: SecretString,
     ) -> Result<Tokens, TokenError> {
         let response = self
             .oauth
-            .exchange_code(AuthorizationCode::new(code.into_inner()))
-            .set_pkce_verifier(PkceCodeVerifier::new(verifier.into_inner()))
+            .exchange_code(AuthorizationCode::new(code.expose_secret().to_owned()))
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose_secret().to_owned()))
             .request_async(&self.http)
             .await;
         classify(response)
     }
 
-    pub async fn refresh(&self, refresh_token: &Secret<String>) -> Result<Tokens, TokenError> {
-        let token = RefreshToken::new(refresh_token.expose().clone());
+    pub async fn refresh(&self, refresh_token: &SecretString) -> Result<Tokens, TokenError> {
+        let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
         let response = self
             .oauth
             .exchange_refresh_token(&token)
@@ -138,7 +148,7 @@ impl Google {
     }
 
     /// Reads `sub`, `email` and `email_verified`; an unverified or missing email is refused.
-    pub async fn identity(&self, access_token: &Secret<String>) -> Result<Identity, IdentityError> {
+    pub async fn identity(&self, access_token: &SecretString) -> Result<Identity, IdentityError> {
         #[derive(Deserialize)]
         struct UserInfo {
             sub: String,
@@ -149,7 +159,7 @@ impl Google {
         let response = self
             .http
             .get(self.userinfo_url.clone())
-            .bearer_auth(access_token.expose())
+            .bearer_auth(access_token.expose_secret())
             .send()
             .await
             .map_err(|e| IdentityError::Failed(without_url(e)))?;
@@ -178,11 +188,11 @@ impl Google {
 
     /// Revokes a grant (given its refresh or access token). Success also when Google says the
     /// token is already invalid: the grant is gone either way.
-    pub async fn revoke(&self, token: &Secret<String>) -> Result<(), String> {
+    pub async fn revoke(&self, token: &SecretString) -> Result<(), String> {
         let response = self
             .http
             .post(self.revoke_url.clone())
-            .form(&[("token", token.expose().as_str())])
+            .form(&[("token", token.expose_secret())])
             .send()
             .await
             .map_err(without_url)?;
@@ -200,10 +210,10 @@ fn classify<E: std::error::Error>(
 ) -> Result<Tokens, TokenError> {
     match response {
         Ok(token) => Ok(Tokens {
-            access_token: Secret::new(token.access_token().secret().clone()),
+            access_token: SecretString::from(token.access_token().secret().clone()),
             refresh_token: token
                 .refresh_token()
-                .map(|t| Secret::new(t.secret().clone())),
+                .map(|t| SecretString::from(t.secret().clone())),
             expires_in: token.expires_in().unwrap_or(Duration::from_secs(3600)),
             scopes: token
                 .scopes()

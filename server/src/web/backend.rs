@@ -9,16 +9,17 @@ use axum::extract::ConnectInfo;
 use http::HeaderValue;
 use http::request::Parts;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    SqlErr,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, SqlErr,
 };
+use secrecy::SecretString;
 
 use crate::accounts::Accounts;
-use crate::auth::{self, Sessions};
+use crate::accounts::disconnect::DisconnectError;
 use crate::clock;
-use crate::entities::{email_accounts, users};
-use crate::secret::Secret;
-use crate::throttle::SignInThrottle;
+use crate::entities::email_accounts::{self, Status};
+use crate::entities::users;
+use crate::identity::passwords;
+use crate::identity::{Sessions, SignInThrottle};
 
 pub struct UiBackend {
     pub db: DatabaseConnection,
@@ -73,15 +74,15 @@ impl Backend for UiBackend {
         email: String,
         password: String,
     ) -> Result<HeaderValue, AppError> {
-        let email = auth::normalize_email(&email)?;
-        auth::check_new_password(&password)?;
-        let password_hash = auth::hash_password(Secret::new(password))
+        let email = passwords::normalize_email(&email)?;
+        passwords::check_new_password(&password)?;
+        let password_hash = passwords::hash_password(SecretString::from(password))
             .await
             .map_err(|e| internal("hashing a password failed", e))?;
         let inserted = users::ActiveModel {
             email: Set(email),
             password_hash: Set(password_hash),
-            created_at: Set(clock::now()),
+            created_at: Set(self.accounts.clock().now()),
             ..Default::default()
         }
         .insert(&self.db)
@@ -104,8 +105,8 @@ impl Backend for UiBackend {
         email: String,
         password: String,
     ) -> Result<HeaderValue, AppError> {
-        let Ok(email) = auth::normalize_email(&email) else {
-            return Err(AppError::invalid(auth::WRONG_CREDENTIALS));
+        let Ok(email) = passwords::normalize_email(&email) else {
+            return Err(AppError::invalid(passwords::WRONG_CREDENTIALS));
         };
         if !self.throttle.allow(&email) {
             tracing::warn!("sign-in attempts for one address are over the limit");
@@ -116,15 +117,15 @@ impl Backend for UiBackend {
             .one(&self.db)
             .await
             .map_err(|e| internal("looking up a user failed", e))?;
-        let matches = auth::verify_password(
-            Secret::new(password),
+        let matches = passwords::verify_password(
+            SecretString::from(password),
             user.as_ref().map(|u| u.password_hash.clone()),
         )
         .await
         .map_err(|e| internal("verifying a password failed", e))?;
         match user {
             Some(user) if matches => self.start_session(req, user.id).await,
-            _ => Err(AppError::invalid(auth::WRONG_CREDENTIALS)),
+            _ => Err(AppError::invalid(passwords::WRONG_CREDENTIALS)),
         }
     }
 
@@ -146,12 +147,9 @@ impl Backend for UiBackend {
 
     async fn list_accounts(&self, req: &Parts) -> Result<Vec<AccountView>, AppError> {
         let user = self.signed_in_user(req).await?;
-        let rows = email_accounts::Entity::find()
-            .filter(email_accounts::Column::UserId.eq(user.id))
-            .filter(email_accounts::Column::Status.ne(email_accounts::STATUS_DISCONNECTED))
-            .order_by_asc(email_accounts::Column::CreatedAt)
-            .order_by_asc(email_accounts::Column::Id)
-            .all(&self.db)
+        let rows = self
+            .accounts
+            .list_for_user(user.id)
             .await
             .map_err(|e| internal("listing accounts failed", e))?;
         Ok(rows.into_iter().map(account_view).collect())
@@ -159,9 +157,17 @@ impl Backend for UiBackend {
 
     async fn disconnect_account(&self, req: &Parts, account_id: i32) -> Result<(), AppError> {
         let user = self.signed_in_user(req).await?;
-        self.accounts
+        match self
+            .accounts
             .disconnect(user.id, account_id, client_ip(req))
             .await
+        {
+            Ok(()) => Ok(()),
+            Err(DisconnectError::NotFound) => Err(AppError::NotFound),
+            Err(DisconnectError::Database(e)) => {
+                Err(internal("disconnecting an account failed", e))
+            }
+        }
     }
 }
 
@@ -169,13 +175,12 @@ fn account_view(row: email_accounts::Model) -> AccountView {
     AccountView {
         id: row.id,
         email: row.email_address,
-        provider: row.provider,
+        provider: row.provider.as_str().into(),
         connected_on: clock::format_date(row.created_at),
         token_expires: clock::format_date_time(row.token_expires_at),
-        status: if row.status == email_accounts::STATUS_NEEDS_RECONNECT {
-            AccountStatus::NeedsReconnect
-        } else {
-            AccountStatus::Active
+        status: match row.status {
+            Status::NeedsReconnect => AccountStatus::NeedsReconnect,
+            Status::Active | Status::Disconnected => AccountStatus::Active,
         },
     }
 }

@@ -10,12 +10,14 @@ use serde::Serialize;
 
 use app::model::{POPUP_CHANNEL, PopupOutcome, PopupReport};
 
-use crate::auth::random_token;
+use secrecy::ExposeSecret;
+
+use crate::secrets::random_token;
 
 /// Renders the page for `report`. It posts the report to `origin` (the app's own) and on
 /// [`POPUP_CHANNEL`], then closes itself.
 pub fn render(report: &PopupReport, origin: &str, status: StatusCode) -> Response {
-    let nonce = random_token().into_inner();
+    let nonce = random_token().expose_secret().to_owned();
     let (heading, close_after_ms) = match report.outcome {
         PopupOutcome::Success => ("Gmail connected", 2000),
         PopupOutcome::Error => ("Gmail connection failed", 5000),

@@ -1,23 +1,33 @@
-//! The HTTP surface: Leptos pages and server functions, operator endpoints, and the page guard.
+//! The HTTP surface: the router with its layers (request tracing, security headers, the page
+//! guard), Leptos pages and server functions, the OAuth routes, `/healthz` and `/metrics`.
+
+pub mod backend;
+pub mod guard;
+pub mod metrics;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::backend::SharedBackend;
 use app::{App, shell};
 use axum::Router;
-use axum::extract::{FromRef, Request, State};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{FromRef, MatchedPath, Request, State};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::{HeaderValue, StatusCode, header};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
 
-use crate::auth::Sessions;
+use crate::accounts::Accounts;
 use crate::config::Config;
-use crate::gmail_connect::{self, ConnectState};
+use crate::connect::{self, ConnectState};
+use crate::identity::Sessions;
 use crate::tokens::TokenService;
 
 /// Shared by axum handlers and (through context) Leptos server functions.
@@ -29,20 +39,21 @@ pub struct AppState {
     pub sessions: Sessions,
     pub backend: SharedBackend,
     pub connect: ConnectState,
+    pub accounts: Accounts,
     pub tokens: TokenService,
+    pub metrics: PrometheusHandle,
 }
 
 pub fn router(state: AppState) -> Router {
-    crate::metrics::handle();
     let routes = generate_route_list(App);
     let backend = state.backend.clone();
     let options = state.leptos_options.clone();
 
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(crate::metrics::render))
-        .route("/auth/gmail/start", get(gmail_connect::start))
-        .route("/auth/gmail/callback", get(gmail_connect::callback))
+        .route("/metrics", get(metrics::render))
+        .route("/auth/gmail/start", get(connect::start))
+        .route("/auth/gmail/callback", get(connect::callback))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -50,7 +61,16 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn_with_state(state.clone(), page_guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::page_guard,
+        ))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_response),
+        )
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -66,6 +86,24 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A request's span: its method and route (the matched pattern, else the path), never the
+/// query string, which on `/auth/*` carries states and codes.
+fn request_span(request: &Request) -> Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| request.uri().path(), MatchedPath::as_str);
+    tracing::info_span!("request", method = %request.method(), route = %route)
+}
+
+fn log_response(response: &Response, latency: Duration, _span: &Span) {
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "answered"
+    );
+}
+
 /// 200 when the database answers a query, 503 otherwise.
 async fn healthz(State(db): State<DatabaseConnection>) -> Response {
     match db.ping().await {
@@ -74,30 +112,5 @@ async fn healthz(State(db): State<DatabaseConnection>) -> Response {
             tracing::error!(%error, "health check: database unreachable");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
-    }
-}
-
-/// Pages for signed-in users send everyone else to `/signin`, and the sign-in pages send a
-/// signed-in user on to their connections. Server functions check the session themselves.
-async fn page_guard(State(sessions): State<Sessions>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    let members_only = matches!(path, "/" | "/connections");
-    let guests_only = matches!(path, "/signin" | "/signup");
-    if request.method() != http::Method::GET || !(members_only || guests_only) {
-        return next.run(request).await;
-    }
-    let signed_in = match sessions.current(request.headers()).await {
-        Ok(found) => found.is_some(),
-        Err(error) => {
-            tracing::error!(%error, "reading the session failed");
-            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
-        }
-    };
-    match (signed_in, members_only) {
-        (false, true) => Redirect::to("/signin").into_response(),
-        (true, false) | (true, true) if path != "/connections" => {
-            Redirect::to("/connections").into_response()
-        }
-        _ => next.run(request).await,
     }
 }

@@ -1,0 +1,214 @@
+//! The refresh lease and what a refresh records.
+//!
+//! At most one refresh per account runs at a time, across processes: a refresher first takes
+//! the account's lease by compare-and-swap (free, or lapsed), and every outcome below releases
+//! it in the same statement as the rest of its write. A holder that dies leaves a lease that
+//! lapses on its own.
+
+use std::time::Duration;
+
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{
+    ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    UpdateMany,
+};
+
+use super::Accounts;
+use super::audit::{self, Entry};
+use crate::entities::SealedField;
+use crate::entities::api_access_log::Action;
+use crate::entities::email_accounts::{self, Status};
+use crate::provider::google::Tokens;
+
+/// When an account is next due for a background refresh: `window` before expiry, but never
+/// before half the token's lifetime has passed (so a token shorter-lived than the window is not
+/// refreshed on every round).
+pub fn due_at(now: i64, expires_at: i64, window: Duration) -> i64 {
+    (expires_at - window.as_secs() as i64).max(now + (expires_at - now) / 2)
+}
+
+/// Frees the lease in the same statement as the rest of an update.
+pub(super) trait ReleaseLease {
+    fn lease_released(self) -> Self;
+}
+
+impl ReleaseLease for UpdateMany<email_accounts::Entity> {
+    fn lease_released(self) -> Self {
+        self.col_expr(
+            email_accounts::Column::LeaseOwner,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            email_accounts::Column::LeaseExpiresAt,
+            Expr::value(Option::<i64>::None),
+        )
+    }
+}
+
+fn lease_free(now: i64) -> Condition {
+    Condition::any()
+        .add(email_accounts::Column::LeaseOwner.is_null())
+        .add(email_accounts::Column::LeaseExpiresAt.lt(now))
+}
+
+impl Accounts {
+    /// Takes the lease of an active account for `owner` until `lease` from now, if it is free or
+    /// has lapsed. Returns whether it was taken.
+    pub async fn take_lease(
+        &self,
+        account_id: i32,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<bool, DbErr> {
+        let now = self.clock.now();
+        let until = now + lease.as_secs().max(1) as i64;
+        let taken = email_accounts::Entity::update_many()
+            .col_expr(email_accounts::Column::LeaseOwner, Expr::value(owner))
+            .col_expr(email_accounts::Column::LeaseExpiresAt, Expr::value(until))
+            .filter(email_accounts::Column::Id.eq(account_id))
+            .filter(email_accounts::Column::Status.eq(Status::Active))
+            .filter(lease_free(now))
+            .exec(&self.db)
+            .await?;
+        Ok(taken.rows_affected == 1)
+    }
+
+    /// Releases `owner`'s lease without recording anything.
+    pub async fn release_lease(&self, account_id: i32, owner: &str) -> Result<(), DbErr> {
+        email_accounts::Entity::update_many()
+            .lease_released()
+            .filter(email_accounts::Column::Id.eq(account_id))
+            .filter(email_accounts::Column::LeaseOwner.eq(owner))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Active accounts whose refresh is due and whose lease is free, soonest expiry first.
+    pub async fn due_for_refresh(&self, limit: u64) -> Result<Vec<i32>, DbErr> {
+        let now = self.clock.now();
+        email_accounts::Entity::find()
+            .select_only()
+            .column(email_accounts::Column::Id)
+            .filter(email_accounts::Column::Status.eq(Status::Active))
+            .filter(email_accounts::Column::RefreshToken.is_not_null())
+            .filter(
+                email_accounts::Column::TokenExpiresAt
+                    .lte(now + self.refresh_window.as_secs() as i64),
+            )
+            .filter(
+                Condition::any()
+                    .add(email_accounts::Column::NextAttemptAt.is_null())
+                    .add(email_accounts::Column::NextAttemptAt.lte(now)),
+            )
+            .filter(lease_free(now))
+            .order_by_asc(email_accounts::Column::TokenExpiresAt)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db)
+            .await
+    }
+
+    /// Stores refreshed tokens and releases the lease, in one statement: the new access token,
+    /// its expiry and any new refresh token (without one, the stored refresh token stays).
+    pub async fn record_refreshed(&self, account_id: i32, tokens: &Tokens) -> Result<(), DbErr> {
+        let now = self.clock.now();
+        let id = account_id.to_string();
+        let expires_at = now + tokens.expires_in.as_secs() as i64;
+        let access = self
+            .vault
+            .seal(SealedField::AccessToken.binding(&id), &tokens.access_token);
+        let mut update = email_accounts::Entity::update_many()
+            .col_expr(email_accounts::Column::AccessToken, Expr::value(access))
+            .col_expr(
+                email_accounts::Column::TokenExpiresAt,
+                Expr::value(expires_at),
+            )
+            .col_expr(email_accounts::Column::LastRefreshAt, Expr::value(now))
+            .col_expr(email_accounts::Column::RefreshFailures, Expr::value(0))
+            .col_expr(
+                email_accounts::Column::NextAttemptAt,
+                Expr::value(due_at(now, expires_at, self.refresh_window)),
+            )
+            .lease_released()
+            .col_expr(email_accounts::Column::UpdatedAt, Expr::value(now));
+        if let Some(new_refresh) = &tokens.refresh_token {
+            let sealed = self
+                .vault
+                .seal(SealedField::RefreshToken.binding(&id), new_refresh);
+            update = update.col_expr(email_accounts::Column::RefreshToken, Expr::value(sealed));
+        }
+        update
+            .filter(email_accounts::Column::Id.eq(account_id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// The grant is dead: marks the account `needs_reconnect`, releases the lease and audits
+    /// the reason, in one transaction.
+    pub async fn record_dead_grant(
+        &self,
+        row: &email_accounts::Model,
+        reason: &str,
+    ) -> Result<(), DbErr> {
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        email_accounts::Entity::update_many()
+            .col_expr(
+                email_accounts::Column::Status,
+                Expr::value(Status::NeedsReconnect),
+            )
+            .lease_released()
+            .col_expr(email_accounts::Column::UpdatedAt, Expr::value(now))
+            .filter(email_accounts::Column::Id.eq(row.id))
+            .exec(&txn)
+            .await?;
+        let entry = Entry {
+            user_id: Some(row.user_id),
+            account_id: Some(row.id),
+            action: Action::TokenRefresh,
+            success: false,
+            note: Some(reason),
+            ip: None,
+        };
+        audit::record(&txn, now, entry).await?;
+        txn.commit().await
+    }
+
+    /// A temporary failure: counts it, sets the next attempt `retry_in` from now, and releases
+    /// the lease. The account stays active.
+    pub async fn record_temporary_failure(
+        &self,
+        account_id: i32,
+        failures: i32,
+        retry_in: Duration,
+    ) -> Result<(), DbErr> {
+        let retry_at = self.clock.now() + retry_in.as_secs() as i64;
+        email_accounts::Entity::update_many()
+            .col_expr(
+                email_accounts::Column::RefreshFailures,
+                Expr::value(failures),
+            )
+            .col_expr(email_accounts::Column::NextAttemptAt, Expr::value(retry_at))
+            .lease_released()
+            .filter(email_accounts::Column::Id.eq(account_id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_time_respects_window_and_half_life() {
+        let hour = 3600;
+        // A one-hour token with a two-hour window: due after half its life, not at once.
+        assert_eq!(due_at(0, hour, Duration::from_secs(7200)), hour / 2);
+        // A day-long token with a two-hour window: due two hours before expiry.
+        assert_eq!(due_at(0, 24 * hour, Duration::from_secs(7200)), 22 * hour);
+    }
+}

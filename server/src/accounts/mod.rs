@@ -1,0 +1,159 @@
+//! Connected mailboxes: the only code that writes `email_accounts` (and the audit rows about
+//! them). Everything else asks: store this grant, take this lease, record this refresh, mark
+//! this account for reconnecting, disconnect it.
+//!
+//! - [`grants`]: storing a new grant, one row per (user, provider, subject).
+//! - [`lease`]: the refresh lease and the outcomes of a refresh.
+//! - [`disconnect`]: disconnecting (revoke at Google, wipe, audit) and retrying revocations.
+//! - [`rotation`]: re-sealing the account secrets under the current key (marking an account
+//!   whose secret cannot be opened).
+
+pub mod audit;
+pub mod disconnect;
+pub mod grants;
+pub mod lease;
+pub mod rotation;
+
+use std::time::Duration;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use secrecy::SecretString;
+
+use crate::clock::Clock;
+use crate::entities::SealedField;
+use crate::entities::api_access_log::Action;
+use crate::entities::email_accounts::{self, Status};
+use crate::provider::google::Google;
+use crate::vault::{Vault, VaultError};
+
+pub use grants::Grant;
+
+#[derive(Clone)]
+pub struct Accounts {
+    db: DatabaseConnection,
+    vault: Vault,
+    google: Google,
+    clock: Clock,
+    /// How long before expiry the background refresher renews a token.
+    refresh_window: Duration,
+}
+
+impl Accounts {
+    pub fn new(
+        db: DatabaseConnection,
+        vault: Vault,
+        google: Google,
+        clock: Clock,
+        refresh_window: Duration,
+    ) -> Self {
+        Self {
+            db,
+            vault,
+            google,
+            clock,
+            refresh_window,
+        }
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Writes an audit row about an account (or a connect attempt) now.
+    pub async fn audit(&self, entry: audit::Entry<'_>) -> Result<(), DbErr> {
+        audit::record(&self.db, self.clock.now(), entry).await
+    }
+
+    /// One account, whoever owns it.
+    pub async fn find(&self, account_id: i32) -> Result<Option<email_accounts::Model>, DbErr> {
+        email_accounts::Entity::find_by_id(account_id)
+            .one(&self.db)
+            .await
+    }
+
+    /// One of the user's accounts that is not disconnected; another user's is `None`.
+    pub async fn find_for_user(
+        &self,
+        user_id: i32,
+        account_id: i32,
+    ) -> Result<Option<email_accounts::Model>, DbErr> {
+        email_accounts::Entity::find_by_id(account_id)
+            .filter(email_accounts::Column::UserId.eq(user_id))
+            .filter(email_accounts::Column::Status.ne(Status::Disconnected))
+            .one(&self.db)
+            .await
+    }
+
+    /// The user's accounts that are not disconnected, oldest first.
+    pub async fn list_for_user(&self, user_id: i32) -> Result<Vec<email_accounts::Model>, DbErr> {
+        email_accounts::Entity::find()
+            .filter(email_accounts::Column::UserId.eq(user_id))
+            .filter(email_accounts::Column::Status.ne(Status::Disconnected))
+            .order_by_asc(email_accounts::Column::CreatedAt)
+            .order_by_asc(email_accounts::Column::Id)
+            .all(&self.db)
+            .await
+    }
+
+    /// How many accounts are in each status (for `/metrics`).
+    pub async fn count_by_status(&self) -> Result<Vec<(Status, i64)>, DbErr> {
+        email_accounts::Entity::find()
+            .select_only()
+            .column(email_accounts::Column::Status)
+            .column_as(email_accounts::Column::Id.count(), "count")
+            .group_by(email_accounts::Column::Status)
+            .into_tuple()
+            .all(&self.db)
+            .await
+    }
+
+    /// Opens one sealed field of an account row.
+    pub fn open(
+        &self,
+        row: &email_accounts::Model,
+        field: SealedField,
+    ) -> Option<Result<SecretString, VaultError>> {
+        let stored = field.in_account(row)?;
+        let id = row.id.to_string();
+        Some(self.vault.open(field.binding(&id), stored))
+    }
+}
+
+/// Marks an active account as needing reconnection (its grant is dead) and audits why.
+/// Returns whether this call changed it.
+async fn mark_needs_reconnect(
+    db: &impl ConnectionTrait,
+    now: i64,
+    row: &email_accounts::Model,
+    action: Action,
+    reason: &str,
+) -> Result<bool, DbErr> {
+    let changed = email_accounts::Entity::update_many()
+        .col_expr(
+            email_accounts::Column::Status,
+            Expr::value(Status::NeedsReconnect),
+        )
+        .col_expr(email_accounts::Column::UpdatedAt, Expr::value(now))
+        .filter(email_accounts::Column::Id.eq(row.id))
+        .filter(email_accounts::Column::Status.eq(Status::Active))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1;
+    if changed {
+        let entry = audit::Entry {
+            user_id: Some(row.user_id),
+            account_id: Some(row.id),
+            action,
+            success: false,
+            note: Some(reason),
+            ip: None,
+        };
+        audit::record(db, now, entry).await?;
+    }
+    Ok(changed)
+}

@@ -1,0 +1,136 @@
+//! Configuration tests: defaults, demo mode, and one clear error per bad variable.
+
+use secrecy::ExposeSecret;
+
+use super::source::demo_key;
+use super::*;
+
+fn required() -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "TOKEN_ENCRYPTION_KEY",
+            VaultKey::generate().expose_secret().to_owned(),
+        ),
+        ("GOOGLE_CLIENT_ID", "id".into()),
+        ("GOOGLE_CLIENT_SECRET", "secret".into()),
+    ]
+}
+
+fn source_with(extra: &[(&'static str, &str)]) -> Source {
+    let mut pairs = required();
+    pairs.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+    Source::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())))
+}
+
+#[test]
+fn defaults_need_only_the_key_and_client() {
+    let config = Config::load(&source_with(&[])).unwrap();
+    assert_eq!(
+        config.google.redirect_uri.as_str(),
+        "http://127.0.0.1:3000/auth/gmail/callback"
+    );
+    assert_eq!(config.refresh.concurrency, 16);
+    assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+    assert_eq!(config.origin(), "http://127.0.0.1:3000");
+    assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
+    assert!(!config.secure_cookies());
+}
+
+#[test]
+fn https_origin_means_secure_cookies() {
+    let config = Config::load(&source_with(&[("APP_ORIGIN", "https://mail.example.com")])).unwrap();
+    assert!(config.secure_cookies());
+    assert_eq!(config.origin(), "https://mail.example.com");
+}
+
+#[test]
+fn malformed_values_name_the_variable_and_the_fix() {
+    for (var, value) in [
+        ("APP_ORIGIN", "not a url"),
+        ("APP_ORIGIN", "ftp://example.com"),
+        ("APP_ORIGIN", "https://example.com/path"),
+        ("LEPTOS_SITE_ADDR", "localhost"),
+        ("DATABASE_URL", "mysql://x"),
+        ("TOKEN_ENCRYPTION_KEY", "c2hvcnQ="),
+        ("TOKEN_ENCRYPTION_KEY", "not base64 at all"),
+        ("TOKEN_DECRYPTION_KEYS", "c2hvcnQ="),
+        ("GOOGLE_TOKEN_URL", "token"),
+        ("REFRESH_CONCURRENCY", "0"),
+        ("REFRESH_INTERVAL_SECS", "soon"),
+        ("SIGN_IN_BURST", "0"),
+        ("SIGN_IN_PER_MINUTE", "many"),
+    ] {
+        let error = Config::load(&source_with(&[(var, value)])).unwrap_err();
+        assert_eq!(error.var, var);
+        let line = error.to_string();
+        assert!(
+            line.starts_with(&format!("configuration error: {var} ")),
+            "{line}"
+        );
+        assert!(!line.contains('\n'), "one line: {line}");
+        assert!(line.contains("; "), "names the fix: {line}");
+    }
+}
+
+#[test]
+fn a_missing_key_says_how_to_make_one_without_echoing_values() {
+    let error = Config::load(&Source::default()).unwrap_err();
+    assert_eq!(error.var, "TOKEN_ENCRYPTION_KEY");
+    assert!(error.to_string().contains("server gen-key"));
+    let secretish = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    let error = Config::load(&source_with(&[("TOKEN_ENCRYPTION_KEY", secretish)])).unwrap_err();
+    assert!(!error.to_string().contains(secretish));
+}
+
+#[test]
+fn the_demo_key_file_is_private_and_reused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data/dev-token-key");
+    let first = demo_key(&path).unwrap();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        demo_key(&path).unwrap().expose_secret(),
+        first.expose_secret()
+    );
+    assert!(VaultKey::parse(&first).is_ok());
+}
+
+#[test]
+fn retired_keys_are_accepted_for_reading() {
+    let old = VaultKey::generate();
+    let config = Config::load(&source_with(&[(
+        "TOKEN_DECRYPTION_KEYS",
+        old.expose_secret(),
+    )]))
+    .unwrap();
+    let before = Vault::new(VaultKey::parse(&old).unwrap(), []);
+    let binding = crate::vault::Binding {
+        table: "t",
+        field: "f",
+        row: "1",
+    };
+    let sealed = before.seal(binding, &SecretString::from("x"));
+    assert_eq!(
+        config.vault.open(binding, &sealed).unwrap().expose_secret(),
+        "x"
+    );
+}
+
+#[test]
+fn seconds_rejects_junk_and_too_small() {
+    let source = Source::from_pairs([("A", "ten"), ("B", "0"), ("C", "30")]);
+    assert_eq!(seconds(&source, "A", 60, 1).unwrap_err().var, "A");
+    assert_eq!(seconds(&source, "B", 60, 1).unwrap_err().var, "B");
+    assert_eq!(
+        seconds(&source, "C", 60, 1).unwrap(),
+        Duration::from_secs(30)
+    );
+    assert_eq!(
+        seconds(&source, "D", 60, 1).unwrap(),
+        Duration::from_secs(60)
+    );
+}

@@ -1,0 +1,178 @@
+//! `/auth/gmail/callback`: claim the flow, exchange the code, check the grant, store it.
+
+use std::net::SocketAddr;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::response::Response;
+use http::{HeaderMap, StatusCode};
+use secrecy::SecretString;
+use serde::Deserialize;
+use tracing::Instrument;
+
+use app::model::PopupReport;
+
+use super::flows::Claimed;
+use super::{ConnectError, ConnectState};
+use crate::accounts::{Grant, audit};
+use crate::entities::api_access_log::Action;
+use crate::entities::email_accounts;
+use crate::provider::google::{GMAIL_READONLY, IdentityError, Tokens};
+
+/// The callback's parameters as Google sends them. A repeated parameter fails to parse, and is
+/// refused like a forged state.
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    state: Option<String>,
+    code: Option<String>,
+    error: Option<String>,
+    scope: Option<String>,
+}
+
+pub async fn callback(
+    State(state): State<ConnectState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    query: Result<Query<CallbackQuery>, QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let Ok(Query(query)) = query else {
+        tracing::warn!("OAuth callback refused: malformed or repeated parameters");
+        return state.failure_page(&ConnectError::InvalidLink, None);
+    };
+    let flow = match state
+        .flows
+        .claim(query.state.as_deref(), &state.sessions, &headers)
+        .await
+    {
+        Ok(flow) => flow,
+        Err(error) => {
+            tracing::warn!(note = error.audit_note(), "OAuth callback refused");
+            return state.failure_page(&error, None);
+        }
+    };
+    let span = tracing::info_span!(
+        "connect",
+        user_id = flow.user_id,
+        account_id = flow.account_id
+    );
+    let outcome = complete(&state, &flow, query).instrument(span).await;
+
+    let (account_id, action, note) = match &outcome {
+        Ok(account) => (Some(account.id), Action::AuthSuccess, None),
+        Err(error) => (flow.account_id, Action::AuthError, Some(error.audit_note())),
+    };
+    let entry = audit::Entry {
+        user_id: Some(flow.user_id),
+        account_id,
+        action,
+        success: outcome.is_ok(),
+        note,
+        ip: Some(peer.ip().to_string()),
+    };
+    if let Err(error) = state.accounts.audit(entry).await {
+        tracing::error!(%error, "writing the audit row failed");
+    }
+    match outcome {
+        Ok(account) => state.page(
+            PopupReport::success(
+                format!("Connected {}.", account.email_address),
+                flow.flow_id,
+            ),
+            StatusCode::OK,
+        ),
+        Err(error) => state.failure_page(&error, flow.flow_id),
+    }
+}
+
+/// Everything after the state was accepted.
+async fn complete(
+    state: &ConnectState,
+    flow: &Claimed,
+    query: CallbackQuery,
+) -> Result<email_accounts::Model, ConnectError> {
+    if let Some(error) = query.error {
+        return Err(match error.as_str() {
+            "access_denied" => ConnectError::Cancelled,
+            _ => ConnectError::ProviderError(error.chars().take(100).collect()),
+        });
+    }
+    let code = query
+        .code
+        .filter(|c| !c.is_empty())
+        .ok_or(ConnectError::MissingCode)?;
+    let verifier = flow
+        .verifier
+        .as_ref()
+        .map_err(|_| ConnectError::VerifierUnavailable)?;
+    let tokens = state
+        .google
+        .exchange_code(SecretString::from(code), verifier.clone())
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "code exchange failed");
+            ConnectError::Exchange(error)
+        })?;
+    let result = keep_grant(state, flow, &tokens, query.scope).await;
+    if result.is_err() {
+        // A grant we do not keep is revoked at once.
+        let grant = tokens
+            .refresh_token
+            .as_ref()
+            .unwrap_or(&tokens.access_token);
+        if let Err(error) = state.google.revoke(grant).await {
+            tracing::warn!(%error, "revoking an unwanted grant failed");
+        }
+    }
+    result
+}
+
+/// Checks the granted scopes and the Google identity, then stores the grant.
+async fn keep_grant(
+    state: &ConnectState,
+    flow: &Claimed,
+    tokens: &Tokens,
+    callback_scope: Option<String>,
+) -> Result<email_accounts::Model, ConnectError> {
+    // The scopes Google granted: the token response's, else the callback's `scope`.
+    let scopes: Vec<String> = tokens.scopes.clone().unwrap_or_else(|| {
+        let scope = callback_scope.unwrap_or_default();
+        scope.split_whitespace().map(str::to_owned).collect()
+    });
+    if !scopes.iter().any(|s| s == GMAIL_READONLY) {
+        return Err(ConnectError::PermissionMissing);
+    }
+    let identity = state
+        .google
+        .identity(&tokens.access_token)
+        .await
+        .map_err(|error| {
+            tracing::warn!(%error, "reading the Google identity failed");
+            match error {
+                IdentityError::Unverified => ConnectError::Unverified,
+                IdentityError::Failed(_) => ConnectError::IdentityFailed,
+            }
+        })?;
+    if let Some(account_id) = flow.account_id {
+        let expected = state
+            .accounts
+            .find_for_user(flow.user_id, account_id)
+            .await
+            .map_err(|e| ConnectError::internal("reading the account failed", e))?;
+        if let Some(expected) = expected.filter(|a| a.provider_subject != identity.subject) {
+            return Err(ConnectError::WrongAccount {
+                expected: expected.email_address,
+                other: identity.email,
+            });
+        }
+    }
+    let grant = Grant {
+        identity: &identity,
+        tokens,
+        scopes: &scopes,
+    };
+    state
+        .accounts
+        .store_grant(flow.user_id, grant)
+        .await
+        .map_err(|e| ConnectError::internal("storing the grant failed", e))
+}

@@ -1,0 +1,60 @@
+//! Housekeeping: one loop that, on the refresher's beat (`REFRESH_INTERVAL_SECS`), retries
+//! revocations that failed at disconnect time and purges lapsed OAuth flows and expired
+//! sessions.
+
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::accounts::Accounts;
+use crate::connect::Flows;
+use crate::identity::Sessions;
+
+#[derive(Clone)]
+pub struct Housekeeping {
+    pub accounts: Accounts,
+    pub flows: Flows,
+    pub sessions: Sessions,
+}
+
+/// What one round did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Sweep {
+    pub revoked: usize,
+    pub flows_purged: u64,
+    pub sessions_purged: u64,
+}
+
+impl Housekeeping {
+    /// One round. A failing step is logged and does not stop the others.
+    pub async fn sweep(&self) -> Sweep {
+        let mut sweep = Sweep::default();
+        match self.accounts.retry_pending_revokes().await {
+            Ok(n) => sweep.revoked = n,
+            Err(error) => tracing::warn!(%error, "retrying revocations failed"),
+        }
+        match self.flows.purge_expired().await {
+            Ok(n) => sweep.flows_purged = n,
+            Err(error) => tracing::warn!(%error, "purging lapsed OAuth flows failed"),
+        }
+        match self.sessions.purge_expired().await {
+            Ok(n) => sweep.sessions_purged = n,
+            Err(error) => tracing::warn!(%error, "purging expired sessions failed"),
+        }
+        sweep
+    }
+
+    /// Sweeps every `interval` until `stop` fires.
+    pub async fn run(self, interval: Duration, stop: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => break,
+                _ = tokio::time::sleep(interval) => {}
+            }
+            let sweep = self.sweep().await;
+            if sweep != Sweep::default() {
+                tracing::info!(?sweep, "housekeeping");
+            }
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The mail providers' HTTP clients. Every URL comes from configuration, so tests and the local
+//! demo use the fake Google in `end2end/`. Errors are classified, never passed on as text: a
+//! provider's error body or a token must not reach a log line or the browser.
+
+pub mod google;

@@ -1,0 +1,169 @@
+//! Fresh access tokens for workers, and the background refresher.
+//!
+//! `get_valid_token` returns the stored access token while it is good for more than five
+//! minutes, and otherwise refreshes it. However many ask at once, an account is refreshed once:
+//! callers in one process share one refresh (single-flight), and processes share the database
+//! through the account's lease (`accounts::lease`), re-checked after it is taken.
+//!
+//! Failures are classified (see [`TokenFailure`]): only a dead grant marks an account
+//! `needs_reconnect`; network trouble backs off and retries, and the account stays active.
+//! Every write goes through [`Accounts`].
+
+mod refresh;
+pub mod refresher;
+mod timing;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sea_orm::DbErr;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::OnceCell;
+
+use crate::accounts::Accounts;
+use crate::entities::SealedField;
+use crate::entities::email_accounts::{self, Status};
+use crate::provider::google::Google;
+use crate::secrets::random_token;
+
+pub use refresher::Round;
+pub use timing::Timing;
+
+/// A token good for less than this is refreshed before it is handed out.
+pub const MIN_VALIDITY_SECS: i64 = 5 * 60;
+
+/// Why no token could be handed out. Safe to show: it carries no secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenFailure {
+    #[error("no such account")]
+    NotFound,
+    #[error("the account must be reconnected")]
+    NeedsReconnect,
+    #[error("the account is disconnected")]
+    Disconnected,
+    #[error("Google is unavailable for now; try again later")]
+    Unavailable,
+    #[error("the OAuth client was rejected; the server's configuration needs fixing")]
+    Misconfigured,
+    #[error("the stored token cannot be opened with the configured keys")]
+    Sealed,
+    #[error("database error")]
+    Database,
+}
+
+fn db_failure(error: DbErr) -> TokenFailure {
+    tracing::error!(%error, "token service database error");
+    TokenFailure::Database
+}
+
+type Shared = Arc<OnceCell<Result<SecretString, TokenFailure>>>;
+
+#[derive(Clone)]
+pub struct TokenService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    accounts: Accounts,
+    google: Google,
+    /// This process's name on leases.
+    owner: String,
+    timing: Timing,
+    in_flight: Mutex<HashMap<i32, Shared>>,
+}
+
+impl TokenService {
+    pub fn new(accounts: Accounts, google: Google, timing: Timing) -> Self {
+        let owner = random_token().expose_secret()[..16].to_owned();
+        let inner = Inner {
+            accounts,
+            google,
+            owner,
+            timing,
+            in_flight: Mutex::new(HashMap::new()),
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    fn now(&self) -> i64 {
+        self.inner.accounts.clock().now()
+    }
+
+    /// A valid access token for the account: the stored one while it is good for more than
+    /// five minutes, else a refreshed one.
+    pub async fn get_valid_token(&self, account_id: i32) -> Result<SecretString, TokenFailure> {
+        let row = self.load(account_id).await?;
+        if let Some(token) = self.usable_token(&row, self.now())? {
+            return Ok(token);
+        }
+        self.refresh_once(account_id).await
+    }
+
+    /// In-process single-flight: the first caller refreshes, the others await its result.
+    async fn refresh_once(&self, account_id: i32) -> Result<SecretString, TokenFailure> {
+        let cell: Shared = self
+            .inner
+            .in_flight
+            .lock()
+            .expect("in-flight map")
+            .entry(account_id)
+            .or_default()
+            .clone();
+        let result = cell
+            .get_or_init(|| async {
+                self.refresh_under_lease(account_id, refresh::Purpose::Use)
+                    .await
+                    .and_then(|token| token.ok_or(TokenFailure::Unavailable))
+            })
+            .await
+            .clone();
+        let mut in_flight = self.inner.in_flight.lock().expect("in-flight map");
+        if in_flight
+            .get(&account_id)
+            .is_some_and(|current| Arc::ptr_eq(current, &cell))
+        {
+            in_flight.remove(&account_id);
+        }
+        result
+    }
+
+    async fn load(&self, account_id: i32) -> Result<email_accounts::Model, TokenFailure> {
+        let row = self
+            .inner
+            .accounts
+            .find(account_id)
+            .await
+            .map_err(db_failure)?
+            .ok_or(TokenFailure::NotFound)?;
+        match row.status {
+            Status::Active => Ok(row),
+            Status::NeedsReconnect => Err(TokenFailure::NeedsReconnect),
+            Status::Disconnected => Err(TokenFailure::Disconnected),
+        }
+    }
+
+    /// The stored access token, if it is good for more than five minutes.
+    fn usable_token(
+        &self,
+        row: &email_accounts::Model,
+        now: i64,
+    ) -> Result<Option<SecretString>, TokenFailure> {
+        if row.token_expires_at - now <= MIN_VALIDITY_SECS {
+            return Ok(None);
+        }
+        self.open_access(row).map(Some)
+    }
+
+    fn open_access(&self, row: &email_accounts::Model) -> Result<SecretString, TokenFailure> {
+        match self.inner.accounts.open(row, SealedField::AccessToken) {
+            None => Err(TokenFailure::NeedsReconnect),
+            Some(Ok(token)) => Ok(token),
+            Some(Err(error)) => {
+                tracing::error!(account_id = row.id, %error, "access token cannot be opened");
+                Err(TokenFailure::Sealed)
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! The page guard: pages for signed-in users send everyone else to `/signin`, and the sign-in
+//! pages send a signed-in user on to their connections. Server functions check the session
+//! themselves.
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use http::StatusCode;
+
+use crate::identity::Sessions;
+
+pub async fn page_guard(
+    State(sessions): State<Sessions>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let path = request.uri().path();
+    let members_only = matches!(path, "/" | "/connections");
+    let guests_only = matches!(path, "/signin" | "/signup");
+    if request.method() != http::Method::GET || !(members_only || guests_only) {
+        return next.run(request).await;
+    }
+    let signed_in = match sessions.current(request.headers()).await {
+        Ok(found) => found.is_some(),
+        Err(error) => {
+            tracing::error!(%error, "reading the session failed");
+            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
+        }
+    };
+    match (signed_in, members_only) {
+        (false, true) => Redirect::to("/signin").into_response(),
+        (true, false) | (true, true) if path != "/connections" => {
+            Redirect::to("/connections").into_response()
+        }
+        _ => next.run(request).await,
+    }
+}
