@@ -2,6 +2,7 @@
 //! use which. This file wires them together.
 
 pub mod accounts;
+pub mod alerts;
 pub mod clock;
 pub mod config;
 pub mod connect;

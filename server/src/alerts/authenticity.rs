@@ -1,0 +1,241 @@
+//! Is a bank mail genuine? Gmail's own verdict decides: the topmost `Authentication-Results`
+//! header whose authserv-id is `mx.google.com` (RFC 8601). Any other header, a lower
+//! `mx.google.com` one included, is something a sender or relay could have written and counts
+//! for nothing. The mail passes when that header reports
+//! - `dmarc=pass` with `header.from` equal to the From domain, or
+//! - `dkim=pass` with `header.d` (or the domain of `header.i`) equal to the From domain or a
+//!   parent of it with at least two labels.
+
+/// The authserv-id Gmail stamps on what it received.
+const GMAIL: &str = "mx.google.com";
+
+/// Decides from the raw header values, topmost first, and the From address's domain.
+pub(crate) fn is_authentic<'a>(
+    headers: impl IntoIterator<Item = &'a str>,
+    from_domain: &str,
+) -> bool {
+    let Some(sections) = headers.into_iter().map(sections).find(|s| {
+        s.first()
+            .and_then(|id| id.first())
+            .is_some_and(|id| id.eq_ignore_ascii_case(GMAIL))
+    }) else {
+        return false;
+    };
+    sections
+        .iter()
+        .skip(1)
+        .any(|resinfo| vouches(resinfo, from_domain))
+}
+
+/// One result (`dkim=pass header.i=@x.com header.s=s1`) as tokens.
+fn vouches(resinfo: &[String], from_domain: &str) -> bool {
+    let Some((method, result)) = resinfo.first().and_then(|t| t.split_once('=')) else {
+        return false;
+    };
+    let method = method.split('/').next().unwrap_or_default();
+    if !result.eq_ignore_ascii_case("pass") {
+        return false;
+    }
+    let mut props = resinfo[1..].iter().filter_map(|t| t.split_once('='));
+    if method.eq_ignore_ascii_case("dmarc") {
+        props
+            .filter(|(k, _)| k.eq_ignore_ascii_case("header.from"))
+            .any(|(_, v)| v.eq_ignore_ascii_case(from_domain))
+    } else if method.eq_ignore_ascii_case("dkim") {
+        props.any(|(k, v)| {
+            let domain = if k.eq_ignore_ascii_case("header.d") {
+                v
+            } else if k.eq_ignore_ascii_case("header.i") {
+                v.rsplit_once('@').map_or(v, |(_, d)| d)
+            } else {
+                return false;
+            };
+            is_same_or_parent(domain, from_domain)
+        })
+    } else {
+        false
+    }
+}
+
+/// `signer` equals `domain` or is a dot-bounded parent of it with at least two labels.
+fn is_same_or_parent(signer: &str, domain: &str) -> bool {
+    if signer.is_empty() || !signer.contains('.') || signer.starts_with('.') {
+        return false;
+    }
+    if signer.eq_ignore_ascii_case(domain) {
+        return true;
+    }
+    domain.len() > signer.len()
+        && domain.is_char_boundary(domain.len() - signer.len())
+        && domain[domain.len() - signer.len()..].eq_ignore_ascii_case(signer)
+        && domain.as_bytes()[domain.len() - signer.len() - 1] == b'.'
+}
+
+/// Splits a header value into `;`-separated sections of whitespace-separated tokens, with
+/// comments removed, quoted strings unquoted, and folding undone.
+fn sections(value: &str) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new()];
+    let mut token = String::new();
+    let mut depth = 0_u32;
+    let mut quoted = false;
+    let mut escaped = false;
+    let end_token = |token: &mut String, out: &mut Vec<Vec<String>>| {
+        if !token.is_empty()
+            && let Some(last) = out.last_mut()
+        {
+            last.push(std::mem::take(token));
+        }
+    };
+    for c in value.chars() {
+        if escaped {
+            if depth == 0 {
+                token.push(c);
+            }
+            escaped = false;
+            continue;
+        }
+        match c {
+            '\\' if quoted || depth > 0 => escaped = true,
+            '"' if depth == 0 => quoted = !quoted,
+            _ if quoted => token.push(c),
+            '(' => {
+                depth += 1;
+                end_token(&mut token, &mut out);
+            }
+            ')' if depth > 0 => depth -= 1,
+            _ if depth > 0 => {}
+            ';' => {
+                end_token(&mut token, &mut out);
+                out.push(Vec::new());
+            }
+            c if c.is_whitespace() => end_token(&mut token, &mut out),
+            c => token.push(c),
+        }
+    }
+    end_token(&mut token, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = " mx.google.com;\r\n       dkim=pass header.i=@bancobcr.com header.s=s1 \
+        header.b=Ab+c/9=;\r\n       spf=pass (google.com: domain of x@bancobcr.com designates \
+        1.2.3.4 as permitted sender) smtp.mailfrom=x@bancobcr.com;\r\n       dmarc=pass \
+        (p=REJECT sp=REJECT dis=NONE) header.from=bancobcr.com\r\n";
+
+    #[test]
+    fn parses_gmail_header() {
+        let s = sections(GOOD);
+        assert_eq!(s[0], vec!["mx.google.com"]);
+        assert_eq!(s[1][0], "dkim=pass");
+        assert_eq!(s[2], vec!["spf=pass", "smtp.mailfrom=x@bancobcr.com"]);
+        assert_eq!(s[3], vec!["dmarc=pass", "header.from=bancobcr.com"]);
+        assert!(is_authentic([GOOD], "bancobcr.com"));
+        assert!(is_authentic([GOOD], "alertas.bancobcr.com"));
+        assert!(!is_authentic([GOOD], "evil.io"));
+        assert!(!is_authentic([GOOD], "notbancobcr.com"));
+    }
+
+    #[test]
+    fn decisions() {
+        let cases: &[(&[&str], &str, bool)] = &[
+            (&[], "bancobcr.com", false),
+            (
+                &["mx.google.com; dmarc=pass header.from=BancoBCR.com"],
+                "bancobcr.com",
+                true,
+            ),
+            (
+                &["mx.google.com; dmarc=fail header.from=bancobcr.com"],
+                "bancobcr.com",
+                false,
+            ),
+            (
+                &["mx.google.com; dmarc=pass header.from=evil.io"],
+                "bancobcr.com",
+                false,
+            ),
+            (
+                &["mx.google.com; dkim=pass header.d=bancobcr.com"],
+                "bancobcr.com",
+                true,
+            ),
+            (
+                &["mx.google.com; dkim=pass header.i=\"@bancobcr.com\""],
+                "bancobcr.com",
+                true,
+            ),
+            (
+                &["mx.google.com; dkim=pass header.i=@evil.io"],
+                "bancobcr.com",
+                false,
+            ),
+            (
+                &["mx.google.com; dkim=pass header.d=com"],
+                "bancobcr.com",
+                false,
+            ),
+            (
+                &["mx.google.com; dkim=pass header.d=cr.com"],
+                "bancobcr.com",
+                false,
+            ),
+            (
+                &["mx.google.com; dkim=fail header.d=bancobcr.com"],
+                "bancobcr.com",
+                false,
+            ),
+            (
+                &["mx.google.com; spf=pass smtp.mailfrom=bancobcr.com"],
+                "bancobcr.com",
+                false,
+            ),
+            (&["mx.google.com; none"], "bancobcr.com", false),
+            (
+                &["evil.io; dkim=pass header.d=bancobcr.com"],
+                "bancobcr.com",
+                false,
+            ),
+            (
+                &[
+                    "relay.example; dkim=pass header.d=bancobcr.com",
+                    "mx.google.com; dkim=fail header.d=bancobcr.com",
+                ],
+                "bancobcr.com",
+                false,
+            ),
+            (
+                &[
+                    "mx.google.com; dkim=fail header.d=bancobcr.com",
+                    "mx.google.com; dkim=pass header.d=bancobcr.com",
+                ],
+                "bancobcr.com",
+                false,
+            ),
+            (
+                &["mx.google.com (x;y); dkim=pass (c;o(m)m) header.d=bancobcr.com"],
+                "bancobcr.com",
+                true,
+            ),
+            (
+                &["mx.google.com 1; dkim/2=pass header.d=bancobcr.com"],
+                "bancobcr.com",
+                true,
+            ),
+            (
+                &["MX.Google.com; dkim=pass header.d=bancobcr.com"],
+                "bancobcr.com",
+                true,
+            ),
+        ];
+        for (headers, domain, want) in cases {
+            assert_eq!(
+                is_authentic(headers.iter().copied(), domain),
+                *want,
+                "{headers:?} for {domain}"
+            );
+        }
+    }
+}
