@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
@@ -14,20 +15,22 @@ const CLIENT_SECRET = 'selftest-secret';
 const REDIRECT_URI = 'http://127.0.0.1:3000/oauth/google/callback';
 const GMAIL = 'https://www.googleapis.com/auth/gmail.readonly';
 const SCOPES = ['openid', 'email', GMAIL];
+const FIXTURES = new URL('../../server/src/alerts/fixtures/', import.meta.url);
 
 let child;
 let base;
 
-before(async () => {
-  child = spawn(process.execPath, [SERVER], {
-    env: { ...process.env, FAKE_GOOGLE_PORT: '0', FAKE_GOOGLE_CLIENT_ID: CLIENT_ID, FAKE_GOOGLE_CLIENT_SECRET: CLIENT_SECRET },
+// Starts server.mjs on a free port; resolves to { child, url }.
+async function startServer(env = {}) {
+  const proc = spawn(process.execPath, [SERVER], {
+    env: { ...process.env, FAKE_GOOGLE_PORT: '0', FAKE_GOOGLE_CLIENT_ID: CLIENT_ID, FAKE_GOOGLE_CLIENT_SECRET: CLIENT_SECRET, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
-  child.stdout.setEncoding('utf8');
-  base = await new Promise((resolve, reject) => {
+  proc.stdout.setEncoding('utf8');
+  const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`fake google did not start; output: ${out}`)), 10_000);
-    child.stdout.on('data', (chunk) => {
+    proc.stdout.on('data', (chunk) => {
       out += chunk;
       const match = /^fake google listening on (http:\/\/127\.0\.0\.1:\d+)$/m.exec(out);
       if (match) {
@@ -35,15 +38,24 @@ before(async () => {
         resolve(match[1]);
       }
     });
-    child.once('exit', (code) => reject(new Error(`fake google exited with ${code}; output: ${out}`)));
+    proc.once('exit', (code) => reject(new Error(`fake google exited with ${code}; output: ${out}`)));
   });
+  return { child: proc, url };
+}
+
+async function stopServer(proc) {
+  if (proc && proc.exitCode === null) {
+    proc.kill('SIGTERM');
+    await once(proc, 'exit');
+  }
+}
+
+before(async () => {
+  ({ child, url: base } = await startServer());
 });
 
 after(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
+  await stopServer(child);
 });
 
 beforeEach(async () => {
@@ -175,6 +187,46 @@ async function gmail(path, accessToken) {
   const res = await fetch(`${base}/gmail/v1/users/me${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
   return { status: res.status, body: await res.json() };
 }
+
+// Like gmail(), with the response headers.
+async function gmailWithHeaders(path, accessToken) {
+  const res = await fetch(`${base}/gmail/v1/users/me${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
+  return { status: res.status, headers: res.headers, body: await res.json() };
+}
+
+// Every message id of a listing, following nextPageToken; also returns the pages.
+async function listAll(accessToken, params = {}) {
+  const pages = [];
+  let pageToken;
+  do {
+    const query = new URLSearchParams(params);
+    if (pageToken) query.set('pageToken', pageToken);
+    const res = await gmail(`/messages?${query}`, accessToken);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    pages.push(res.body);
+    pageToken = res.body.nextPageToken;
+  } while (pageToken);
+  return { ids: pages.flatMap((p) => (p.messages ?? []).map((m) => m.id)), pages };
+}
+
+function fixtureBytes(name) {
+  return readFileSync(new URL(name, FIXTURES));
+}
+
+async function addMail(email, messages) {
+  return admin('POST', '/gmail/messages', { email, messages });
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const NOT_FOUND = {
+  error: {
+    code: 404,
+    message: 'Requested entity was not found.',
+    errors: [{ message: 'Requested entity was not found.', domain: 'global', reason: 'notFound' }],
+    status: 'NOT_FOUND',
+  },
+};
 
 function decodeJwt(jwt) {
   const [header, payload] = jwt.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url')));
@@ -454,6 +506,22 @@ describe('admin', () => {
       ['/config', { surprise: true }],
       ['/revoke-all', {}],
       ['/gmail/messages', { email: 'a@b.c', messages: [{ date: 'not a date' }] }],
+      ['/gmail/messages', { email: 'a@b.c', messages: [{ fixture: 'no_such_fixture.eml' }] }],
+      ['/gmail/messages', { email: 'a@b.c', messages: [{ fixture: '../Cargo.toml' }] }],
+      ['/gmail/messages', { email: 'a@b.c', messages: [{ fixture: 'bac_otp.eml', raw: 'From: a@b.c\r\n\r\nx' }] }],
+      ['/gmail/messages', { email: 'a@b.c', messages: [{ raw: 'From: a@b.c\r\n\r\nx', subject: 'both' }] }],
+      ['/gmail/messages', { email: 'a@b.c', messages: [{ rawBase64: 'not base64!' }] }],
+      ['/gmail/messages', { email: 'a@b.c', messages: [{ fixture: 'bac_otp.eml', internalDate: -1 }] }],
+      ['/gmail/history-floor', { email: 'a@b.c' }],
+      ['/gmail/history-floor', { email: 'a@b.c', floor: 99_999_999 }],
+      ['/gmail/history-floor', { email: 'a@b.c', floor: 1, floorToCurrent: true }],
+      ['/faults', { endpoint: 'token', status: 429, reason: 'rateLimitExceeded' }],
+      ['/faults', { endpoint: 'gmail', status: 403, reason: 'tooBusy' }],
+      ['/faults', { endpoint: 'gmail', status: 500, operation: 'send' }],
+      ['/faults', { endpoint: 'gmail', status: 500, email: 'nobody' }],
+      ['/faults', { endpoint: 'gmail', status: 429, retryAfter: -5 }],
+      ['/faults', { endpoint: 'gmail', retryAfter: 5 }],
+      ['/faults', { endpoint: 'gmail', status: 500, count: 2 }],
     ]) {
       const res = await fetch(`${base}/__admin${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(res.status, 400, `${path} ${JSON.stringify(body)}`);
@@ -531,5 +599,445 @@ describe('gmail', () => {
     assert.equal((await gmail('/messages', 'not-a-token')).status, 401);
     const calls = await admin('GET', '/calls?endpoint=gmail');
     assert.equal(calls[0].bearer, tokens.access_token);
+  });
+});
+
+describe('gmail sync API', () => {
+  test('profile: address, totals and a historyId that grows with every added message', async () => {
+    const { tokens } = await connect();
+    const empty = await gmail('/profile', tokens.access_token);
+    assert.equal(empty.status, 200);
+    assert.deepEqual(Object.keys(empty.body), ['emailAddress', 'messagesTotal', 'threadsTotal', 'historyId']);
+    assert.equal(empty.body.emailAddress, 'tester@gmail.com');
+    assert.equal(empty.body.messagesTotal, 0);
+    assert.equal(empty.body.threadsTotal, 0);
+    assert.match(empty.body.historyId, /^\d+$/);
+
+    const added = await addMail('tester@gmail.com', [
+      { id: 'p1', threadId: 't1', from: 'a@example.com', subject: 'one' },
+      { id: 'p2', threadId: 't1', from: 'a@example.com', subject: 'two' },
+      { id: 'p3', from: 'b@example.com', subject: 'three' },
+    ]);
+    assert.deepEqual(added.ids, ['p1', 'p2', 'p3']);
+    assert.equal(added.count, 3);
+    assert.ok(BigInt(added.historyId) > BigInt(empty.body.historyId));
+    const full = (await gmail('/profile', tokens.access_token)).body;
+    assert.deepEqual(full, { emailAddress: 'tester@gmail.com', messagesTotal: 3, threadsTotal: 2, historyId: added.historyId });
+    // Each message carries the history id it was added at, the last one the mailbox's.
+    assert.equal((await gmail('/messages/p3?format=minimal', tokens.access_token)).body.historyId, added.historyId);
+    assert.ok(BigInt((await gmail('/messages/p1?format=minimal', tokens.access_token)).body.historyId) < BigInt(added.historyId));
+    // The userId may also be the account's own address.
+    const byAddress = await fetch(`${base}/gmail/v1/users/tester%40gmail.com/profile`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal(byAddress.status, 200);
+  });
+
+  test('mail added before the account ever signed in is there after it does', async () => {
+    const added = await addMail('Early@Gmail.com', [{ fixture: 'bac_otp.eml' }, { raw: 'From: x@example.com\r\nSubject: hi\r\n\r\nhello\r\n' }]);
+    assert.equal(added.email, 'early@gmail.com');
+    assert.equal(added.ids.length, 2);
+    assert.ok(added.ids.every((id) => /^[0-9a-f]{16}$/.test(id)));
+    const box = await admin('GET', '/gmail/mailbox?email=early@gmail.com');
+    assert.equal(box.messagesTotal, 2);
+    const { tokens } = await connect({ email: 'early@gmail.com' });
+    assert.deepEqual(new Set((await listAll(tokens.access_token)).ids), new Set(added.ids));
+    assert.equal((await gmail('/profile', tokens.access_token)).body.historyId, added.historyId);
+  });
+
+  test('q: from: addresses, domains, subdomains and (a OR b) groups; after: epoch seconds and dates', async () => {
+    const now = Date.now();
+    const at = (ago) => now - ago;
+    const added = await addMail('tester@gmail.com', [
+      { fixture: 'bac_purchase_crc.eml', internalDate: at(5 * DAY) },
+      { fixture: 'bcr_card_three_rows.eml', internalDate: at(3 * DAY) },
+      { fixture: 'bcr_sinpe_in.eml', internalDate: at(2 * DAY) },
+      { fixture: 'davibank_purchase_html_only.eml', internalDate: at(1 * DAY) },
+      { fixture: 'spoof_bac_display_name.eml', internalDate: at(10 * HOUR) },
+      { fixture: 'personal_not_bank.eml', internalDate: at(5 * HOUR) },
+      { raw: 'From: "Alertas" <avisos@alertas.BancoBCR.com>\r\nSubject: sub\r\n\r\nx\r\n', internalDate: at(4 * HOUR) },
+      { raw: 'From: avisos@notbancobcr.com\r\nSubject: look-alike\r\n\r\nx\r\n', internalDate: at(3 * HOUR) },
+      { raw: 'From: avisos@bancobcr.com.evil.io\r\nSubject: longer\r\n\r\nx\r\n', internalDate: at(2 * HOUR) },
+    ]);
+    const [crc, bcrCard, sinpe, davi, spoof, personal, subdomain] = added.ids;
+    const { tokens } = await connect();
+    const search = async (q) => (await listAll(tokens.access_token, { q })).ids;
+
+    // Newest first; the spoof's display name holds a bank address but its address is not one.
+    const banks = 'from:(notificacion@notificacionesbaccr.com OR alerta@baccredomatic.com OR bancobcr.com OR davibank.cr)';
+    assert.deepEqual(await search(banks), [subdomain, davi, sinpe, bcrCard, crc]);
+    assert.deepEqual(await search('from:notificacion@notificacionesbaccr.com'), [crc]);
+    assert.deepEqual(await search('from:NOTIFICACION@NotificacionesBACcr.com'), [crc]);
+    assert.deepEqual(await search('from:mensajero@bancobcr.com'), [sinpe]);
+    assert.deepEqual(await search('from:@bancobcr.com'), [subdomain, sinpe, bcrCard]);
+    assert.deepEqual(await search('from:bac-notificaciones.example'), [spoof]);
+    assert.deepEqual(await search('from:juan.demo.cr@gmail.com'), [personal]);
+    assert.deepEqual(await search('from:{davibank.cr gmail.com}'), [personal, davi]);
+    // A word (not an address or domain) matches anywhere in the From header.
+    assert.deepEqual(await search('from:davibank'), [davi]);
+
+    // after: takes epoch seconds, compared with internalDate; combines with from:.
+    const cut = Math.floor(at(2.5 * DAY) / 1000);
+    assert.deepEqual(await search(`${banks} after:${cut}`), [subdomain, davi, sinpe]);
+    assert.deepEqual(await search(`after:${cut} ${banks}`), [subdomain, davi, sinpe]);
+    assert.deepEqual(await search(`${banks} before:${cut}`), [bcrCard, crc]);
+    assert.deepEqual(await search(`${banks} -from:bancobcr.com`), [davi, crc]);
+    const day = new Date(at(4 * DAY));
+    const ymd = `${day.getUTCFullYear()}/${day.getUTCMonth() + 1}/${day.getUTCDate()}`;
+    assert.deepEqual(await search(`${banks} after:${ymd}`), [subdomain, davi, sinpe, bcrCard]);
+    assert.deepEqual((await gmail(`/messages?q=${encodeURIComponent(`from:nobody.example after:${cut}`)}`, tokens.access_token)).body, { resultSizeEstimate: 0 });
+  });
+
+  test('paging: maxResults, three pages, stable when mail arrives between pages, default 100, at most 500', async () => {
+    const now = Date.now();
+    const { ids } = await addMail(
+      'tester@gmail.com',
+      Array.from({ length: 5 }, (_, i) => ({ from: 'bulk@example.com', subject: `n${i}`, internalDate: now - (10 - i) * 60_000 })),
+    );
+    const newestFirst = [...ids].reverse();
+    const { tokens } = await connect();
+    const first = await gmail('/messages?maxResults=2', tokens.access_token);
+    assert.deepEqual(first.body.messages.map((m) => m.id), newestFirst.slice(0, 2));
+    assert.equal(first.body.resultSizeEstimate, 5);
+    assert.ok(first.body.nextPageToken);
+    // A newer message arriving now does not shift the following pages.
+    await addMail('tester@gmail.com', [{ from: 'bulk@example.com', subject: 'late', internalDate: now }]);
+    const second = await gmail(`/messages?maxResults=2&pageToken=${first.body.nextPageToken}`, tokens.access_token);
+    assert.deepEqual(second.body.messages.map((m) => m.id), newestFirst.slice(2, 4));
+    const third = await gmail(`/messages?maxResults=2&pageToken=${second.body.nextPageToken}`, tokens.access_token);
+    assert.deepEqual(third.body.messages.map((m) => m.id), newestFirst.slice(4));
+    assert.equal(third.body.nextPageToken, undefined);
+
+    const paged = await listAll(tokens.access_token, { maxResults: '2', q: 'from:bulk@example.com' });
+    assert.equal(paged.pages.length, 3);
+    assert.equal(paged.ids.length, 6);
+    assert.equal(new Set(paged.ids).size, 6);
+
+    await addMail('tester@gmail.com', Array.from({ length: 520 }, (_, i) => ({ from: 'many@example.com', subject: `m${i}`, internalDate: now - DAY - i })));
+    const byDefault = await gmail('/messages?q=from:many@example.com', tokens.access_token);
+    assert.equal(byDefault.body.messages.length, 100);
+    const capped = await gmail('/messages?q=from:many@example.com&maxResults=1000', tokens.access_token);
+    assert.equal(capped.body.messages.length, 500);
+    const rest = await gmail(`/messages?q=from:many@example.com&maxResults=1000&pageToken=${capped.body.nextPageToken}`, tokens.access_token);
+    assert.equal(rest.body.messages.length, 20);
+    assert.equal((await gmail('/messages?pageToken=garbage', tokens.access_token)).status, 400);
+    assert.equal((await gmail('/messages?maxResults=0', tokens.access_token)).status, 400);
+  });
+
+  test('SPAM and TRASH are left out unless includeSpamTrash=true', async () => {
+    await addMail('tester@gmail.com', [
+      { id: 'inbox1', from: 'a@example.com' },
+      { id: 'spam1', from: 'a@example.com', labelIds: ['SPAM'] },
+    ]);
+    const { tokens } = await connect();
+    assert.deepEqual((await listAll(tokens.access_token)).ids, ['inbox1']);
+    assert.deepEqual(new Set((await listAll(tokens.access_token, { includeSpamTrash: 'true' })).ids), new Set(['inbox1', 'spam1']));
+  });
+
+  test('format=raw: padded base64url of the exact bytes; 404 for an unknown id', async () => {
+    const internalDate = Date.UTC(2025, 11, 1, 15, 0, 0);
+    const fixture = fixtureBytes('bac_purchase_crc.eml');
+    const { ids } = await addMail('tester@gmail.com', [
+      { fixture: 'bac_purchase_crc.eml', internalDate, labelIds: ['INBOX', 'UNREAD'] },
+      { rawBase64: fixtureBytes('bcr_sinpe_in.eml').toString('base64') },
+      { rawBase64: fixtureBytes('davibank_purchase_html_only.eml').toString('base64url') },
+      { raw: fixtureBytes('personal_not_bank.eml').toString('utf8') },
+    ]);
+    const { tokens } = await connect();
+    const res = await gmail(`/messages/${ids[0]}?format=raw`, tokens.access_token);
+    assert.equal(res.status, 200);
+    assert.deepEqual(Object.keys(res.body), ['id', 'threadId', 'labelIds', 'snippet', 'historyId', 'internalDate', 'sizeEstimate', 'raw']);
+    assert.equal(res.body.id, ids[0]);
+    assert.equal(res.body.threadId, ids[0]);
+    assert.deepEqual(res.body.labelIds, ['INBOX', 'UNREAD']);
+    assert.equal(res.body.internalDate, String(internalDate));
+    assert.equal(res.body.sizeEstimate, fixture.length);
+    assert.match(res.body.snippet, /^Hola ANA ROJAS DEMO, A continuación/);
+    assert.match(res.body.raw, /^[A-Za-z0-9_-]+={0,2}$/);
+    assert.equal(res.body.raw.length % 4, 0);
+    assert.ok(Buffer.from(res.body.raw, 'base64url').equals(fixture));
+    for (const [i, name] of [[1, 'bcr_sinpe_in.eml'], [2, 'davibank_purchase_html_only.eml'], [3, 'personal_not_bank.eml']]) {
+      const raw = (await gmail(`/messages/${ids[i]}?format=raw`, tokens.access_token)).body.raw;
+      assert.ok(Buffer.from(raw, 'base64url').equals(fixtureBytes(name)), name);
+    }
+
+    // format=full of the same message: the MIME tree with decoded headers and bodies.
+    const full = (await gmail(`/messages/${ids[0]}`, tokens.access_token)).body;
+    assert.equal(full.payload.mimeType, 'multipart/alternative');
+    assert.deepEqual(full.payload.parts.map((p) => [p.partId, p.mimeType]), [['0', 'text/plain'], ['1', 'text/html']]);
+    const subject = full.payload.headers.find((h) => h.name === 'Subject').value;
+    assert.match(subject, /^Notificación de transacción AUTO MERCADO/);
+    assert.match(Buffer.from(full.payload.parts[0].body.data, 'base64url').toString('utf8'), /ANA ROJAS DEMO/);
+
+    assert.deepEqual(await gmail('/messages/0123456789abcdef?format=raw', tokens.access_token), { status: 404, body: NOT_FOUND });
+  });
+
+  test('history: messages added after startHistoryId, paged; current historyId', async () => {
+    const { tokens } = await connect();
+    const start = (await gmail('/profile', tokens.access_token)).body.historyId;
+    const nothing = await gmail(`/history?startHistoryId=${start}`, tokens.access_token);
+    assert.deepEqual(nothing, { status: 200, body: { historyId: start } });
+
+    const { ids, historyId } = await addMail('tester@gmail.com', [
+      { fixture: 'bac_otp.eml' },
+      { fixture: 'bcr_sinpe_in.eml', threadId: 'thread-x' },
+      { fixture: 'personal_not_bank.eml', labelIds: ['INBOX', 'CATEGORY_PERSONAL'] },
+    ]);
+    const all = await gmail(`/history?startHistoryId=${start}&historyTypes=messageAdded`, tokens.access_token);
+    assert.equal(all.status, 200);
+    assert.equal(all.body.historyId, historyId);
+    assert.equal(all.body.nextPageToken, undefined);
+    assert.deepEqual(all.body.history.map((h) => h.messages[0].id), ids);
+    const ascending = all.body.history.map((h) => BigInt(h.id));
+    assert.ok(ascending.every((id, i) => i === 0 || id > ascending[i - 1]));
+    assert.ok(ascending[0] > BigInt(start));
+    assert.equal(all.body.history[2].id, historyId);
+    assert.deepEqual(all.body.history[1], {
+      id: all.body.history[1].id,
+      messages: [{ id: ids[1], threadId: 'thread-x' }],
+      messagesAdded: [{ message: { id: ids[1], threadId: 'thread-x', labelIds: ['INBOX'] } }],
+    });
+
+    // Only what came after startHistoryId.
+    const later = await gmail(`/history?startHistoryId=${all.body.history[0].id}`, tokens.access_token);
+    assert.deepEqual(later.body.history.map((h) => h.messages[0].id), ids.slice(1));
+
+    // Paging.
+    const page1 = await gmail(`/history?startHistoryId=${start}&maxResults=2`, tokens.access_token);
+    assert.equal(page1.body.history.length, 2);
+    assert.ok(page1.body.nextPageToken);
+    const page2 = await gmail(`/history?startHistoryId=${start}&maxResults=2&pageToken=${page1.body.nextPageToken}`, tokens.access_token);
+    assert.deepEqual(page2.body.history.map((h) => h.messages[0].id), [ids[2]]);
+    assert.equal(page2.body.nextPageToken, undefined);
+    assert.equal(page2.body.historyId, historyId);
+
+    // Other history types only: nothing the fake records.
+    assert.deepEqual((await gmail(`/history?startHistoryId=${start}&historyTypes=labelAdded`, tokens.access_token)).body, { historyId });
+    assert.deepEqual(
+      (await gmail(`/history?startHistoryId=${start}&labelId=CATEGORY_PERSONAL`, tokens.access_token)).body.history.map((h) => h.messages[0].id),
+      [ids[2]],
+    );
+
+    const missing = await gmail('/history', tokens.access_token);
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.error.errors[0].reason, 'required');
+    assert.equal((await gmail('/history?startHistoryId=abc', tokens.access_token)).status, 400);
+    assert.equal((await gmail('/history?startHistoryId=-1', tokens.access_token)).status, 400);
+    assert.equal((await gmail(`/history?startHistoryId=${start}&historyTypes=everything`, tokens.access_token)).status, 400);
+  });
+
+  test('history floor: a startHistoryId below it answers 404', async () => {
+    const { tokens } = await connect();
+    const start = (await gmail('/profile', tokens.access_token)).body.historyId;
+    // Below the mailbox's first history id: already gone.
+    assert.deepEqual(await gmail(`/history?startHistoryId=${BigInt(start) - 1n}`, tokens.access_token), { status: 404, body: NOT_FOUND });
+    assert.deepEqual(await gmail('/history?startHistoryId=1', tokens.access_token), { status: 404, body: NOT_FOUND });
+
+    const { historyId } = await addMail('tester@gmail.com', [{ fixture: 'bac_otp.eml' }, { fixture: 'bcr_sinpe_in.eml' }]);
+    const mid = String(BigInt(start) + 1n);
+    assert.deepEqual(await admin('POST', '/gmail/history-floor', { email: 'tester@gmail.com', floor: mid }), {
+      email: 'tester@gmail.com',
+      floor: mid,
+      historyId,
+    });
+    assert.equal((await gmail(`/history?startHistoryId=${start}`, tokens.access_token)).status, 404);
+    assert.equal((await gmail(`/history?startHistoryId=${mid}`, tokens.access_token)).body.history.length, 1);
+
+    assert.deepEqual(await admin('POST', '/gmail/history-floor', { email: 'tester@gmail.com', floorToCurrent: true }), {
+      email: 'tester@gmail.com',
+      floor: historyId,
+      historyId,
+    });
+    assert.deepEqual(await gmail(`/history?startHistoryId=${mid}`, tokens.access_token), { status: 404, body: NOT_FOUND });
+    assert.deepEqual(await gmail(`/history?startHistoryId=${historyId}`, tokens.access_token), { status: 200, body: { historyId } });
+    // A full resync (list + get) still works, and new mail shows up in history after the floor.
+    assert.equal((await listAll(tokens.access_token)).ids.length, 2);
+    const added = await addMail('tester@gmail.com', [{ fixture: 'personal_not_bank.eml' }]);
+    assert.deepEqual((await gmail(`/history?startHistoryId=${historyId}`, tokens.access_token)).body.history.map((h) => h.messages[0].id), added.ids);
+  });
+
+  test('auth: every Gmail endpoint needs a live token with a Gmail read scope', async () => {
+    const { tokens } = await connect();
+    const narrow = await connect({ email: 'narrow@gmail.com', untick: ['Gmail (read-only)'], params: { include_granted_scopes: undefined } });
+    for (const path of ['/profile', '/messages', '/messages/abc', '/history?startHistoryId=1']) {
+      const bad = await gmailWithHeaders(path, 'not-a-token');
+      assert.equal(bad.status, 401, path);
+      assert.equal(bad.body.error.status, 'UNAUTHENTICATED');
+      assert.match(bad.headers.get('www-authenticate'), /invalid_token/);
+      const scoped = await gmail(path, narrow.tokens.access_token);
+      assert.equal(scoped.status, 403, path);
+      assert.equal(scoped.body.error.errors[0].reason, 'insufficientPermissions');
+    }
+    await revoke(tokens.refresh_token);
+    assert.equal((await gmail('/profile', tokens.access_token)).status, 401);
+    await admin('POST', '/config', { accessTokenTtl: 0 });
+    const expired = await connect({ email: 'expired@gmail.com' });
+    assert.equal((await gmail('/history?startHistoryId=1', expired.tokens.access_token)).status, 401);
+  });
+
+  test('faults: 429 with Retry-After, 403 rate limits, 500/503 backendError, 401; per account and operation', async () => {
+    const { ids } = await addMail('tester@gmail.com', [{ fixture: 'bac_otp.eml' }]);
+    const { tokens } = await connect();
+    const other = await connect({ email: 'other@gmail.com' });
+    const t = tokens.access_token;
+    const reasonOf = (res) => res.body.error.errors[0].reason;
+
+    const rate = await admin('POST', '/faults', { endpoint: 'gmail', status: 429, retryAfter: 7, times: 1 });
+    assert.deepEqual(rate, {
+      id: rate.id,
+      endpoint: 'gmail',
+      status: 429,
+      retryAfter: 7,
+      remaining: 1,
+    });
+    const limited = await gmailWithHeaders('/messages', t);
+    assert.equal(limited.status, 429);
+    assert.equal(limited.headers.get('retry-after'), '7');
+    assert.equal(limited.body.error.code, 429);
+    assert.equal(limited.body.error.status, 'RESOURCE_EXHAUSTED');
+    assert.equal(reasonOf(limited), 'rateLimitExceeded');
+    assert.equal(limited.body.error.errors[0].domain, 'usageLimits');
+    assert.match(limited.body.error.message, /Retry after \d{4}-\d\d-\d\dT/);
+    assert.equal((await gmail('/messages', t)).status, 200);
+
+    await admin('POST', '/faults', { endpoint: 'gmail', status: 403, times: 1 });
+    const user403 = await gmailWithHeaders('/profile', t);
+    assert.deepEqual([user403.status, reasonOf(user403), user403.body.error.status], [403, 'userRateLimitExceeded', 'PERMISSION_DENIED']);
+    assert.equal(user403.headers.get('retry-after'), null);
+    await admin('POST', '/faults', { endpoint: 'gmail', status: 403, reason: 'rateLimitExceeded', times: 1 });
+    const project403 = await gmail('/profile', t);
+    assert.deepEqual([project403.status, reasonOf(project403), project403.body.error.message], [403, 'rateLimitExceeded', 'Rate Limit Exceeded']);
+
+    await admin('POST', '/faults', { endpoint: 'gmail', status: 500, times: 1 });
+    await admin('POST', '/faults', { endpoint: 'gmail', status: 503, retryAfter: 2, times: 1 });
+    const e500 = await gmail('/profile', t);
+    assert.deepEqual([e500.status, reasonOf(e500), e500.body.error.status], [500, 'backendError', 'INTERNAL']);
+    const e503 = await gmailWithHeaders('/profile', t);
+    assert.deepEqual([e503.status, reasonOf(e503), e503.body.error.status], [503, 'backendError', 'UNAVAILABLE']);
+    assert.equal(e503.headers.get('retry-after'), '2');
+
+    // 401 as for an expired token; the token itself stays good.
+    await admin('POST', '/faults', { endpoint: 'gmail', status: 401, times: 1 });
+    const e401 = await gmailWithHeaders(`/messages/${ids[0]}?format=raw`, t);
+    assert.equal(e401.status, 401);
+    assert.equal(e401.body.error.status, 'UNAUTHENTICATED');
+    assert.equal(reasonOf(e401), 'authError');
+    assert.match(e401.headers.get('www-authenticate'), /invalid_token/);
+    assert.equal((await gmail(`/messages/${ids[0]}?format=raw`, t)).status, 200);
+
+    // Only one account and one operation; `times` counts the calls that match.
+    await admin('POST', '/faults', { endpoint: 'gmail', email: 'Tester@Gmail.com', operation: 'get', status: 503, times: 2 });
+    assert.equal((await gmail(`/messages/${ids[0]}`, other.tokens.access_token)).status, 404); // other account: not faulted
+    assert.equal((await gmail('/messages', t)).status, 200);
+    assert.equal((await gmail('/profile', t)).status, 200);
+    assert.equal((await gmail('/history?startHistoryId=1', t)).status, 404);
+    assert.equal((await gmail(`/messages/${ids[0]}`, t)).status, 503);
+    assert.equal((await gmail(`/messages/${ids[0]}`, t)).status, 503);
+    assert.equal((await gmail(`/messages/${ids[0]}`, t)).status, 200);
+    const listed = await admin('GET', '/faults');
+    assert.deepEqual(listed.at(-1), { id: listed.at(-1).id, endpoint: 'gmail', email: 'tester@gmail.com', operation: 'get', status: 503, remaining: 0 });
+
+    // history faults, and a fault on every call until cleared.
+    await admin('POST', '/faults', { endpoint: 'gmail', operation: 'history', status: 429, retryAfter: 1 });
+    assert.equal((await gmail('/history?startHistoryId=1', t)).status, 429);
+    assert.equal((await gmail('/history?startHistoryId=1', t)).status, 429);
+    assert.equal((await gmail('/profile', t)).status, 200);
+    await admin('DELETE', '/faults');
+    assert.equal((await gmail('/history?startHistoryId=1', t)).status, 404);
+  });
+
+  test('calls: Gmail calls are recorded with operation, account, query and message id', async () => {
+    const { ids } = await addMail('tester@gmail.com', [{ fixture: 'bac_otp.eml' }, { fixture: 'bcr_sinpe_in.eml' }]);
+    const { tokens } = await connect();
+    const other = await connect({ email: 'other@gmail.com' });
+    await gmail('/profile', tokens.access_token);
+    await gmail(`/messages?q=${encodeURIComponent('from:(bancobcr.com OR baccredomatic.com) after:1')}&maxResults=10`, tokens.access_token);
+    for (const id of ids) await gmail(`/messages/${id}?format=raw`, tokens.access_token);
+    await gmail(`/messages/${ids[0]}?format=raw`, other.tokens.access_token);
+    await gmail('/history?startHistoryId=5', tokens.access_token);
+    await gmail('/profile', 'bogus');
+
+    const calls = await admin('GET', '/calls?endpoint=gmail');
+    assert.deepEqual(calls.map((c) => [c.operation, c.account, c.status]), [
+      ['profile', 'tester@gmail.com', 200],
+      ['list', 'tester@gmail.com', 200],
+      ['get', 'tester@gmail.com', 200],
+      ['get', 'tester@gmail.com', 200],
+      ['get', 'other@gmail.com', 404],
+      ['history', 'tester@gmail.com', 404],
+      ['profile', null, 401],
+    ]);
+    assert.equal(calls[1].path, '/gmail/v1/users/me/messages');
+    assert.equal(calls[1].params.q, 'from:(bancobcr.com OR baccredomatic.com) after:1');
+    assert.equal(new URLSearchParams(calls[1].query).get('q'), 'from:(bancobcr.com OR baccredomatic.com) after:1');
+    assert.equal(calls[2].messageId, ids[0]);
+    assert.equal(calls[2].params.format, 'raw');
+    const gets = await admin('GET', '/calls?endpoint=gmail&operation=get&account=tester@gmail.com');
+    assert.deepEqual(gets.map((c) => c.messageId), ids);
+  });
+});
+
+describe('demo seeding (FAKE_GOOGLE_SEED_ALERTS=1)', () => {
+  const SEEDED = [
+    'bac_purchase_crc.eml',
+    'bac_purchase_usd_ago.eml',
+    'bcr_card_three_rows.eml',
+    'bcr_sinpe_in.eml',
+    'davibank_purchase_html_only.eml',
+    'bac_otp.eml',
+    'spoof_bac_display_name.eml',
+    'personal_not_bank.eml',
+  ];
+  let seeded;
+  let mainBase;
+
+  before(async () => {
+    seeded = await startServer({ FAKE_GOOGLE_SEED_ALERTS: '1' });
+    mainBase = base;
+    base = seeded.url;
+  });
+
+  after(async () => {
+    base = mainBase;
+    await stopServer(seeded?.child);
+  });
+
+  test('every new mailbox gets the alert fixtures, spread over the last three days', async () => {
+    const { tokens } = await connect({ email: 'demo@gmail.com' });
+    const box = await admin('GET', '/gmail/mailbox?email=demo@gmail.com');
+    assert.equal(box.messagesTotal, SEEDED.length);
+    const { ids } = await listAll(tokens.access_token);
+    assert.equal(ids.length, SEEDED.length);
+    const now = Date.now();
+    const raws = [];
+    let previous = Infinity;
+    for (const id of ids) {
+      const m = (await gmail(`/messages/${id}?format=raw`, tokens.access_token)).body;
+      const internalDate = Number(m.internalDate);
+      assert.ok(internalDate <= previous, 'newest first');
+      assert.ok(internalDate > now - 3 * DAY && internalDate < now, `internalDate ${m.internalDate} within the last 3 days`);
+      previous = internalDate;
+      raws.push(Buffer.from(m.raw, 'base64url'));
+    }
+    // Listed newest first: the fixtures in reverse order.
+    assert.deepEqual(raws.map((r) => SEEDED.find((name) => fixtureBytes(name).equals(r))), [...SEEDED].reverse());
+    const history = await gmail(`/history?startHistoryId=${box.historyId}`, tokens.access_token);
+    assert.deepEqual(history.body, { historyId: box.historyId });
+
+    // A mailbox first touched by the admin API is seeded too, before its own mail.
+    const added = await addMail('later@gmail.com', [{ fixture: 'bcr_sinpe_out.eml' }]);
+    assert.equal(added.count, SEEDED.length + 1);
+    // After a reset, mailboxes are made (and seeded) afresh.
+    await admin('POST', '/reset');
+    assert.equal((await fetch(`${base}/__admin/gmail/mailbox?email=demo@gmail.com`)).status, 404);
+    const again = await connect({ email: 'demo@gmail.com' });
+    assert.equal((await gmail('/profile', again.tokens.access_token)).body.messagesTotal, SEEDED.length);
+  });
+
+  test('the main server does not seed', async () => {
+    const res = await fetch(`${mainBase}/__admin/gmail/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'plain@gmail.com', messages: [] }),
+    });
+    assert.equal((await res.json()).count, 0);
   });
 });

@@ -10,7 +10,8 @@
 // Start: node end2end/fake-google/server.mjs
 // Env:   FAKE_GOOGLE_PORT (4010), FAKE_GOOGLE_CLIENT_ID (fake-client-id),
 //        FAKE_GOOGLE_CLIENT_SECRET (fake-client-secret),
-//        FAKE_GOOGLE_REDIRECT_URIS (optional, comma separated allow-list)
+//        FAKE_GOOGLE_REDIRECT_URIS (optional, comma separated allow-list),
+//        FAKE_GOOGLE_SEED_ALERTS (1: every new mailbox gets the demo's alert mails)
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
@@ -19,15 +20,22 @@ import { pathToFileURL } from 'node:url';
 import { OAuth2Issuer, OAuth2Service } from 'oauth2-mock-server';
 import { CARRIED_PARAMS, consentPage, errorPage } from './consent.mjs';
 import {
+  FAULT_REASONS,
   GMAIL_INSUFFICIENT_SCOPE,
   GMAIL_NOT_FOUND,
   GMAIL_READ_SCOPES,
   GMAIL_UNAUTHENTICATED,
+  OPERATIONS,
+  WWW_AUTHENTICATE,
   gmailError,
+  gmailFaultResponse,
+  historyResponse,
+  invalidArgument,
   listResponse,
   messageResource,
   normalizeSeed,
   searchMessages,
+  seedAlertMessages,
 } from './gmail.mjs';
 import { ENDPOINTS, FakeGoogleState } from './state.mjs';
 
@@ -274,6 +282,7 @@ function handleDecision(ctx, req, res, { params }) {
   if (params.email_verified !== undefined && typeof params.email_verified !== 'string') {
     return sendHtml(res, 400, errorPage(400, 'invalid_request', 'Duplicate parameter: email_verified'));
   }
+  ctx.state.mailbox(email); // the account's mail exists from its first sign-in
 
   // Only scopes that were requested can be granted; keep the request's order.
   const ticked = new Set([].concat(params.granted_scope ?? []));
@@ -395,57 +404,136 @@ function handleRevoke(ctx, req, res, { params }) {
 
 // ---- Gmail ------------------------------------------------------------------
 
-// GET /gmail/v1/users/{userId}/messages and .../messages/{id}
+const GMAIL_ROUTE = /^\/gmail\/v1\/users\/([^/]+)\/(profile|messages|history)(?:\/([^/]+))?$/;
+
+function decodeSegment(segment) {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+// users.getProfile, users.messages.list / get, users.history.list, or null.
+function gmailRoute(pathname) {
+  const match = GMAIL_ROUTE.exec(pathname);
+  if (!match) return null;
+  const userId = decodeSegment(match[1]);
+  if (match[2] === 'messages') {
+    if (match[3] === undefined) return { userId, operation: 'list' };
+    return { userId, operation: 'get', messageId: decodeSegment(match[3]) };
+  }
+  return match[3] === undefined ? { userId, operation: match[2] } : null;
+}
+
+function gmailAccessToken(req, query) {
+  return bearerToken(req) ?? (typeof query.access_token === 'string' ? query.access_token : null);
+}
+
+// What a Gmail call is about, for recorded calls and for faults: the
+// operation, and the account of its access token (null if it has no valid one).
+function gmailCallInfo(ctx, req, pathname, url, query) {
+  const route = gmailRoute(pathname);
+  const token = gmailAccessToken(req, query);
+  const rec = token ? ctx.state.lookupAccessToken(token) : null;
+  const info = { operation: route?.operation ?? null, account: rec?.grant.email ?? null, query: url.search.slice(1) };
+  if (route?.messageId !== undefined) info.messageId = route.messageId;
+  return info;
+}
+
+const SINGLE_GMAIL_PARAMS = ['q', 'format', 'maxResults', 'pageToken', 'startHistoryId', 'labelId', 'includeSpamTrash'];
+
+// GET /gmail/v1/users/{userId}/profile, .../messages, .../messages/{id}, .../history
 function handleGmail(ctx, req, res, { pathname, query }) {
-  const match = /^\/gmail\/v1\/users\/([^/]+)\/messages(?:\/([^/]+))?$/.exec(pathname);
-  if (!match) return sendJson(res, 404, GMAIL_NOT_FOUND);
+  const route = gmailRoute(pathname);
+  if (!route) return sendJson(res, 404, GMAIL_NOT_FOUND);
   if (req.method !== 'GET') {
     return sendJson(res, 405, gmailError(405, 'METHOD_NOT_ALLOWED', `Method ${req.method} not allowed`, 'methodNotAllowed'));
   }
-  const token = bearerToken(req) ?? (typeof query.access_token === 'string' ? query.access_token : null);
+  const token = gmailAccessToken(req, query);
   const rec = token ? ctx.state.lookupAccessToken(token) : null;
-  if (!rec) {
-    return sendJson(res, 401, GMAIL_UNAUTHENTICATED, {
-      'www-authenticate': 'Bearer realm="https://accounts.google.com/", error="invalid_token"',
-    });
-  }
+  if (!rec) return sendJson(res, 401, GMAIL_UNAUTHENTICATED, { 'www-authenticate': WWW_AUTHENTICATE });
   if (!rec.scopes.some((s) => GMAIL_READ_SCOPES.includes(s))) return sendJson(res, 403, GMAIL_INSUFFICIENT_SCOPE);
   const email = rec.grant.email;
-  let userId;
-  try {
-    userId = decodeURIComponent(match[1]);
-  } catch {
-    userId = match[1];
-  }
-  if (userId !== 'me' && userId.toLowerCase() !== email) {
+  if (route.userId !== 'me' && route.userId.toLowerCase() !== email) {
     return sendJson(res, 403, gmailError(403, 'PERMISSION_DENIED', `Delegation denied for ${email}`, 'forbidden'));
   }
-  for (const name of ['q', 'format', 'maxResults', 'pageToken']) {
+  for (const name of SINGLE_GMAIL_PARAMS) {
     if (query[name] !== undefined && typeof query[name] !== 'string') {
-      return sendJson(res, 400, gmailError(400, 'INVALID_ARGUMENT', `Repeated parameter: ${name}`, 'invalidArgument'));
+      return sendJson(res, 400, invalidArgument(`Repeated parameter: ${name}`));
     }
   }
   const mailbox = ctx.state.mailbox(email);
 
-  if (match[2] === undefined) {
-    const listed = listResponse(searchMessages(mailbox, query.q), query);
-    if (listed.error) return sendJson(res, 400, gmailError(400, 'INVALID_ARGUMENT', listed.error, 'invalidArgument'));
-    return sendJson(res, 200, listed.body);
+  switch (route.operation) {
+    case 'profile':
+      return sendJson(res, 200, mailbox.profile());
+    case 'list': {
+      if (query.includeSpamTrash !== undefined && !['true', 'false'].includes(query.includeSpamTrash)) {
+        return sendJson(res, 400, invalidArgument(`Invalid value for includeSpamTrash: ${query.includeSpamTrash}`));
+      }
+      const matches = searchMessages(mailbox.messages.values(), {
+        q: query.q,
+        labelIds: [].concat(query.labelIds ?? []),
+        includeSpamTrash: query.includeSpamTrash === 'true',
+      });
+      const listed = listResponse(matches, query);
+      if (listed.error) return sendJson(res, 400, listed.error);
+      return sendJson(res, 200, listed.body);
+    }
+    case 'get': {
+      const message = mailbox.get(route.messageId);
+      if (!message) return sendJson(res, 404, GMAIL_NOT_FOUND);
+      const resource = messageResource(message, query.format ?? 'full', [].concat(query.metadataHeaders ?? []));
+      if (!resource) return sendJson(res, 400, invalidArgument(`Invalid value for format: ${query.format}`));
+      return sendJson(res, 200, resource);
+    }
+    default: {
+      const result = historyResponse(mailbox, query);
+      if (result.error) return sendJson(res, result.status, result.error);
+      return sendJson(res, 200, result.body);
+    }
   }
-  const message = mailbox.find((m) => m.id === match[2]);
-  if (!message) return sendJson(res, 404, GMAIL_NOT_FOUND);
-  const resource = messageResource(message, query.format ?? 'full', [].concat(query.metadataHeaders ?? []));
-  if (!resource) {
-    return sendJson(res, 400, gmailError(400, 'INVALID_ARGUMENT', `Invalid value for format: ${query.format}`, 'invalidArgument'));
-  }
-  sendJson(res, 200, resource);
 }
 
 // ---- admin ------------------------------------------------------------------
 
+const FAULT_FIELDS = ['endpoint', 'status', 'body', 'delayMs', 'times', 'email', 'operation', 'reason', 'retryAfter', 'headers'];
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 function checkFault(body) {
-  const { endpoint, status, body: faultBody, delayMs, times } = body;
+  const unknown = Object.keys(body).find((name) => !FAULT_FIELDS.includes(name));
+  if (unknown !== undefined) throw new HttpError(400, `unknown fault field: ${unknown}; known: ${FAULT_FIELDS.join(', ')}`);
+  const { endpoint, status, body: faultBody, delayMs, times, operation, reason, retryAfter, headers } = body;
   if (!ENDPOINTS.includes(endpoint)) throw new HttpError(400, `endpoint must be one of: ${ENDPOINTS.join(', ')}`);
+  for (const name of ['email', 'operation', 'reason']) {
+    if (body[name] !== undefined && endpoint !== 'gmail') throw new HttpError(400, `${name} applies to gmail faults only`);
+  }
+  let email;
+  if (body.email !== undefined) {
+    email = normalizeEmail(body.email);
+    if (!email) throw new HttpError(400, 'email must be an email address');
+  }
+  if (operation !== undefined && !OPERATIONS.includes(operation)) {
+    throw new HttpError(400, `operation must be one of: ${OPERATIONS.join(', ')}`);
+  }
+  if (reason !== undefined && !Object.hasOwn(FAULT_REASONS, reason)) {
+    throw new HttpError(400, `reason must be one of: ${Object.keys(FAULT_REASONS).join(', ')}`);
+  }
+  if (retryAfter !== undefined && !(Number.isInteger(retryAfter) && retryAfter >= 0 && retryAfter <= 86_400)) {
+    throw new HttpError(400, 'retryAfter must be an integer number of seconds from 0 to 86400');
+  }
+  if (headers !== undefined) {
+    const ok =
+      headers !== null &&
+      typeof headers === 'object' &&
+      !Array.isArray(headers) &&
+      Object.entries(headers).every(([n, v]) => HEADER_NAME.test(n) && typeof v === 'string' && !/[\r\n]/.test(v));
+    if (!ok) throw new HttpError(400, 'headers must be an object of header names to string values');
+  }
+  if (status === undefined && (reason !== undefined || retryAfter !== undefined || headers !== undefined)) {
+    throw new HttpError(400, 'reason, retryAfter and headers need a status');
+  }
   if (status !== undefined && !(Number.isInteger(status) && status >= 200 && status <= 599)) {
     throw new HttpError(400, 'status must be an integer from 200 to 599');
   }
@@ -456,7 +544,7 @@ function checkFault(body) {
     throw new HttpError(400, 'times must be a positive integer, or null for every call');
   }
   if (status === undefined && !delayMs) throw new HttpError(400, 'a fault needs a status or a delayMs');
-  return { endpoint, status, body: faultBody, delayMs, times };
+  return { endpoint, status, body: faultBody, delayMs, times, email, operation, reason, retryAfter, headers };
 }
 
 function checkConfig(body) {
@@ -478,7 +566,32 @@ function checkConfig(body) {
 }
 
 function describeFault(f) {
-  return { id: f.id, endpoint: f.endpoint, status: f.status, body: f.body, delayMs: f.delayMs, remaining: f.remaining };
+  return {
+    id: f.id,
+    endpoint: f.endpoint,
+    email: f.email,
+    operation: f.operation,
+    status: f.status,
+    reason: f.reason,
+    retryAfter: f.retryAfter,
+    headers: f.headers,
+    body: f.body,
+    delayMs: f.delayMs,
+    remaining: f.remaining,
+  };
+}
+
+// A history id given to the admin API: a non-negative integer or its decimal string.
+function historyIdParam(value, name) {
+  const n = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
+  if (!Number.isSafeInteger(n) || n < 0) throw new HttpError(400, `${name} must be a history id (a non-negative integer or its decimal string)`);
+  return n;
+}
+
+function adminEmail(value) {
+  const email = normalizeEmail(value);
+  if (!email) throw new HttpError(400, 'email must be an email address');
+  return email;
 }
 
 async function handleAdmin(ctx, req, res, pathname, url) {
@@ -489,13 +602,10 @@ async function handleAdmin(ctx, req, res, pathname, url) {
     case 'GET /__admin/health':
       return sendJson(res, 200, { ok: true });
     case 'GET /__admin/calls': {
-      const endpoint = one('endpoint');
-      const grantType = one('grant_type');
-      return sendJson(
-        res,
-        200,
-        state.calls.filter((c) => (endpoint === undefined || c.endpoint === endpoint) && (grantType === undefined || c.grant_type === grantType)),
-      );
+      const filters = { endpoint: one('endpoint'), grant_type: one('grant_type'), operation: one('operation'), account: one('account') };
+      if (filters.account !== undefined) filters.account = normalizeEmail(filters.account) ?? filters.account;
+      const wanted = Object.entries(filters).filter(([, v]) => v !== undefined);
+      return sendJson(res, 200, state.calls.filter((c) => wanted.every(([k, v]) => c[k] === v)));
     }
     case 'POST /__admin/reset':
       state.reset();
@@ -522,15 +632,36 @@ async function handleAdmin(ctx, req, res, pathname, url) {
       return sendJson(res, 200, { revoked: state.revokeAllForEmail(email) });
     }
     case 'POST /__admin/gmail/messages': {
-      const email = normalizeEmail(body.email);
-      if (!email) throw new HttpError(400, 'email must be an email address');
+      const email = adminEmail(body.email);
       let messages;
       try {
         messages = normalizeSeed(email, body.messages);
       } catch (err) {
         throw new HttpError(400, err.message);
       }
-      return sendJson(res, 200, { email, count: state.seedMessages(email, messages) });
+      const box = state.mailbox(email);
+      box.add(messages);
+      return sendJson(res, 200, { email, count: box.messages.size, ids: messages.map((m) => m.id), historyId: String(box.historyId) });
+    }
+    case 'POST /__admin/gmail/history-floor': {
+      const email = adminEmail(body.email);
+      const toCurrent = body.floorToCurrent !== undefined;
+      if (toCurrent && (body.floorToCurrent !== true || body.floor !== undefined)) {
+        throw new HttpError(400, 'give either floor, or floorToCurrent: true');
+      }
+      const requested = toCurrent ? null : historyIdParam(body.floor, 'floor');
+      const box = state.mailbox(email);
+      const floor = requested ?? box.historyId;
+      if (floor > box.historyId) throw new HttpError(400, `floor ${floor} is above the mailbox's historyId ${box.historyId}`);
+      if (floor < box.floor) throw new HttpError(400, `floor ${floor} is below the current floor ${box.floor}; history that is gone stays gone`);
+      box.setFloor(floor);
+      return sendJson(res, 200, { email, floor: String(box.floor), historyId: String(box.historyId) });
+    }
+    case 'GET /__admin/gmail/mailbox': {
+      const email = adminEmail(one('email'));
+      const box = state.existingMailbox(email);
+      if (!box) return sendJson(res, 404, { error: 'not_found', error_description: `No mailbox for ${email} yet` });
+      return sendJson(res, 200, box.describe());
     }
     default:
       return sendJson(res, 404, { error: 'not_found', error_description: `No admin endpoint: ${req.method} ${pathname}` });
@@ -655,15 +786,20 @@ function endpointOf(pathname) {
   return null;
 }
 
-function sendFault(res, endpoint, { status, body }) {
+function sendFault(res, endpoint, { status, body, reason, retryAfter, headers }) {
+  const extra = {};
+  if (retryAfter !== undefined) extra['retry-after'] = String(retryAfter);
   if (typeof body === 'string') {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...extra, ...headers });
     return res.end(body);
   }
-  const fallback = endpoint === 'gmail'
-    ? gmailError(status, status >= 500 ? 'UNAVAILABLE' : 'FAILED_PRECONDITION', 'Injected fault', 'backendError')
-    : { error: status >= 500 ? 'server_error' : 'invalid_request', error_description: 'Injected fault' };
-  sendJson(res, status, body === undefined ? fallback : body);
+  if (body !== undefined) return sendJson(res, status, body, { ...extra, ...headers });
+  if (endpoint === 'gmail') {
+    const fallback = gmailFaultResponse(status, reason, retryAfter);
+    return sendJson(res, status, fallback.body, { ...fallback.headers, ...extra, ...headers });
+  }
+  const fallback = { error: status >= 500 ? 'server_error' : 'invalid_request', error_description: 'Injected fault' };
+  sendJson(res, status, fallback, { ...extra, ...headers });
 }
 
 async function dispatch(ctx, req, res) {
@@ -688,6 +824,7 @@ async function dispatch(ctx, req, res) {
     bodyError = err;
   }
   const params = Object.assign(Object.create(null), query, body);
+  const gmail = endpoint === 'gmail' ? gmailCallInfo(ctx, req, pathname, url, query) : undefined;
   const call = ctx.state.recordCall({
     endpoint,
     method: req.method,
@@ -695,6 +832,7 @@ async function dispatch(ctx, req, res) {
     params,
     grantType: endpoint === 'token' && typeof params.grant_type === 'string' ? params.grant_type : undefined,
     bearer: bearerToken(req) ?? undefined,
+    gmail,
   });
   res.on('finish', () => {
     call.status = res.statusCode;
@@ -705,7 +843,7 @@ async function dispatch(ctx, req, res) {
     if (html) return sendHtml(res, bodyError.status, errorPage(bodyError.status, 'invalid_request', bodyError.message));
     return sendJson(res, bodyError.status, { error: 'invalid_request', error_description: bodyError.message });
   }
-  const { delayMs, respond } = ctx.state.takeFaults(endpoint);
+  const { delayMs, respond } = ctx.state.takeFaults(endpoint, gmail);
   if (delayMs > 0) await sleep(delayMs);
   if (respond) return sendFault(res, endpoint, respond);
   return HANDLERS[endpoint](ctx, req, res, { params, query, pathname });
@@ -723,7 +861,8 @@ function createRouter(ctx) {
 }
 
 /**
- * Starts a fake Google on host:port (port 0 picks a free one).
+ * Starts a fake Google on host:port (port 0 picks a free one). With
+ * seedAlerts, every mailbox starts with the demo's alert mails.
  * Resolves to { url, port, state, close }.
  */
 export async function startFakeGoogle({
@@ -732,8 +871,10 @@ export async function startFakeGoogle({
   clientId = 'fake-client-id',
   clientSecret = 'fake-client-secret',
   redirectUris = [],
+  seedAlerts = false,
 } = {}) {
-  const state = new FakeGoogleState();
+  if (seedAlerts) seedAlertMessages(); // fails now, not at the first sign-in, if a fixture is missing
+  const state = new FakeGoogleState({ seedAlerts });
   const issuer = new OAuth2Issuer();
   await issuer.keys.generate('RS256');
   const service = new OAuth2Service(issuer, {
@@ -790,12 +931,14 @@ if (isMain) {
       clientId: process.env.FAKE_GOOGLE_CLIENT_ID || 'fake-client-id',
       clientSecret: process.env.FAKE_GOOGLE_CLIENT_SECRET || 'fake-client-secret',
       redirectUris: (process.env.FAKE_GOOGLE_REDIRECT_URIS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+      seedAlerts: ['1', 'true', 'yes'].includes((process.env.FAKE_GOOGLE_SEED_ALERTS ?? '').trim().toLowerCase()),
     });
   } catch (err) {
     console.error(`fake google: cannot start: ${err.message}`);
     process.exit(1);
   }
   console.log(`fake google listening on ${fake.url}`);
+  if (fake.state.seedAlerts) console.log('fake google: new mailboxes get the demo alert mails');
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => fake.close().then(() => process.exit(0)));
   }

@@ -1,8 +1,9 @@
 // In-memory state of the fake Google: authorization codes, grants and their
-// tokens, seeded Gmail messages, recorded calls, injected faults and settings.
+// tokens, Gmail mailboxes, recorded calls, injected faults and settings.
 // oauth2-mock-server signs the tokens but remembers none of them; everything
 // that makes a token valid, used or revoked lives here.
 import { createHash } from 'node:crypto';
+import { Mailbox, seedAlertMessages } from './gmail.mjs';
 
 export const CODE_TTL_MS = 10 * 60 * 1000;
 export const DEFAULT_CONFIG = Object.freeze({ rotateRefreshTokens: false, accessTokenTtl: 3599 });
@@ -25,7 +26,9 @@ export function subjectFor(email) {
 }
 
 export class FakeGoogleState {
-  constructor() {
+  // seedAlerts: every new mailbox starts with the demo's alert fixtures.
+  constructor({ seedAlerts = false } = {}) {
+    this.seedAlerts = seedAlerts;
     this.reset();
   }
 
@@ -38,17 +41,24 @@ export class FakeGoogleState {
     this.grants = []; // one per (email, client) while live; revoked ones are kept, marked
     this.refreshTokens = new Map(); // refresh token -> { grant, scopes }
     this.accessTokens = new Map(); // access token -> { grant, scopes, expiresAt }
-    this.mailboxes = new Map(); // email -> seeded Gmail messages
+    this.mailboxes = new Map(); // email -> Mailbox
     this.nextGrantId = 1;
   }
 
   // ---- recorded calls -------------------------------------------------------
 
-  recordCall({ endpoint, method, path, params, grantType, bearer }) {
+  // `gmail` ({operation, account, messageId, query}) only for Gmail calls.
+  recordCall({ endpoint, method, path, params, grantType, bearer, gmail }) {
     const entry = { endpoint, method };
     if (grantType !== undefined) entry.grant_type = grantType;
     entry.path = path;
     entry.params = params;
+    if (gmail !== undefined) {
+      entry.query = gmail.query;
+      entry.operation = gmail.operation;
+      entry.account = gmail.account;
+      if (gmail.messageId !== undefined) entry.messageId = gmail.messageId;
+    }
     if (bearer !== undefined) entry.bearer = bearer;
     entry.status = null; // filled in when the response has been sent
     entry.at = new Date().toISOString();
@@ -58,24 +68,40 @@ export class FakeGoogleState {
 
   // ---- injected faults ------------------------------------------------------
 
-  addFault({ endpoint, status, body, delayMs, times }) {
-    const fault = { id: this.faults.length + 1, endpoint, status, body, delayMs, remaining: times ?? null };
+  addFault({ endpoint, status, body, delayMs, times, email, operation, reason, retryAfter, headers }) {
+    const fault = {
+      id: this.faults.length + 1,
+      endpoint,
+      email,
+      operation,
+      status,
+      reason,
+      retryAfter,
+      headers,
+      body,
+      delayMs,
+      remaining: times ?? null,
+    };
     this.faults.push(fault);
     return fault;
   }
 
-  // Consumes the faults that apply to one call: every delay-only fault adds its
-  // delay, and the first fault with a status decides the response.
-  takeFaults(endpoint) {
+  // Consumes the faults that apply to one call (for Gmail, of this account and
+  // operation): every delay-only fault adds its delay, and the first fault with
+  // a status decides the response.
+  takeFaults(endpoint, { account, operation } = {}) {
     let delayMs = 0;
     let respond = null;
     for (const fault of this.faults) {
       if (fault.endpoint !== endpoint || fault.remaining === 0) continue;
+      if (fault.email !== undefined && fault.email !== account) continue;
+      if (fault.operation !== undefined && fault.operation !== operation) continue;
       if (fault.status === undefined) {
         delayMs += fault.delayMs ?? 0;
       } else if (respond === null) {
         delayMs += fault.delayMs ?? 0;
-        respond = { status: fault.status, body: fault.body };
+        const { status, body, reason, retryAfter, headers } = fault;
+        respond = { status, body, reason, retryAfter, headers };
       } else {
         continue;
       }
@@ -201,18 +227,19 @@ export class FakeGoogleState {
 
   // ---- Gmail ----------------------------------------------------------------
 
-  seedMessages(email, messages) {
-    const box = this.mailboxes.get(email) ?? [];
-    for (const message of messages) {
-      const at = box.findIndex((m) => m.id === message.id);
-      if (at >= 0) box[at] = message;
-      else box.push(message);
+  // The mailbox of this address, created (and, with seedAlerts, filled with
+  // the demo's alert mails) the first time anything touches it.
+  mailbox(email) {
+    let box = this.mailboxes.get(email);
+    if (!box) {
+      box = new Mailbox(email);
+      if (this.seedAlerts) box.add(seedAlertMessages());
+      this.mailboxes.set(email, box);
     }
-    this.mailboxes.set(email, box);
-    return box.length;
+    return box;
   }
 
-  mailbox(email) {
-    return this.mailboxes.get(email) ?? [];
+  existingMailbox(email) {
+    return this.mailboxes.get(email) ?? null;
   }
 }
