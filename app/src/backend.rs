@@ -10,7 +10,7 @@ use http::HeaderValue;
 use http::request::Parts;
 
 use crate::error::AppError;
-use crate::model::{AccountView, CurrentUser};
+use crate::model::{AccountView, CurrentUser, TransactionPage, TransactionQuery};
 
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
@@ -35,6 +35,14 @@ pub trait Backend: Send + Sync + 'static {
     async fn list_accounts(&self, req: &Parts) -> Result<Vec<AccountView>, AppError>;
     /// Revokes the grant at the provider, wipes the tokens and marks the account disconnected.
     async fn disconnect_account(&self, req: &Parts, account_id: i32) -> Result<(), AppError>;
+    /// Queues a mail sync of one of the user's accounts now (nothing if one is pending).
+    async fn sync_now(&self, req: &Parts, account_id: i32) -> Result<(), AppError>;
+    /// One page of the user's transactions, filtered.
+    async fn list_transactions(
+        &self,
+        req: &Parts,
+        query: TransactionQuery,
+    ) -> Result<TransactionPage, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

@@ -16,6 +16,7 @@ use leptos_router::{SsrMode, path};
 use crate::pages::connections::ConnectionsPage;
 use crate::pages::header::Header;
 use crate::pages::sign_in::{SignInPage, SignUpPage};
+use crate::pages::transactions::TransactionsPage;
 
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/transactions") view=TransactionsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

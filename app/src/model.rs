@@ -34,6 +34,160 @@ pub struct AccountView {
     pub connected_on: String,
     pub token_expires: String,
     pub status: AccountStatus,
+    pub sync: SyncView,
+}
+
+/// Where a mailbox's mail sync stands, written for people.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SyncView {
+    /// A sync is queued or running: show "Syncing…" and disable "Sync now".
+    pub syncing: bool,
+    /// The last sync, e.g. "Last synced 2 minutes ago · 3 new transactions", or "Not synced yet".
+    pub summary: String,
+    /// Why the last sync failed and what happens next, e.g. "Gmail is rate limiting us;
+    /// retrying at 14:05", or "Reconnect needed".
+    pub problem: Option<String>,
+}
+
+/// Which period the Transactions page covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Period {
+    Days7,
+    #[default]
+    Days30,
+    Days90,
+    All,
+}
+
+impl Period {
+    pub const ALL: [Period; 4] = [Period::Days7, Period::Days30, Period::Days90, Period::All];
+
+    /// The value in the page's URL (`?period=30`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Period::Days7 => "7",
+            Period::Days30 => "30",
+            Period::Days90 => "90",
+            Period::All => "all",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Period::Days7 => "Last 7 days",
+            Period::Days30 => "Last 30 days",
+            Period::Days90 => "Last 90 days",
+            Period::All => "All time",
+        }
+    }
+
+    /// How many days back it reaches; `None` for all time.
+    pub fn days(self) -> Option<i64> {
+        match self {
+            Period::Days7 => Some(7),
+            Period::Days30 => Some(30),
+            Period::Days90 => Some(90),
+            Period::All => None,
+        }
+    }
+}
+
+/// What the Transactions page asks for (also the CSV download's query).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TransactionQuery {
+    /// One mailbox (an account id of the user's), or all of them.
+    pub mailbox: Option<i32>,
+    pub period: Period,
+    /// 1-based; 50 rows a page.
+    pub page: u32,
+}
+
+impl TransactionQuery {
+    /// Reads the filters from the URL's `mailbox`, `period` and `page` values. A missing or
+    /// malformed value falls back to its default: all mailboxes, the last 30 days, page 1.
+    pub fn from_params(mailbox: Option<&str>, period: Option<&str>, page: Option<&str>) -> Self {
+        Self {
+            mailbox: mailbox
+                .and_then(|id| id.trim().parse::<i32>().ok())
+                .filter(|id| *id > 0),
+            period: period.and_then(Period::from_code).unwrap_or_default(),
+            page: page
+                .and_then(|page| page.trim().parse::<u32>().ok())
+                .filter(|page| *page >= 1)
+                .unwrap_or(1),
+        }
+    }
+
+    /// The filters as a query string, without the page: `mailbox=3&period=30`, or `period=all`
+    /// for all mailboxes.
+    pub fn filter_params(&self) -> String {
+        match self.mailbox {
+            Some(id) => format!("mailbox={id}&period={}", self.period.code()),
+            None => format!("period={}", self.period.code()),
+        }
+    }
+
+    /// The Transactions page with these filters, at `page`.
+    pub fn page_href(&self, page: u32) -> String {
+        format!("/transactions?{}&page={page}", self.filter_params())
+    }
+
+    /// The CSV download of every row these filters match.
+    pub fn csv_href(&self) -> String {
+        format!("/transactions.csv?{}", self.filter_params())
+    }
+}
+
+/// Rows a page of the Transactions list holds.
+pub const TRANSACTIONS_PER_PAGE: u64 = 50;
+
+/// One transaction, formatted for display (newest first in a page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionRow {
+    /// Costa Rica time, as the bank wrote it: "30 Nov 2025, 09:09".
+    pub when: String,
+    /// The merchant or the counterparty, with city and country where given.
+    pub merchant: String,
+    /// With its currency: "₡22,000.00", "$10.00", "C$150.00".
+    pub amount: String,
+    /// "••3640", when the alert names a card.
+    pub card: Option<String>,
+    pub bank: String,
+    /// The mailbox the alert came from.
+    pub mailbox: String,
+    /// "Purchase", "Payment", "Transfer out", "Transfer in" or "Declined".
+    pub kind: String,
+    pub declined: bool,
+}
+
+/// Spending in one currency over the filtered period (declined rows and money in excluded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrencyTotal {
+    pub currency: String,
+    pub amount: String,
+}
+
+/// A mailbox the filter can choose (disconnected ones included, labelled with their address).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxOption {
+    pub id: i32,
+    pub email: String,
+}
+
+/// One page of the Transactions list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionPage {
+    pub query: TransactionQuery,
+    pub rows: Vec<TransactionRow>,
+    /// Rows matching the filter, over all pages.
+    pub total_rows: u64,
+    pub pages: u32,
+    pub totals: Vec<CurrencyTotal>,
+    pub mailboxes: Vec<MailboxOption>,
 }
 
 /// The BroadcastChannel the popup's result page also posts its report on (same origin only),
@@ -120,5 +274,52 @@ mod tests {
         assert_eq!(PopupOutcome::Success.type_name(), "GMAIL_AUTH_SUCCESS");
         assert_eq!(PopupOutcome::Error.type_name(), "GMAIL_AUTH_ERROR");
         assert_eq!(PopupOutcome::from_type_name("GMAIL_AUTH_MAYBE"), None);
+    }
+
+    #[test]
+    fn transaction_filters_read_from_the_url_fall_back_to_defaults() {
+        let read = |mailbox, period, page| TransactionQuery::from_params(mailbox, period, page);
+        let default = TransactionQuery {
+            mailbox: None,
+            period: Period::Days30,
+            page: 1,
+        };
+        assert_eq!(read(None, None, None), default);
+        assert_eq!(
+            read(Some("7"), Some("90"), Some("3")),
+            TransactionQuery {
+                mailbox: Some(7),
+                period: Period::Days90,
+                page: 3,
+            }
+        );
+        assert_eq!(read(Some(""), Some("all"), Some("1")).period, Period::All);
+        for bad in ["", "x", "-2", "0", "1.5", "99999999999"] {
+            assert_eq!(read(Some(bad), Some(bad), Some(bad)), default, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn transaction_links_keep_the_filters() {
+        let query = TransactionQuery {
+            mailbox: Some(4),
+            period: Period::Days7,
+            page: 2,
+        };
+        assert_eq!(
+            query.page_href(3),
+            "/transactions?mailbox=4&period=7&page=3"
+        );
+        assert_eq!(query.csv_href(), "/transactions.csv?mailbox=4&period=7");
+        let all = TransactionQuery {
+            mailbox: None,
+            period: Period::All,
+            page: 1,
+        };
+        assert_eq!(all.page_href(1), "/transactions?period=all&page=1");
+        assert_eq!(all.csv_href(), "/transactions.csv?period=all");
+        for period in Period::ALL {
+            assert_eq!(Period::from_code(period.code()), Some(period));
+        }
     }
 }

@@ -12,6 +12,7 @@ pub mod housekeeping;
 pub mod identity;
 pub mod provider;
 pub mod secrets;
+pub mod sync;
 pub mod tokens;
 pub mod vault;
 pub mod web;
@@ -28,7 +29,10 @@ use crate::config::Config;
 use crate::connect::{ConnectState, Flows};
 use crate::housekeeping::Housekeeping;
 use crate::identity::{Sessions, SignInThrottle};
+use crate::provider::gmail::Gmail;
 use crate::provider::google::{self, Google};
+use crate::sync::Syncs;
+use crate::sync::queue::JobQueue;
 use crate::tokens::{Timing, TokenService};
 use crate::vault::Vault;
 use crate::vault::rotation::RotationReport;
@@ -60,22 +64,34 @@ pub fn accounts(config: &Config, db: DatabaseConnection, clock: Clock) -> Accoun
     )
 }
 
-/// Everything the router needs, built over an open database. `metrics` comes from
+/// Everything the router needs, built over an open (migrated) database. `metrics` comes from
 /// [`web::metrics::install`], called once at start-up.
-pub fn app_state(
+pub async fn app_state(
     config: Config,
     db: DatabaseConnection,
     clock: Clock,
     metrics: PrometheusHandle,
-) -> AppState {
+) -> anyhow::Result<AppState> {
     let sessions = Sessions::new(db.clone(), config.secure_cookies(), clock.clone());
-    let google = Google::new(&config.google, google::http_client());
+    let http = google::http_client();
+    let google = Google::new(&config.google, http.clone());
     let accounts = accounts(&config, db.clone(), clock.clone());
     let tokens = TokenService::new(accounts.clone(), google.clone(), Timing::default());
+    let gmail = Gmail::new(http, config.google.gmail_api_url.clone());
+    let queue = JobQueue::connect(&db).await?;
+    let syncs = Syncs::new(
+        db.clone(),
+        accounts.clone(),
+        tokens.clone(),
+        gmail,
+        config.sync.clone(),
+        queue,
+    );
     let backend = Arc::new(UiBackend {
         db: db.clone(),
         sessions: sessions.clone(),
         accounts: accounts.clone(),
+        syncs: syncs.clone(),
         throttle: SignInThrottle::new(config.sign_in),
     });
     let connect = ConnectState {
@@ -85,7 +101,7 @@ pub fn app_state(
         accounts: accounts.clone(),
         origin: config.origin(),
     };
-    AppState {
+    Ok(AppState {
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
         db,
@@ -94,8 +110,9 @@ pub fn app_state(
         connect,
         accounts,
         tokens,
+        syncs,
         metrics,
-    }
+    })
 }
 
 /// The housekeeping loop's parts, from the app's.

@@ -86,12 +86,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let db = server::db::connect_and_migrate(&config.database_url).await?;
     let addr = config.site_addr;
     let refresh = config.refresh.clone();
-    let state = server::app_state(config, db, Clock::system(), metrics);
+    let state = server::app_state(config, db, Clock::system(), metrics).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
     let tasks = TaskTracker::new();
     tasks.spawn(state.tokens.clone().run(refresh.clone(), shutdown.clone()));
     tasks.spawn(server::housekeeping(&state).run(refresh.interval, shutdown.clone()));
+    tasks.spawn(server::sync::queue::run_workers(
+        state.syncs.clone(),
+        shutdown.clone(),
+    ));
+    tasks.spawn(server::sync::queue::run_scheduler(
+        state.syncs.clone(),
+        shutdown.clone(),
+    ));
     tasks.close();
     let app = server::web::router(state);
 

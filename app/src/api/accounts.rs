@@ -20,3 +20,12 @@ pub async fn disconnect_account(account_id: i32) -> Result<(), AppError> {
     })
     .await
 }
+
+#[server(prefix = "/api", endpoint = "sync_now")]
+pub async fn sync_now(account_id: i32) -> Result<(), AppError> {
+    super::ssr::answer(async {
+        let (backend, req) = super::ssr::request()?;
+        backend.sync_now(&req, account_id).await
+    })
+    .await
+}

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod transactions;
 
 #[cfg(feature = "ssr")]
 mod ssr {

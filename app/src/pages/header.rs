@@ -3,8 +3,8 @@ use leptos_router::hooks::use_location;
 
 use crate::api::auth::{SignOut, signed_in_user};
 
-/// The top bar: the product name, and either the signed-in user with "Sign out" or the links
-/// to sign in and sign up. It re-reads the user on every navigation.
+/// The top bar: the product name, and either the signed-in user's pages, address and "Sign out"
+/// or the links to sign in and sign up. It re-reads the user on every navigation.
 #[component]
 pub fn Header() -> impl IntoView {
     let location = use_location();
@@ -25,6 +25,10 @@ pub fn Header() -> impl IntoView {
                         .map(|user| match user {
                             Ok(Some(user)) => {
                                 view! {
+                                    <nav class="pages" aria-label="Main">
+                                        <NavLink href="/transactions" label="Transactions" />
+                                        <NavLink href="/connections" label="Connections" />
+                                    </nav>
                                     <span class="who">{user.email}</span>
                                     <ActionForm action=sign_out attr:class="inline">
                                         <button type="submit">"Sign out"</button>
@@ -43,5 +47,17 @@ pub fn Header() -> impl IntoView {
                 }}
             </Transition>
         </header>
+    }
+}
+
+/// A link to one of the signed-in user's pages, marked as the current page when it is.
+#[component]
+fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
+    let location = use_location();
+    let current = move || (location.pathname.get() == href).then_some("page");
+    view! {
+        <a href=href aria-current=current>
+            {label}
+        </a>
     }
 }

@@ -3,3 +3,4 @@ mod gmail_popup;
 pub mod header;
 pub mod sign_in;
 pub mod toasts;
+pub mod transactions;

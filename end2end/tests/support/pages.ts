@@ -72,10 +72,14 @@ export class SignInPage extends CredentialsPage {
   protected readonly path = '/signin';
 }
 
+export const SYNCING = 'Syncing…';
+
 export class ConnectionsPage {
   readonly heading: Locator;
   readonly accountsHeading: Locator;
   readonly emptyState: Locator;
+  /** Every connected mailbox's row; `data-account-id` holds its id. */
+  readonly accounts: Locator;
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Email Connections', level: 1 });
@@ -83,6 +87,13 @@ export class ConnectionsPage {
     this.emptyState = page
       .getByRole('region', { name: 'Connected Accounts' })
       .getByText('No email accounts connected yet.');
+    this.accounts = page.locator('li.account');
+  }
+
+  async goto({ hydrate = true }: GotoOptions = {}): Promise<void> {
+    await this.page.goto('/connections');
+    await this.expectLoaded();
+    if (hydrate) await waitForHydration(this.page);
   }
 
   async expectLoaded(): Promise<void> {
@@ -90,16 +101,243 @@ export class ConnectionsPage {
     await expect(this.heading).toBeVisible();
     await expect(this.accountsHeading).toBeVisible();
   }
+
+  account(email: string): Locator {
+    return this.accounts.filter({ has: this.page.getByText(email, { exact: true }) });
+  }
+
+  /** "Syncing…" while a sync is queued or running, else the last sync's summary. */
+  syncState(email: string): Locator {
+    return this.account(email).locator('.sync-state');
+  }
+
+  /** Why the last sync failed and what happens next; absent when nothing is wrong. */
+  syncProblem(email: string): Locator {
+    return this.account(email).locator('.sync-problem');
+  }
+
+  /** Disabled while the account syncs. */
+  syncNowButton(email: string): Locator {
+    return this.page.getByRole('button', { name: `Sync now ${email}`, exact: true });
+  }
+
+  /**
+   * Presses "Sync now" on the hydrated page. The row says "Syncing…" at once; a fast sync may
+   * already be over by the time the caller looks, so this checks nothing after the click.
+   */
+  async syncNow(email: string): Promise<void> {
+    await waitForHydration(this.page);
+    await expect(this.syncNowButton(email)).toBeEnabled();
+    await this.syncNowButton(email).click();
+  }
+
+  /**
+   * Waits until the row no longer syncs (`data-syncing="false"`). The page re-reads the list
+   * every 2 s while any row syncs, so this needs no reload.
+   */
+  async waitForSyncToFinish(email: string, timeout = 20_000): Promise<void> {
+    await expect(this.account(email)).toHaveAttribute('data-syncing', 'false', { timeout });
+    await expect(this.syncState(email)).not.toHaveText(SYNCING);
+  }
+}
+
+/** The exact text /transactions shows when nothing matches. */
+export const NO_TRANSACTIONS =
+  "No transactions yet. Connect Gmail and we'll find your bank alerts.";
+
+/** The `<td>` of each column of the transactions table. */
+export const TRANSACTION_COLUMNS = {
+  when: 'td.when',
+  merchant: 'td.merchant',
+  amount: 'td.amount',
+  /** "••3640", or "—" when the alert names no card. */
+  card: 'td.card-number',
+  bank: 'td.bank',
+  mailbox: 'td.mailbox',
+  kind: 'td.kind',
+} as const;
+
+export type TransactionColumn = keyof typeof TRANSACTION_COLUMNS;
+
+/** One table row as text, plus whether it is marked declined. */
+export type TransactionRowText = Record<TransactionColumn, string> & { declined: boolean };
+
+export type TransactionPeriod = '7' | '30' | '90' | 'all';
+
+/** The page's URL values; omitted ones take the page's defaults (all, 30 days, page 1). */
+export type TransactionFilters = {
+  /** An account id (`data-account-id` on /connections). */
+  mailbox?: number | string;
+  period?: TransactionPeriod;
+  page?: number;
+};
+
+export class TransactionsPage {
+  readonly heading: Locator;
+  readonly filters: Locator;
+  readonly mailboxSelect: Locator;
+  readonly periodSelect: Locator;
+  readonly applyButton: Locator;
+  /** "Spent: ₡45,500.00 · $10.00"; each amount is a `.total` with `data-currency`. */
+  readonly totals: Locator;
+  readonly totalAmounts: Locator;
+  /** "120 transactions": rows matching the filters over all pages. */
+  readonly count: Locator;
+  readonly table: Locator;
+  readonly rows: Locator;
+  readonly declinedRows: Locator;
+  readonly emptyState: Locator;
+  readonly emptyStateLink: Locator;
+  /** `/transactions.csv?…` with the current filters, a `download` link. */
+  readonly csvLink: Locator;
+  readonly pager: Locator;
+  /** "Page 2 of 5". */
+  readonly pageOf: Locator;
+  readonly previousLink: Locator;
+  readonly nextLink: Locator;
+  readonly error: Locator;
+
+  constructor(readonly page: Page) {
+    const main = page.locator('main');
+    this.heading = page.getByRole('heading', { name: 'Transactions', level: 1 });
+    this.filters = main.getByRole('search', { name: 'Filters' });
+    this.mailboxSelect = this.filters.getByLabel('Mailbox', { exact: true });
+    this.periodSelect = this.filters.getByLabel('Period', { exact: true });
+    this.applyButton = this.filters.getByRole('button', { name: 'Apply', exact: true });
+    this.totals = main.locator('p.totals');
+    this.totalAmounts = this.totals.locator('.total');
+    this.count = main.locator('p.count');
+    this.table = main.getByRole('table', { name: 'Transactions' });
+    this.rows = this.table.locator('tbody tr.transaction');
+    this.declinedRows = this.table.locator('tbody tr.transaction.declined');
+    this.emptyState = main.locator('p.empty').filter({ hasText: NO_TRANSACTIONS });
+    this.emptyStateLink = this.emptyState.getByRole('link', { name: 'Connect Gmail' });
+    this.csvLink = main.getByRole('link', { name: 'Download CSV', exact: true });
+    this.pager = main.getByRole('navigation', { name: 'Pages' });
+    this.pageOf = this.pager.locator('.page-of');
+    this.previousLink = this.pager.getByRole('link', { name: 'Previous', exact: true });
+    this.nextLink = this.pager.getByRole('link', { name: 'Next', exact: true });
+    this.error = main.getByRole('alert');
+  }
+
+  static url(filters: TransactionFilters = {}): string {
+    const query = new URLSearchParams();
+    if (filters.mailbox !== undefined) query.set('mailbox', String(filters.mailbox));
+    if (filters.period !== undefined) query.set('period', filters.period);
+    if (filters.page !== undefined) query.set('page', String(filters.page));
+    const search = query.toString();
+    return search ? `/transactions?${search}` : '/transactions';
+  }
+
+  async goto(
+    filters: TransactionFilters = {},
+    { hydrate = true }: GotoOptions = {},
+  ): Promise<void> {
+    await this.page.goto(TransactionsPage.url(filters));
+    await this.expectLoaded();
+    if (hydrate) await waitForHydration(this.page);
+  }
+
+  async expectLoaded(): Promise<void> {
+    await expect(this.page).toHaveURL(/\/transactions(\?.*)?$/);
+    await expect(this.heading).toBeVisible();
+  }
+
+  /**
+   * Chooses filters in the form and applies them: a plain GET form, so this loads the page again
+   * (back to page 1) with or without JavaScript. `mailbox` is the mailbox's address as listed,
+   * or "All mailboxes".
+   */
+  async applyFilters(
+    { mailbox, period }: { mailbox?: string; period?: TransactionPeriod },
+    { hydrate = true }: GotoOptions = {},
+  ): Promise<void> {
+    if (mailbox !== undefined) await this.mailboxSelect.selectOption({ label: mailbox });
+    if (period !== undefined) await this.periodSelect.selectOption(period);
+    const wanted = {
+      mailbox: await this.mailboxSelect.inputValue(),
+      period: await this.periodSelect.inputValue(),
+    };
+    await Promise.all([
+      this.page.waitForURL(
+        (url) =>
+          url.pathname === '/transactions' &&
+          (url.searchParams.get('mailbox') ?? '') === wanted.mailbox &&
+          url.searchParams.get('period') === wanted.period,
+      ),
+      this.applyButton.click(),
+    ]);
+    await this.expectLoaded();
+    if (hydrate) await waitForHydration(this.page);
+  }
+
+  /** Follows "Next" and waits until the next page is shown. */
+  async nextPage(): Promise<void> {
+    await this.followPageLink(this.nextLink, 1);
+  }
+
+  /** Follows "Previous" and waits until the previous page is shown. */
+  async previousPage(): Promise<void> {
+    await this.followPageLink(this.previousLink, -1);
+  }
+
+  /** The page number shown in "Page N of M". */
+  async currentPage(): Promise<{ page: number; pages: number }> {
+    const text = (await this.pageOf.textContent()) ?? '';
+    const match = /Page (\d+) of (\d+)/.exec(text);
+    if (!match) throw new Error(`no page number in "${text}"`);
+    return { page: Number(match[1]), pages: Number(match[2]) };
+  }
+
+  /** Rows containing `text` (a merchant, an amount, …). */
+  row(text: string): Locator {
+    return this.rows.filter({ hasText: text });
+  }
+
+  cell(row: Locator, column: TransactionColumn): Locator {
+    return row.locator(TRANSACTION_COLUMNS[column]);
+  }
+
+  /** Every row on this page as text, in the order shown (newest first). */
+  rowTexts(): Promise<TransactionRowText[]> {
+    return this.rows.evaluateAll(
+      (rows, columns) =>
+        rows.map((row) => {
+          const text: Record<string, string | boolean> = {
+            declined: row.classList.contains('declined'),
+          };
+          for (const [name, selector] of Object.entries(columns)) {
+            text[name] = (row.querySelector(selector)?.textContent ?? '').trim();
+          }
+          return text as TransactionRowText;
+        }),
+      TRANSACTION_COLUMNS,
+    );
+  }
+
+  private async followPageLink(link: Locator, step: 1 | -1): Promise<void> {
+    const { page } = await this.currentPage();
+    const target = page + step;
+    await link.click();
+    await expect(this.page).toHaveURL(new RegExp(`[?&]page=${target}(&|$)`));
+    await expect(this.pageOf).toHaveText(new RegExp(`^Page ${target} of \\d+$`));
+  }
 }
 
 /** The top bar on every page. */
 export class Header {
   readonly bar: Locator;
   readonly signOutButton: Locator;
+  /** Signed-in users only; the current page's link has `aria-current="page"`. */
+  readonly transactionsLink: Locator;
+  readonly connectionsLink: Locator;
 
   constructor(readonly page: Page) {
     this.bar = page.locator('header.topbar');
     this.signOutButton = this.bar.getByRole('button', { name: 'Sign out' });
+    const nav = this.bar.getByRole('navigation', { name: 'Main' });
+    this.transactionsLink = nav.getByRole('link', { name: 'Transactions', exact: true });
+    this.connectionsLink = nav.getByRole('link', { name: 'Connections', exact: true });
   }
 
   async expectSignedInAs(email: string): Promise<void> {

@@ -24,6 +24,20 @@ pub struct Config {
     pub google: GoogleConfig,
     pub refresh: RefreshConfig,
     pub sign_in: SignInLimits,
+    pub sync: SyncConfig,
+}
+
+/// The mail sync's cadence.
+#[derive(Clone, Debug)]
+pub struct SyncConfig {
+    /// Every active account gets a sync job this often.
+    pub interval: Duration,
+    /// Accounts syncing at once in this instance.
+    pub concurrency: usize,
+    /// How far back the first sync of a mailbox reads.
+    pub initial_days: i64,
+    /// How long a sync's run lease lasts without renewal (a crashed run's lapses after this).
+    pub lease: Duration,
 }
 
 /// How many sign-in attempts each email address gets (see `throttle.rs`).
@@ -122,6 +136,23 @@ impl Config {
             ));
         }
 
+        let concurrency: NonZeroU32 = source.parse(
+            "SYNC_CONCURRENCY",
+            NonZeroU32::new(8).unwrap(),
+            "set it to a whole number of mailboxes syncing at once, at least 1",
+        )?;
+        let initial_days: NonZeroU32 = source.parse(
+            "SYNC_INITIAL_DAYS",
+            NonZeroU32::new(7).unwrap(),
+            "set it to a whole number of days, at least 1",
+        )?;
+        let sync = SyncConfig {
+            interval: seconds(source, "SYNC_INTERVAL_SECS", 300, 10)?,
+            concurrency: concurrency.get() as usize,
+            initial_days: i64::from(initial_days.get()),
+            lease: seconds(source, "SYNC_LEASE_SECS", 60, 5)?,
+        };
+
         let whole = "set it to a whole number of attempts, at least 1";
         let sign_in = SignInLimits {
             burst: source.parse("SIGN_IN_BURST", NonZeroU32::new(10).unwrap(), whole)?,
@@ -136,6 +167,7 @@ impl Config {
             google,
             refresh,
             sign_in,
+            sync,
         })
     }
 

@@ -6,9 +6,12 @@
 
 pub mod api_access_log;
 pub mod email_accounts;
+pub mod mail_messages;
+pub mod mailbox_sync;
 pub mod oauth_flows;
 pub mod sealed;
 pub mod sessions;
+pub mod transactions;
 pub mod users;
 
 pub use sealed::SealedField;

@@ -2,4 +2,5 @@
 //! demo use the fake Google in `end2end/`. Errors are classified, never passed on as text: a
 //! provider's error body or a token must not reach a log line or the browser.
 
+pub mod gmail;
 pub mod google;

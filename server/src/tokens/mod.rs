@@ -101,6 +101,19 @@ impl TokenService {
         self.refresh_once(account_id).await
     }
 
+    /// A new access token after the provider refused `rejected` (say, revoked early): refreshes
+    /// unless another caller already replaced it, and returns the replacement.
+    pub async fn renew_token(
+        &self,
+        account_id: i32,
+        rejected: &SecretString,
+    ) -> Result<SecretString, TokenFailure> {
+        self.load(account_id).await?;
+        self.refresh_under_lease(account_id, refresh::Purpose::Renew(rejected.clone()))
+            .await
+            .and_then(|token| token.ok_or(TokenFailure::Unavailable))
+    }
+
     /// In-process single-flight: the first caller refreshes, the others await its result.
     async fn refresh_once(&self, account_id: i32) -> Result<SecretString, TokenFailure> {
         let cell: Shared = self

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
 use super::{TokenFailure, TokenService, db_failure};
@@ -15,6 +15,9 @@ use crate::provider::google::TokenError;
 pub(super) enum Purpose {
     /// A worker needs a token good for more than [`super::MIN_VALIDITY_SECS`].
     Use,
+    /// The provider refused this access token before its expiry: replace it (unless someone
+    /// already has).
+    Renew(SecretString),
     /// The refresher keeps the account fresh; skip it if someone already did.
     KeepFresh,
 }
@@ -64,8 +67,12 @@ impl TokenService {
                     return Err(failure);
                 }
             };
-            let done = match purpose {
+            let done = match &purpose {
                 Purpose::Use => self.usable_token(&row, now)?.map(Some),
+                Purpose::Renew(rejected) => self
+                    .usable_token(&row, now)?
+                    .filter(|current| current.expose_secret() != rejected.expose_secret())
+                    .map(Some),
                 Purpose::KeepFresh => row
                     .next_attempt_at
                     .is_some_and(|due| due > now)
@@ -82,7 +89,7 @@ impl TokenService {
                 // Another instance is on it (the refresher), or it took too long (a worker).
                 return match purpose {
                     Purpose::KeepFresh => Ok(None),
-                    Purpose::Use => Err(TokenFailure::Unavailable),
+                    Purpose::Use | Purpose::Renew(_) => Err(TokenFailure::Unavailable),
                 };
             }
             let pause = Duration::from_millis(50 + rand::thread_rng().gen_range(0..50));
@@ -104,7 +111,7 @@ impl TokenService {
                 .map_err(db_failure)
         };
         // A worker respects the backoff after temporary failures (the token may still be valid).
-        if matches!(purpose, Purpose::Use)
+        if !matches!(purpose, Purpose::KeepFresh)
             && row.refresh_failures > 0
             && row.next_attempt_at.is_some_and(|t| t > now)
         {
@@ -173,7 +180,7 @@ impl TokenService {
                     .map_err(db_failure)?;
                 match purpose {
                     Purpose::Use => self.still_valid(&row, self.now()).map(Some),
-                    Purpose::KeepFresh => Err(TokenFailure::Unavailable),
+                    Purpose::Renew(_) | Purpose::KeepFresh => Err(TokenFailure::Unavailable),
                 }
             }
         }

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use app::backend::Backend;
 use app::error::AppError;
-use app::model::{AccountStatus, AccountView, CurrentUser};
+use app::model::{AccountStatus, AccountView, CurrentUser, TransactionPage, TransactionQuery};
 use axum::extract::ConnectInfo;
 use http::HeaderValue;
 use http::request::Parts;
@@ -17,14 +17,17 @@ use crate::accounts::Accounts;
 use crate::accounts::disconnect::DisconnectError;
 use crate::clock;
 use crate::entities::email_accounts::{self, Status};
+use crate::entities::mailbox_sync;
 use crate::entities::users;
 use crate::identity::passwords;
 use crate::identity::{Sessions, SignInThrottle};
+use crate::sync::Syncs;
 
 pub struct UiBackend {
     pub db: DatabaseConnection,
     pub sessions: Sessions,
     pub accounts: Accounts,
+    pub syncs: Syncs,
     pub throttle: SignInThrottle,
 }
 
@@ -152,7 +155,20 @@ impl Backend for UiBackend {
             .list_for_user(user.id)
             .await
             .map_err(|e| internal("listing accounts failed", e))?;
-        Ok(rows.into_iter().map(account_view).collect())
+        let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
+        let states = self
+            .syncs
+            .states(&ids)
+            .await
+            .map_err(|e| internal("reading sync states failed", e))?;
+        let now = self.syncs.clock().now();
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let state = states.iter().find(|s| s.account_id == row.id);
+                account_view(row, state, now)
+            })
+            .collect())
     }
 
     async fn disconnect_account(&self, req: &Parts, account_id: i32) -> Result<(), AppError> {
@@ -169,15 +185,59 @@ impl Backend for UiBackend {
             }
         }
     }
+
+    async fn sync_now(&self, req: &Parts, account_id: i32) -> Result<(), AppError> {
+        let user = self.signed_in_user(req).await?;
+        let account = self
+            .accounts
+            .find_for_user(user.id, account_id)
+            .await
+            .map_err(|e| internal("reading the account failed", e))?
+            .ok_or(AppError::NotFound)?;
+        if account.status != Status::Active {
+            return Err(AppError::invalid(
+                "This mailbox needs reconnecting before it can sync.",
+            ));
+        }
+        // A sync already pending or running makes this a no-op, not a second job.
+        self.syncs
+            .request(account.id)
+            .await
+            .map_err(|e| internal("queueing a sync failed", e))?;
+        Ok(())
+    }
+
+    async fn list_transactions(
+        &self,
+        req: &Parts,
+        query: TransactionQuery,
+    ) -> Result<TransactionPage, AppError> {
+        let user = self.signed_in_user(req).await?;
+        let accounts = self
+            .accounts
+            .list_for_user(user.id)
+            .await
+            .map_err(|e| internal("listing accounts failed", e))?
+            .into_iter()
+            .map(|a| (a.id, a.email_address))
+            .collect();
+        super::transactions::page(&self.syncs, user.id, accounts, query).await
+    }
 }
 
-fn account_view(row: email_accounts::Model) -> AccountView {
+fn account_view(
+    row: email_accounts::Model,
+    sync: Option<&mailbox_sync::Model>,
+    now: i64,
+) -> AccountView {
+    let needs_reconnect = row.status == Status::NeedsReconnect;
     AccountView {
         id: row.id,
         email: row.email_address,
         provider: row.provider.as_str().into(),
         connected_on: clock::format_date(row.created_at),
         token_expires: clock::format_date_time(row.token_expires_at),
+        sync: super::format::sync_view(sync, needs_reconnect, now),
         status: match row.status {
             Status::NeedsReconnect => AccountStatus::NeedsReconnect,
             Status::Active | Status::Disconnected => AccountStatus::Active,

@@ -15,7 +15,7 @@ pub async fn page_guard(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    let members_only = matches!(path, "/" | "/connections");
+    let members_only = matches!(path, "/" | "/connections" | "/transactions");
     let guests_only = matches!(path, "/signin" | "/signup");
     if request.method() != http::Method::GET || !(members_only || guests_only) {
         return next.run(request).await;
@@ -29,9 +29,7 @@ pub async fn page_guard(
     };
     match (signed_in, members_only) {
         (false, true) => Redirect::to("/signin").into_response(),
-        (true, false) | (true, true) if path != "/connections" => {
-            Redirect::to("/connections").into_response()
-        }
+        (true, _) if path == "/" || guests_only => Redirect::to("/connections").into_response(),
         _ => next.run(request).await,
     }
 }

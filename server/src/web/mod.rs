@@ -2,8 +2,10 @@
 //! guard), Leptos pages and server functions, the OAuth routes, `/healthz` and `/metrics`.
 
 pub mod backend;
+pub mod format;
 pub mod guard;
 pub mod metrics;
+pub mod transactions;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +30,7 @@ use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::connect::{self, ConnectState};
 use crate::identity::Sessions;
+use crate::sync::Syncs;
 use crate::tokens::TokenService;
 
 /// Shared by axum handlers and (through context) Leptos server functions.
@@ -41,6 +44,7 @@ pub struct AppState {
     pub connect: ConnectState,
     pub accounts: Accounts,
     pub tokens: TokenService,
+    pub syncs: Syncs,
     pub metrics: PrometheusHandle,
 }
 
@@ -54,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::render))
         .route("/auth/gmail/start", get(connect::start))
         .route("/auth/gmail/callback", get(connect::callback))
+        .route("/transactions.csv", get(transactions::csv))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -33,7 +33,9 @@ async fn revokes(setup: &Setup) -> Vec<String> {
 }
 
 async fn a_repeated_state_code_or_error_is_refused_like_a_forged_state(db: TestDb) {
-    let Setup { app, google, .. } = setup(db).await;
+    let Setup {
+        app, google, _db, ..
+    } = setup(db).await;
     google_answers(&google, GMAIL, Some("1//r"), "ada@gmail.com").await;
     let state = start(&app, "flow-r").await["state"].clone();
     for query in [
@@ -57,7 +59,9 @@ async fn a_repeated_state_code_or_error_is_refused_like_a_forged_state(db: TestD
 }
 
 async fn an_expired_state_is_refused_before_google(db: TestDb) {
-    let Setup { app, google, .. } = setup(db).await;
+    let Setup {
+        app, google, _db, ..
+    } = setup(db).await;
     google_answers(&google, GMAIL, Some("1//r"), "ada@gmail.com").await;
     let state = start(&app, "flow-x").await["state"].clone();
     app.clock.advance(FLOW_TTL_SECS + 1);
@@ -157,7 +161,7 @@ async fn reconnecting_the_same_account_makes_it_active_again(db: TestDb) {
 }
 
 async fn housekeeping_purges_lapsed_flows_and_expired_sessions(db: TestDb) {
-    let Setup { app, .. } = setup(db).await;
+    let Setup { app, _db, .. } = setup(db).await;
     start(&app, "old").await;
     assert_eq!(oauth_flows::Entity::find().count(&app.db).await.unwrap(), 1);
     assert_eq!(sessions::Entity::find().count(&app.db).await.unwrap(), 1);

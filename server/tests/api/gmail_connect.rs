@@ -31,7 +31,7 @@ pub(crate) const GMAIL: &str = "https://www.googleapis.com/auth/gmail.readonly";
 pub(crate) struct Setup {
     pub app: TestApp,
     pub google: MockServer,
-    _db: TestDb,
+    pub _db: TestDb,
 }
 
 /// A server whose Google is a wiremock, with a signed-up user.
@@ -120,7 +120,9 @@ pub(crate) async fn token_calls(google: &MockServer) -> Vec<String> {
 }
 
 async fn start_redirects_to_google_with_a_stored_hashed_state_and_pkce(db: TestDb) {
-    let Setup { app, google, .. } = setup(db).await;
+    let Setup {
+        app, google, _db, ..
+    } = setup(db).await;
     let params = start(&app, "flow-1").await;
     assert_eq!(params["client_id"], "test-client");
     assert_eq!(
@@ -157,7 +159,7 @@ async fn start_redirects_to_google_with_a_stored_hashed_state_and_pkce(db: TestD
 }
 
 async fn start_needs_a_signed_in_user(db: TestDb) {
-    let Setup { app, .. } = setup(db).await;
+    let Setup { app, _db, .. } = setup(db).await;
     app.call("sign_out", &[]).await;
     let response = app.get("/auth/gmail/start?flow=x").await;
     assert_eq!(response.status(), 401);
@@ -166,7 +168,9 @@ async fn start_needs_a_signed_in_user(db: TestDb) {
 }
 
 async fn a_good_callback_stores_sealed_tokens_once(db: TestDb) {
-    let Setup { app, google, .. } = setup(db).await;
+    let Setup {
+        app, google, _db, ..
+    } = setup(db).await;
     google_answers(
         &google,
         &format!("openid email {GMAIL}"),
@@ -232,7 +236,9 @@ async fn a_good_callback_stores_sealed_tokens_once(db: TestDb) {
 }
 
 async fn forged_missing_and_foreign_states_never_reach_google(db: TestDb) {
-    let Setup { app, google, .. } = setup(db).await;
+    let Setup {
+        app, google, _db, ..
+    } = setup(db).await;
     google_answers(&google, GMAIL, Some("r"), "ada@gmail.com").await;
     let params = start(&app, "flow-a").await;
 
@@ -286,7 +292,9 @@ pub(crate) async fn spawn_other_client(app: &TestApp) -> reqwest::Client {
 }
 
 async fn denied_consent_is_reported_as_cancelled_and_hostile_errors_stay_text(db: TestDb) {
-    let Setup { app, google, .. } = setup(db).await;
+    let Setup {
+        app, google, _db, ..
+    } = setup(db).await;
     let params = start(&app, "flow-d").await;
     let (status, html) = callback(
         &app,
@@ -311,7 +319,9 @@ async fn denied_consent_is_reported_as_cancelled_and_hostile_errors_stay_text(db
 }
 
 async fn without_the_gmail_scope_nothing_is_stored_and_the_grant_is_revoked(db: TestDb) {
-    let Setup { app, google, .. } = setup(db).await;
+    let Setup {
+        app, google, _db, ..
+    } = setup(db).await;
     google_answers(&google, "openid email", Some("1//r"), "ada@gmail.com").await;
     let params = start(&app, "flow-s").await;
     let (_, html) = callback(&app, &format!("state={}&code=c", params["state"])).await;
@@ -331,7 +341,9 @@ async fn without_the_gmail_scope_nothing_is_stored_and_the_grant_is_revoked(db: 
 }
 
 async fn connecting_the_same_account_twice_keeps_one_row_and_the_refresh_token(db: TestDb) {
-    let Setup { app, google, .. } = setup(db).await;
+    let Setup {
+        app, google, _db, ..
+    } = setup(db).await;
     google_answers(&google, GMAIL, Some("1//first"), "ada@gmail.com").await;
     let first = connect(&app, "one").await;
 
@@ -350,7 +362,9 @@ async fn connecting_the_same_account_twice_keeps_one_row_and_the_refresh_token(d
 }
 
 async fn disconnect_revokes_wipes_and_is_only_for_the_owner(db: TestDb) {
-    let Setup { app, google, .. } = setup(db).await;
+    let Setup {
+        app, google, _db, ..
+    } = setup(db).await;
     google_answers(
         &google,
         GMAIL,
@@ -414,7 +428,9 @@ async fn disconnect_revokes_wipes_and_is_only_for_the_owner(db: TestDb) {
 }
 
 async fn a_failed_revoke_is_queued_and_retried(db: TestDb) {
-    let Setup { app, google, .. } = setup(db).await;
+    let Setup {
+        app, google, _db, ..
+    } = setup(db).await;
     google_answers(&google, GMAIL, Some("1//r"), "ada@gmail.com").await;
     let account = connect(&app, "f").await;
 

@@ -95,6 +95,7 @@ pub struct TestApp {
     /// The server's clock: a test moves it forward instead of sleeping.
     pub clock: Clock,
     pub config: Config,
+    pub syncs: server::sync::Syncs,
 }
 
 pub async fn spawn_app(test_db: &TestDb) -> TestApp {
@@ -110,7 +111,18 @@ pub async fn spawn_app_with_config(test_db: &TestDb, vars: &[(&str, &str)]) -> T
     spawn(test_db, "http://127.0.0.1:9", vars).await
 }
 
+/// Logs of the code under test, shown for failing tests; `RUST_LOG` picks what (default: none).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("off"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
 async fn spawn(test_db: &TestDb, google: &str, vars: &[(&str, &str)]) -> TestApp {
+    init_logging();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let mut vars = vars.to_vec();
@@ -119,7 +131,10 @@ async fn spawn(test_db: &TestDb, google: &str, vars: &[(&str, &str)]) -> TestApp
     let db = test_db.connect().await;
     let clock = Clock::adjustable();
     let metrics = server::web::metrics::install();
-    let state = server::app_state(config.clone(), db.clone(), clock.clone(), metrics);
+    let state = server::app_state(config.clone(), db.clone(), clock.clone(), metrics)
+        .await
+        .expect("app state");
+    let syncs = state.syncs.clone();
     let accounts = state.accounts.clone();
     let router = server::web::router(state);
     tokio::spawn(async move {
@@ -142,6 +157,7 @@ async fn spawn(test_db: &TestDb, google: &str, vars: &[(&str, &str)]) -> TestApp
         accounts,
         clock,
         config,
+        syncs,
     }
 }
 

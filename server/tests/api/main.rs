@@ -2,6 +2,7 @@
 //! TEST_POSTGRES_URL is set; the test command sets it), driven over HTTP. One binary keeps
 //! link time down.
 
+mod gmail_stand_in;
 mod helpers;
 mod seed;
 
@@ -9,4 +10,5 @@ mod app_accounts;
 mod connect_refusals;
 mod gmail_connect;
 mod key_rotation;
+mod sync;
 mod token_refresh;

@@ -1,0 +1,55 @@
+use sea_orm::entity::prelude::*;
+
+/// Where a mailbox's sync job stands. Stored as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum SyncState {
+    /// No job pending.
+    #[sea_orm(string_value = "idle")]
+    Idle,
+    /// A job is on the queue (or waiting for its retry time).
+    #[sea_orm(string_value = "queued")]
+    Queued,
+    /// A job is running under the lease (`run_owner`, `run_expires_at`).
+    #[sea_orm(string_value = "running")]
+    Running,
+}
+
+/// Why the last sync failed. Stored as text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum SyncFailure {
+    /// Gmail answered 429 / rate-limit 403 until we gave up for now; retried at `retry_at`.
+    #[sea_orm(string_value = "rate_limited")]
+    RateLimited,
+    /// Gmail or Google was unavailable (5xx, network); retried at `retry_at`.
+    #[sea_orm(string_value = "unavailable")]
+    Unavailable,
+    /// The grant is dead: the account needs reconnecting; not retried.
+    #[sea_orm(string_value = "needs_reconnect")]
+    NeedsReconnect,
+}
+
+/// One mailbox's sync state. Created with the account's first sync request.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "mailbox_sync")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub account_id: i32,
+    pub state: SyncState,
+    pub queued_at: Option<i64>,
+    pub run_owner: Option<String>,
+    pub run_expires_at: Option<i64>,
+    /// Gmail's historyId as of the last complete sync; later syncs ask for what came after it.
+    pub history_id: Option<String>,
+    pub last_synced_at: Option<i64>,
+    pub last_new_transactions: i32,
+    pub failure: Option<SyncFailure>,
+    pub failures: i32,
+    pub retry_at: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,36 @@
+use sea_orm::entity::prelude::*;
+
+/// A transaction read from a bank alert. Unique on (account, message id, index). Bank, kind and
+/// currency hold the `alerts` codes (`bac_credomatic`, `purchase`, `CRC`, ...).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "transactions")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub user_id: i32,
+    pub account_id: i32,
+    /// The mailbox's address when the alert was read (kept after a disconnect).
+    pub mailbox: String,
+    pub message_id: String,
+    /// 0-based position within its message.
+    pub idx: i32,
+    pub bank: String,
+    pub kind: String,
+    /// Exact, in the currency's minor units.
+    pub amount_minor: i64,
+    pub currency: String,
+    pub merchant: Option<String>,
+    pub city: Option<String>,
+    pub country: Option<String>,
+    pub occurred_at: i64,
+    pub card_last4: Option<String>,
+    pub authorization: Option<String>,
+    pub reference: Option<String>,
+    pub memo: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

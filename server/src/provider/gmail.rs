@@ -1,0 +1,314 @@
+//! The Gmail REST API (v1), the four calls a sync makes, by hand with reqwest and serde:
+//! `users.getProfile`, `users.messages.list`, `users.messages.get?format=raw` and
+//! `users.history.list`. Every call first waits for its quota units on the account's limiter,
+//! so a mailbox stays under Gmail's 250 units per user per second however many tasks read it.
+//!
+//! Failures come back classified ([`GmailError`]); retrying, and renewing a rejected token, is
+//! the caller's business (`sync::mailbox`).
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64_simd::{URL_SAFE, URL_SAFE_NO_PAD};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use url::Url;
+
+/// Gmail's per-user quota.
+pub const UNITS_PER_SECOND: u32 = 250;
+
+/// One kind of call, with its quota cost in units (Gmail's published table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    Profile,
+    List,
+    Get,
+    History,
+}
+
+impl Call {
+    pub fn units(self) -> u32 {
+        match self {
+            Call::Profile => 1,
+            Call::List => 5,
+            Call::Get => 5,
+            Call::History => 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GmailError {
+    /// 401: the access token was refused.
+    #[error("the access token was refused")]
+    Unauthorized,
+    /// 404: no such message, or (for history) a start id too old to answer from.
+    #[error("not found")]
+    NotFound,
+    /// 429, or 403 with `rateLimitExceeded` / `userRateLimitExceeded`.
+    #[error("rate limited")]
+    RateLimited { retry_after: Option<Duration> },
+    /// 5xx, a network failure or a timeout: worth retrying.
+    #[error("Gmail unavailable ({0})")]
+    Unavailable(String),
+    /// Anything else (400, 403 without a rate-limit reason, an unreadable answer).
+    #[error("Gmail refused the request ({0})")]
+    Refused(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub email_address: String,
+    pub history_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MessageRef {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListPage {
+    #[serde(default)]
+    pub messages: Vec<MessageRef>,
+    pub next_page_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    #[serde(default)]
+    pub history: Vec<HistoryRecord>,
+    pub history_id: Option<String>,
+    pub next_page_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRecord {
+    #[serde(default)]
+    pub messages_added: Vec<MessageAdded>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MessageAdded {
+    pub message: MessageRef,
+}
+
+#[derive(Deserialize)]
+struct RawMessage {
+    raw: String,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Deserialize)]
+struct ErrorDetail {
+    #[serde(default)]
+    errors: Vec<ErrorItem>,
+}
+
+#[derive(Deserialize)]
+struct ErrorItem {
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Clone)]
+pub struct Gmail {
+    http: reqwest::Client,
+    base: Url,
+    limiter: Arc<DefaultKeyedRateLimiter<i32>>,
+}
+
+impl Gmail {
+    /// `base` is `GMAIL_API_URL` (`https://gmail.googleapis.com`).
+    pub fn new(http: reqwest::Client, base: Url) -> Self {
+        let per_second = NonZeroU32::new(UNITS_PER_SECOND).expect("non-zero");
+        Self {
+            http,
+            base,
+            limiter: Arc::new(RateLimiter::keyed(Quota::per_second(per_second))),
+        }
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        let base_path = url.path().trim_end_matches('/').to_owned();
+        url.set_path(&format!("{base_path}/gmail/v1/users/me/{path}"));
+        url
+    }
+
+    /// Waits until the account may spend `call`'s units.
+    async fn spend(&self, account_id: i32, call: Call) {
+        let units = NonZeroU32::new(call.units()).expect("every call costs units");
+        // The quota's burst (250) is larger than any call, so this never reports "too large".
+        let _ = self.limiter.until_key_n_ready(&account_id, units).await;
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        account_id: i32,
+        call: Call,
+        token: &SecretString,
+        url: Url,
+    ) -> Result<T, GmailError> {
+        self.spend(account_id, call).await;
+        let response = self
+            .http
+            .get(url)
+            .bearer_auth(token.expose_secret())
+            .send()
+            .await
+            .map_err(|e| GmailError::Unavailable(describe(&e)))?;
+        let status = response.status();
+        if status.is_success() {
+            return response
+                .json()
+                .await
+                .map_err(|_| GmailError::Refused("unreadable answer".into()));
+        }
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = response.json::<ErrorBody>().await.ok();
+        let rate_reason = body.as_ref().is_some_and(|b| {
+            b.error.errors.iter().any(|e| {
+                matches!(
+                    e.reason.as_str(),
+                    "rateLimitExceeded" | "userRateLimitExceeded"
+                )
+            })
+        });
+        Err(match status {
+            StatusCode::UNAUTHORIZED => GmailError::Unauthorized,
+            StatusCode::NOT_FOUND => GmailError::NotFound,
+            StatusCode::TOO_MANY_REQUESTS => GmailError::RateLimited { retry_after },
+            StatusCode::FORBIDDEN if rate_reason => GmailError::RateLimited { retry_after },
+            s if s.is_server_error() => GmailError::Unavailable(format!("status {s}")),
+            s => GmailError::Refused(format!("status {s}")),
+        })
+    }
+
+    /// `users.getProfile`: the mailbox's address and current historyId.
+    pub async fn profile(
+        &self,
+        account_id: i32,
+        token: &SecretString,
+    ) -> Result<Profile, GmailError> {
+        let url = self.url("profile");
+        self.get_json(account_id, Call::Profile, token, url).await
+    }
+
+    /// `users.messages.list` with a search query, one page of up to `max_results`.
+    pub async fn list(
+        &self,
+        account_id: i32,
+        token: &SecretString,
+        query: &str,
+        max_results: u32,
+        page_token: Option<&str>,
+    ) -> Result<ListPage, GmailError> {
+        let mut url = self.url("messages");
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("q", query);
+            pairs.append_pair("maxResults", &max_results.to_string());
+            if let Some(page) = page_token {
+                pairs.append_pair("pageToken", page);
+            }
+        }
+        self.get_json(account_id, Call::List, token, url).await
+    }
+
+    /// `users.messages.get?format=raw`: the message's RFC 5322 bytes.
+    pub async fn get_raw(
+        &self,
+        account_id: i32,
+        token: &SecretString,
+        message_id: &str,
+    ) -> Result<Vec<u8>, GmailError> {
+        let mut url = self.url("messages/");
+        url.path_segments_mut()
+            .map_err(|_| GmailError::Refused("bad base URL".into()))?
+            .pop_if_empty()
+            .push(message_id);
+        url.query_pairs_mut().append_pair("format", "raw");
+        let message: RawMessage = self.get_json(account_id, Call::Get, token, url).await?;
+        decode_base64url(&message.raw).ok_or(GmailError::Refused("undecodable raw message".into()))
+    }
+
+    /// `users.history.list` of added messages since `start_history_id`, one page.
+    pub async fn history(
+        &self,
+        account_id: i32,
+        token: &SecretString,
+        start_history_id: &str,
+        page_token: Option<&str>,
+    ) -> Result<HistoryPage, GmailError> {
+        let mut url = self.url("history");
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("startHistoryId", start_history_id);
+            pairs.append_pair("historyTypes", "messageAdded");
+            if let Some(page) = page_token {
+                pairs.append_pair("pageToken", page);
+            }
+        }
+        self.get_json(account_id, Call::History, token, url).await
+    }
+}
+
+/// Gmail's `raw` is base64url, with or without `=` padding.
+fn decode_base64url(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    if text.ends_with('=') {
+        URL_SAFE.decode_to_vec(text).ok()
+    } else {
+        URL_SAFE_NO_PAD.decode_to_vec(text).ok()
+    }
+}
+
+/// A reqwest error without its URL.
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timed out".into()
+    } else if error.is_connect() {
+        "connection failed".into()
+    } else {
+        "request failed".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_messages_decode_padded_or_not() {
+        assert_eq!(decode_base64url("aGk_").unwrap(), b"hi?");
+        assert_eq!(decode_base64url("aGk=").unwrap(), b"hi");
+        assert_eq!(decode_base64url("aGk").unwrap(), b"hi");
+        assert!(decode_base64url("a*b").is_none());
+    }
+
+    #[test]
+    fn unit_costs_follow_gmails_table() {
+        let costs: Vec<u32> = [Call::Profile, Call::List, Call::Get, Call::History]
+            .iter()
+            .map(|c| c.units())
+            .collect();
+        assert_eq!(costs, [1, 5, 5, 2]);
+    }
+}

@@ -1,0 +1,218 @@
+//! One mailbox's Gmail session during a sync: a valid token from the token service, one renewal
+//! when Gmail refuses it (401), and backoff with jitter when Gmail is rate limiting or
+//! unavailable, honouring `Retry-After`. A wait longer than the job should sleep ends the run
+//! instead; the job is retried later.
+
+use std::time::Duration;
+
+use rand::Rng;
+use secrecy::SecretString;
+use tokio::sync::Mutex;
+
+use super::SyncError;
+use crate::provider::gmail::{Gmail, GmailError, HistoryPage, ListPage, Profile};
+use crate::tokens::{TokenFailure, TokenService};
+
+/// Attempts per call before a temporary failure ends the run.
+const ATTEMPTS: u32 = 5;
+/// The first backoff; it doubles each attempt.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// A longer wait than this ends the run; the job retries at the end of it.
+const LONGEST_WAIT: Duration = Duration::from_secs(30);
+/// Messages a list page asks for.
+const PAGE_SIZE: u32 = 100;
+
+pub struct Mailbox<'a> {
+    pub account_id: i32,
+    gmail: &'a Gmail,
+    tokens: &'a TokenService,
+    token: Mutex<Option<SecretString>>,
+}
+
+impl<'a> Mailbox<'a> {
+    pub fn new(account_id: i32, gmail: &'a Gmail, tokens: &'a TokenService) -> Self {
+        Self {
+            account_id,
+            gmail,
+            tokens,
+            token: Mutex::new(None),
+        }
+    }
+
+    async fn token(&self) -> Result<SecretString, SyncError> {
+        let mut slot = self.token.lock().await;
+        if let Some(token) = slot.as_ref() {
+            return Ok(token.clone());
+        }
+        let token = self
+            .tokens
+            .get_valid_token(self.account_id)
+            .await
+            .map_err(token_failure)?;
+        *slot = Some(token.clone());
+        Ok(token)
+    }
+
+    async fn renew(&self, rejected: &SecretString) -> Result<(), SyncError> {
+        let mut slot = self.token.lock().await;
+        let fresh = self
+            .tokens
+            .renew_token(self.account_id, rejected)
+            .await
+            .map_err(token_failure)?;
+        *slot = Some(fresh);
+        Ok(())
+    }
+
+    /// `users.getProfile`.
+    pub async fn profile(&self) -> Result<Profile, SyncError> {
+        match self.call(Request::Profile).await? {
+            Response::Profile(profile) => Ok(profile),
+            _ => unreachable!("a profile request answers with a profile"),
+        }
+    }
+
+    /// One page of `users.messages.list`.
+    pub async fn list(&self, query: &str, page: Option<&str>) -> Result<ListPage, SyncError> {
+        match self.call(Request::List { query, page }).await? {
+            Response::List(list) => Ok(list),
+            _ => unreachable!("a list request answers with a list"),
+        }
+    }
+
+    /// One message's raw bytes; `SyncError::NotFound` when Gmail no longer has it.
+    pub async fn get_raw(&self, message_id: &str) -> Result<Vec<u8>, SyncError> {
+        match self.call(Request::Get { message_id }).await? {
+            Response::Raw(raw) => Ok(raw),
+            _ => unreachable!("a get request answers with a message"),
+        }
+    }
+
+    /// One page of `users.history.list`; `SyncError::NotFound` when `start` is too old.
+    pub async fn history(&self, start: &str, page: Option<&str>) -> Result<HistoryPage, SyncError> {
+        match self.call(Request::History { start, page }).await? {
+            Response::History(history) => Ok(history),
+            _ => unreachable!("a history request answers with history"),
+        }
+    }
+
+    async fn send(
+        &self,
+        token: &SecretString,
+        request: &Request<'_>,
+    ) -> Result<Response, GmailError> {
+        let (gmail, id) = (self.gmail, self.account_id);
+        Ok(match *request {
+            Request::Profile => Response::Profile(gmail.profile(id, token).await?),
+            Request::List { query, page } => {
+                Response::List(gmail.list(id, token, query, PAGE_SIZE, page).await?)
+            }
+            Request::Get { message_id } => {
+                Response::Raw(gmail.get_raw(id, token, message_id).await?)
+            }
+            Request::History { start, page } => {
+                Response::History(gmail.history(id, token, start, page).await?)
+            }
+        })
+    }
+
+    /// Runs one Gmail request with the mailbox's token: renews the token once on a 401, and
+    /// backs off on rate limits and outages. `NotFound` is passed back for the caller to decide.
+    async fn call(&self, request: Request<'_>) -> Result<Response, SyncError> {
+        let mut renewed = false;
+        let mut attempt = 0;
+        loop {
+            let token = self.token().await?;
+            let error = match self.send(&token, &request).await {
+                Ok(response) => return Ok(response),
+                Err(error) => error,
+            };
+            attempt += 1;
+            let wait = match error {
+                GmailError::Unauthorized if !renewed => {
+                    renewed = true;
+                    self.renew(&token).await?;
+                    continue;
+                }
+                GmailError::Unauthorized => {
+                    return Err(SyncError::Refused("Gmail refused a renewed token".into()));
+                }
+                GmailError::NotFound => return Err(SyncError::NotFound),
+                GmailError::Refused(reason) => return Err(SyncError::Refused(reason)),
+                GmailError::RateLimited { retry_after } => {
+                    let wait = retry_after.unwrap_or_else(|| backoff(attempt));
+                    if attempt >= ATTEMPTS || wait > LONGEST_WAIT {
+                        return Err(SyncError::RateLimited { retry_in: wait });
+                    }
+                    wait
+                }
+                GmailError::Unavailable(reason) => {
+                    if attempt >= ATTEMPTS {
+                        tracing::warn!(%reason, "Gmail unavailable");
+                        return Err(SyncError::Unavailable {
+                            retry_in: backoff(attempt),
+                        });
+                    }
+                    backoff(attempt)
+                }
+            };
+            tracing::debug!(?wait, attempt, "Gmail asks us to wait");
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// What a sync asks Gmail.
+enum Request<'a> {
+    Profile,
+    List {
+        query: &'a str,
+        page: Option<&'a str>,
+    },
+    Get {
+        message_id: &'a str,
+    },
+    History {
+        start: &'a str,
+        page: Option<&'a str>,
+    },
+}
+
+enum Response {
+    Profile(Profile),
+    List(ListPage),
+    Raw(Vec<u8>),
+    History(HistoryPage),
+}
+
+/// Exponential backoff with ±25 % jitter.
+fn backoff(attempt: u32) -> Duration {
+    let base = FIRST_BACKOFF.saturating_mul(1 << attempt.clamp(1, 10).saturating_sub(1));
+    base.mul_f64(rand::thread_rng().gen_range(0.75..1.25))
+}
+
+fn token_failure(failure: TokenFailure) -> SyncError {
+    match failure {
+        TokenFailure::NeedsReconnect => SyncError::NeedsReconnect,
+        TokenFailure::Disconnected | TokenFailure::NotFound => SyncError::Disconnected,
+        TokenFailure::Unavailable | TokenFailure::Database => SyncError::Unavailable {
+            retry_in: Duration::from_secs(60),
+        },
+        TokenFailure::Misconfigured | TokenFailure::Sealed => {
+            SyncError::Refused(failure.to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter() {
+        let first = backoff(1);
+        assert!(first >= Duration::from_millis(375) && first <= Duration::from_millis(625));
+        let third = backoff(3);
+        assert!(third >= Duration::from_millis(1500) && third <= Duration::from_millis(2500));
+    }
+}

@@ -1,0 +1,225 @@
+//! Mail sync: a durable job per mailbox reads new bank alerts from Gmail, classifies them with
+//! [`crate::alerts`], and stores every examined message and the transactions found. Owns the
+//! `mailbox_sync`, `mail_messages` and `transactions` tables.
+//!
+//! - [`queue`]: the jobs, on apalis (apalis-sqlite on SQLite, apalis-postgres on PostgreSQL,
+//!   over SeaORM's own pool), the workers, and the scheduler that asks for a sync of every
+//!   active mailbox each `SYNC_INTERVAL_SECS`.
+//! - [`state`]: each mailbox's sync state; at most one pending or running job per mailbox,
+//!   across instances.
+//! - [`run`]: one sync (first sync of the window, then Gmail history), [`mailbox`]: the Gmail
+//!   session (token renewal, backoff), [`store`]: what a sync writes.
+//! - [`transactions`]: the read side for the Transactions page and its CSV.
+
+pub mod mailbox;
+pub mod queue;
+pub mod run;
+pub mod state;
+pub mod store;
+pub mod transactions;
+
+use std::time::Duration;
+
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use secrecy::ExposeSecret;
+
+use crate::accounts::Accounts;
+use crate::clock::Clock;
+use crate::config::SyncConfig;
+use crate::entities::email_accounts::{self, Status};
+use crate::entities::mailbox_sync::SyncFailure;
+use crate::provider::gmail::Gmail;
+use crate::secrets::random_token;
+use crate::tokens::TokenService;
+
+use queue::JobQueue;
+use state::Finish;
+
+/// Why a sync stopped before the end.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the account must be reconnected")]
+    NeedsReconnect,
+    #[error("the account is disconnected")]
+    Disconnected,
+    #[error("Gmail is rate limiting us")]
+    RateLimited { retry_in: Duration },
+    #[error("Gmail or Google is unavailable")]
+    Unavailable { retry_in: Duration },
+    #[error("not found")]
+    NotFound,
+    #[error("Gmail refused a request: {0}")]
+    Refused(String),
+    #[error("database error: {0}")]
+    Database(#[from] DbErr),
+}
+
+#[derive(Clone)]
+pub struct Syncs {
+    db: DatabaseConnection,
+    accounts: Accounts,
+    tokens: TokenService,
+    gmail: Gmail,
+    clock: Clock,
+    config: SyncConfig,
+    queue: JobQueue,
+    /// This instance's name on run leases.
+    instance: String,
+}
+
+impl Syncs {
+    pub fn new(
+        db: DatabaseConnection,
+        accounts: Accounts,
+        tokens: TokenService,
+        gmail: Gmail,
+        config: SyncConfig,
+        queue: JobQueue,
+    ) -> Self {
+        Self {
+            db,
+            clock: accounts.clock().clone(),
+            accounts,
+            tokens,
+            gmail,
+            config,
+            queue,
+            instance: random_token().expose_secret()[..12].to_owned(),
+        }
+    }
+
+    pub fn config(&self) -> &SyncConfig {
+        &self.config
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Asks for a sync of the account now. Returns false when one is already pending or
+    /// running (the request is dropped, not queued).
+    pub async fn request(&self, account_id: i32) -> Result<bool, DbErr> {
+        if !self.mark_queued(account_id).await? {
+            return Ok(false);
+        }
+        if let Err(error) = self.queue.push(account_id, None).await {
+            // The mark lapses on its own (STALE_QUEUED_SECS); the next round queues again.
+            tracing::error!(account_id, %error, "queueing a sync failed");
+        }
+        Ok(true)
+    }
+
+    /// Asks for a sync of every active account (the scheduler's round). Returns how many were
+    /// queued.
+    pub async fn request_all(&self) -> Result<usize, DbErr> {
+        let active: Vec<i32> = email_accounts::Entity::find()
+            .select_only()
+            .column(email_accounts::Column::Id)
+            .filter(email_accounts::Column::Status.eq(Status::Active))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut queued = 0;
+        for account_id in active {
+            queued += usize::from(self.request(account_id).await?);
+        }
+        Ok(queued)
+    }
+
+    /// The job: syncs one mailbox under its run lease and records the outcome. Failures that
+    /// pass are retried by a delayed job; a dead grant is not retried.
+    pub async fn run_job(&self, account_id: i32) {
+        let span = tracing::info_span!("sync", account_id);
+        let _ = tracing::Instrument::instrument(self.run_job_inner(account_id), span).await;
+    }
+
+    async fn run_job_inner(&self, account_id: i32) -> Result<(), DbErr> {
+        let owner = format!("{}-{}", self.instance, &random_token().expose_secret()[..8]);
+        if !self.take_run(account_id, &owner).await? {
+            // Another run holds the mailbox (or a crashed one's lease has not lapsed yet):
+            // come back when its lease would have.
+            tracing::info!("another sync of this mailbox is running; retrying after its lease");
+            self.push_later(account_id, self.config.lease).await;
+            return Ok(());
+        }
+        let Some(account) = self.accounts.find(account_id).await? else {
+            return self.finish(account_id, &owner, Finish::Stopped).await;
+        };
+        let state = self
+            .state(account_id)
+            .await?
+            .unwrap_or_default_state(account_id);
+        let started = std::time::Instant::now();
+        let result = match account.status {
+            Status::Active => self.sync_mailbox(&account, &state, &owner).await,
+            Status::NeedsReconnect => Err(SyncError::NeedsReconnect),
+            Status::Disconnected => Err(SyncError::Disconnected),
+        };
+        let (finish, outcome) = match result {
+            Ok(synced) => {
+                tracing::info!(new = synced.new_transactions, elapsed = ?started.elapsed(), "synced");
+                let finish = Finish::Synced {
+                    history_id: synced.history_id,
+                    new_transactions: synced.new_transactions as i32,
+                };
+                (finish, "success")
+            }
+            Err(SyncError::Disconnected) => (Finish::Stopped, "disconnected"),
+            Err(SyncError::NeedsReconnect) => {
+                let finish = Finish::Failed {
+                    failure: SyncFailure::NeedsReconnect,
+                    retry_at: None,
+                };
+                (finish, "needs_reconnect")
+            }
+            Err(error) => {
+                let (failure, retry_in) = match &error {
+                    SyncError::RateLimited { retry_in } => (SyncFailure::RateLimited, *retry_in),
+                    SyncError::Unavailable { retry_in } => (SyncFailure::Unavailable, *retry_in),
+                    _ => (SyncFailure::Unavailable, Duration::from_secs(60)),
+                };
+                let failures = state.failures.clamp(0, 6) as u32;
+                let retry_in = retry_in
+                    .max(Duration::from_secs(5))
+                    .saturating_mul(1 << failures)
+                    .min(Duration::from_secs(3600));
+                tracing::warn!(%error, ?retry_in, "sync failed; will retry");
+                self.push_later(account_id, retry_in).await;
+                let retry_at = Some(self.clock.now() + retry_in.as_secs() as i64);
+                (Finish::Failed { failure, retry_at }, "temporary_failure")
+            }
+        };
+        metrics::counter!("mailconnect_syncs_total", "outcome" => outcome).increment(1);
+        metrics::histogram!("mailconnect_sync_seconds").record(started.elapsed().as_secs_f64());
+        self.finish(account_id, &owner, finish).await
+    }
+
+    async fn push_later(&self, account_id: i32, delay: Duration) {
+        if let Err(error) = self.queue.push(account_id, Some(delay)).await {
+            tracing::error!(%error, "queueing a later sync failed");
+        }
+    }
+}
+
+/// A mailbox never synced has no state row yet; this stands for it.
+trait OrDefaultState {
+    fn unwrap_or_default_state(self, account_id: i32) -> crate::entities::mailbox_sync::Model;
+}
+
+impl OrDefaultState for Option<crate::entities::mailbox_sync::Model> {
+    fn unwrap_or_default_state(self, account_id: i32) -> crate::entities::mailbox_sync::Model {
+        self.unwrap_or(crate::entities::mailbox_sync::Model {
+            account_id,
+            state: crate::entities::mailbox_sync::SyncState::Running,
+            queued_at: None,
+            run_owner: None,
+            run_expires_at: None,
+            history_id: None,
+            last_synced_at: None,
+            last_new_transactions: 0,
+            failure: None,
+            failures: 0,
+            retry_at: None,
+        })
+    }
+}

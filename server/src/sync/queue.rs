@@ -1,0 +1,136 @@
+//! Sync jobs on apalis, over the database the app already uses: apalis-sqlite on SQLite and
+//! apalis-postgres on PostgreSQL, both sharing SeaORM's sqlx pool. A job is just an account id;
+//! what it does is [`Syncs::run_job`]. Jobs survive restarts, and apalis puts a job back on the
+//! queue when the worker that took it stops sending heartbeats (killed mid-sync, say).
+//!
+//! The scheduler asks for a sync of every active mailbox each `SYNC_INTERVAL_SECS`; every
+//! instance runs it, and the mailbox's state drops the duplicates.
+
+use std::time::Duration;
+
+use apalis::prelude::*;
+use apalis_postgres::PostgresStorage;
+use apalis_sqlite::SqliteStorage;
+use sea_orm::{DatabaseConnection, DbBackend};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use super::Syncs;
+
+const QUEUE: &str = "mailbox-sync";
+/// A job is tried this many times (apalis counts crashed workers' attempts too).
+const MAX_ATTEMPTS: usize = 25;
+
+/// One sync of one mailbox.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SyncJob {
+    pub account_id: i32,
+}
+
+#[derive(Clone)]
+pub enum JobQueue {
+    Sqlite(SqliteStorage<SyncJob>),
+    Postgres(PostgresStorage<SyncJob>),
+}
+
+impl JobQueue {
+    /// The queue on `db`'s own pool, its tables created if needed.
+    pub async fn connect(db: &DatabaseConnection) -> anyhow::Result<Self> {
+        let heartbeat = Duration::from_secs(10);
+        Ok(match db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let pool = db.get_sqlite_connection_pool();
+                // Only apalis's migrations: its `setup` would also change the pool's pragmas.
+                SqliteStorage::<()>::migrations().run(pool).await?;
+                let config = apalis_sqlite::Config::default()
+                    .queue(QUEUE)
+                    .heartbeat_interval(heartbeat);
+                Self::Sqlite(SqliteStorage::new(pool).with_config(config))
+            }
+            DbBackend::Postgres => {
+                let pool = db.get_postgres_connection_pool();
+                PostgresStorage::<()>::migrations().run(pool).await?;
+                let config = apalis_postgres::Config::default()
+                    .queue(QUEUE)
+                    .heartbeat_interval(heartbeat);
+                Self::Postgres(PostgresStorage::new(pool).with_config(config))
+            }
+            other => anyhow::bail!("no job queue for {other:?}"),
+        })
+    }
+
+    /// Pushes a sync of `account_id`, now or after `delay`.
+    pub async fn push(&self, account_id: i32, delay: Option<Duration>) -> Result<(), String> {
+        let mut task = TaskBuilder::new(SyncJob { account_id }).max_attempts(MAX_ATTEMPTS);
+        if let Some(delay) = delay {
+            task = task.run_after(delay);
+        }
+        let task = task.build();
+        match self {
+            Self::Sqlite(storage) => storage
+                .clone()
+                .push_task(task)
+                .await
+                .map_err(|e| e.to_string()),
+            Self::Postgres(storage) => storage
+                .clone()
+                .push_task(task)
+                .await
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
+async fn handle(job: SyncJob, syncs: Data<Syncs>) -> Result<(), BoxDynError> {
+    syncs.run_job(job.account_id).await;
+    Ok(())
+}
+
+/// Runs this instance's sync workers (`SYNC_CONCURRENCY` jobs at once) until `stop` fires.
+pub async fn run_workers(syncs: Syncs, stop: CancellationToken) {
+    let concurrency = syncs.config().concurrency;
+    let name = format!("mailbox-sync-{}", syncs.instance);
+    let stopped = async move {
+        stop.cancelled().await;
+        Ok::<(), std::io::Error>(())
+    };
+    let result = match syncs.queue.clone() {
+        JobQueue::Sqlite(storage) => {
+            WorkerBuilder::new(name)
+                .backend(storage)
+                .data(syncs)
+                .concurrency(concurrency)
+                .build(handle)
+                .run_until(stopped)
+                .await
+        }
+        JobQueue::Postgres(storage) => {
+            WorkerBuilder::new(name)
+                .backend(storage)
+                .data(syncs)
+                .concurrency(concurrency)
+                .build(handle)
+                .run_until(stopped)
+                .await
+        }
+    };
+    if let Err(error) = result {
+        tracing::error!(%error, "sync worker stopped");
+    }
+}
+
+/// Asks for a sync of every active mailbox each `SYNC_INTERVAL_SECS` until `stop` fires.
+pub async fn run_scheduler(syncs: Syncs, stop: CancellationToken) {
+    let interval = syncs.config().interval;
+    loop {
+        match syncs.request_all().await {
+            Ok(0) => {}
+            Ok(queued) => tracing::info!(queued, "mail syncs queued"),
+            Err(error) => tracing::warn!(%error, "queueing mail syncs failed"),
+        }
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = tokio::time::sleep(interval) => {}
+        }
+    }
+}

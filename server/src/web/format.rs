@@ -1,0 +1,183 @@
+//! Text for people: money with its currency sign, times as the banks write them (Costa Rica,
+//! UTC−6, no daylight saving), "2 minutes ago", and the words for sync states and kinds.
+
+use app::model::SyncView;
+use time::macros::{format_description, offset};
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::alerts::{Bank, Currency, Kind};
+use crate::entities::mailbox_sync::{self, SyncFailure, SyncState};
+
+/// The zone the banks write in, and the one times are shown in.
+pub const DISPLAY_OFFSET: UtcOffset = offset!(-6);
+
+/// "₡22,000.00", "$10.00", "C$150.00"; negative amounts get a leading minus.
+pub fn money(minor_units: i64, currency_code: &str) -> String {
+    let currency = Currency::from_code(currency_code);
+    let exponent = currency.map_or(2, Currency::exponent);
+    let sign = match currency {
+        Some(Currency::Crc) => "₡",
+        Some(Currency::Usd) => "$",
+        Some(Currency::Nio) => "C$",
+        None => "",
+    };
+    let scale = 10i64.pow(exponent);
+    let (whole, fraction) = (minor_units.abs() / scale, minor_units.abs() % scale);
+    let digits = whole.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let minus = if minor_units < 0 { "-" } else { "" };
+    let suffix = if currency.is_none() {
+        format!(" {currency_code}")
+    } else {
+        String::new()
+    };
+    if exponent == 0 {
+        format!("{minus}{sign}{grouped}{suffix}")
+    } else {
+        let width = exponent as usize;
+        format!("{minus}{sign}{grouped}.{fraction:0width$}{suffix}")
+    }
+}
+
+/// The plain decimal amount for the CSV: "22000.00".
+pub fn decimal(minor_units: i64, currency_code: &str) -> String {
+    let exponent = Currency::from_code(currency_code).map_or(2, Currency::exponent);
+    rust_decimal::Decimal::new(minor_units, exponent).to_string()
+}
+
+fn local(unix: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .map(|t| t.to_offset(DISPLAY_OFFSET))
+}
+
+/// "30 Nov 2025, 09:09" in the display zone.
+pub fn date_time(unix: i64) -> String {
+    local(unix)
+        .and_then(|t| {
+            t.format(format_description!(
+                "[day padding:none] [month repr:short] [year], [hour]:[minute]"
+            ))
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// "2025-11-30 09:09" in the display zone, for the CSV.
+pub fn iso_date_time(unix: i64) -> String {
+    local(unix)
+        .and_then(|t| {
+            t.format(format_description!("[year]-[month]-[day] [hour]:[minute]"))
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// "14:05" in the display zone.
+pub fn clock_time(unix: i64) -> String {
+    local(unix)
+        .and_then(|t| t.format(format_description!("[hour]:[minute]")).ok())
+        .unwrap_or_default()
+}
+
+/// "just now", "1 minute ago", "2 hours ago", "3 days ago".
+pub fn ago(then: i64, now: i64) -> String {
+    let seconds = (now - then).max(0);
+    let (n, unit) = match seconds {
+        0..60 => return "just now".into(),
+        60..3600 => (seconds / 60, "minute"),
+        3600..86_400 => (seconds / 3600, "hour"),
+        _ => (seconds / 86_400, "day"),
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    format!("{n} {unit}{plural} ago")
+}
+
+pub fn kind(code: &str) -> &'static str {
+    match Kind::from_code(code) {
+        Some(Kind::Purchase) => "Purchase",
+        Some(Kind::Payment) => "Payment",
+        Some(Kind::TransferOut) => "Transfer out",
+        Some(Kind::TransferIn) => "Transfer in",
+        Some(Kind::Declined) => "Declined",
+        None => "Other",
+    }
+}
+
+pub fn bank(code: &str) -> String {
+    Bank::from_code(code).map_or_else(|| code.to_owned(), |b| b.display_name().to_owned())
+}
+
+/// What a mailbox's row says about its sync.
+pub fn sync_view(state: Option<&mailbox_sync::Model>, needs_reconnect: bool, now: i64) -> SyncView {
+    let Some(state) = state else {
+        return SyncView {
+            syncing: false,
+            summary: "Not synced yet".into(),
+            problem: needs_reconnect.then(|| "Reconnect needed".into()),
+        };
+    };
+    let retry = |what: &str| match state.retry_at {
+        Some(at) => format!("{what}; retrying at {}", clock_time(at)),
+        None => what.to_owned(),
+    };
+    let problem = if needs_reconnect {
+        Some("Reconnect needed".to_owned())
+    } else {
+        match state.failure {
+            Some(SyncFailure::RateLimited) => Some(retry("Gmail is rate limiting us")),
+            Some(SyncFailure::Unavailable) => Some(retry("Gmail could not be reached")),
+            Some(SyncFailure::NeedsReconnect) => Some("Reconnect needed".into()),
+            None => None,
+        }
+    };
+    let summary = match state.last_synced_at {
+        None => "Not synced yet".to_owned(),
+        Some(at) => {
+            let n = state.last_new_transactions;
+            let plural = if n == 1 { "" } else { "s" };
+            format!("Last synced {} · {n} new transaction{plural}", ago(at, now))
+        }
+    };
+    // A job waiting for its retry time is not "syncing": the problem line says when.
+    let waiting_to_retry =
+        state.state == SyncState::Queued && state.retry_at.is_some_and(|at| at > now);
+    SyncView {
+        syncing: state.state != SyncState::Idle && !waiting_to_retry && !needs_reconnect,
+        summary,
+        problem,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_has_its_sign_and_groups() {
+        assert_eq!(money(2_200_000, "CRC"), "₡22,000.00");
+        assert_eq!(money(1000, "USD"), "$10.00");
+        assert_eq!(money(15_005, "NIO"), "C$150.05");
+        assert_eq!(money(123_456_789, "USD"), "$1,234,567.89");
+        assert_eq!(money(-50, "USD"), "-$0.50");
+        assert_eq!(money(5, "EUR"), "0.05 EUR");
+        assert_eq!(decimal(2_200_000, "CRC"), "22000.00");
+    }
+
+    #[test]
+    fn times_are_shown_as_the_banks_write_them() {
+        // 2025-11-30T15:09:00Z is 09:09 in Costa Rica.
+        assert_eq!(date_time(1_764_515_340), "30 Nov 2025, 09:09");
+        assert_eq!(iso_date_time(1_764_515_340), "2025-11-30 09:09");
+        assert_eq!(clock_time(1_764_515_340), "09:09");
+        assert_eq!(ago(100, 100), "just now");
+        assert_eq!(ago(0, 120), "2 minutes ago");
+        assert_eq!(ago(0, 3600), "1 hour ago");
+    }
+}

@@ -1,0 +1,180 @@
+//! The Transactions page's data and its CSV download (`/transactions.csv`): the signed-in
+//! user's own rows only, filtered by mailbox and period.
+
+use app::error::AppError;
+use app::model::{
+    CurrencyTotal, MailboxOption, TRANSACTIONS_PER_PAGE, TransactionPage, TransactionQuery,
+    TransactionRow,
+};
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, StatusCode, header};
+use serde::Deserialize;
+
+use super::AppState;
+use super::backend::internal;
+use super::format;
+use crate::entities::transactions;
+use crate::sync::Syncs;
+use crate::sync::transactions::Filter;
+
+fn filter(user_id: i32, query: &TransactionQuery, now: i64) -> Filter {
+    Filter {
+        user_id,
+        account_id: query.mailbox,
+        since: query.period.days().map(|days| now - days * 24 * 60 * 60),
+    }
+}
+
+fn row(model: transactions::Model) -> TransactionRow {
+    let mut merchant = model.merchant.unwrap_or_else(|| "—".into());
+    for place in [model.city, model.country].into_iter().flatten() {
+        merchant.push_str(", ");
+        merchant.push_str(&place);
+    }
+    TransactionRow {
+        when: format::date_time(model.occurred_at),
+        merchant,
+        amount: format::money(model.amount_minor, &model.currency),
+        card: model.card_last4.map(|last4| format!("••{last4}")),
+        bank: format::bank(&model.bank),
+        mailbox: model.mailbox,
+        kind: format::kind(&model.kind).to_owned(),
+        declined: model.kind == "declined",
+    }
+}
+
+/// One page of the user's transactions, with totals and the mailboxes to filter by.
+pub async fn page(
+    syncs: &Syncs,
+    user_id: i32,
+    accounts: Vec<(i32, String)>,
+    mut query: TransactionQuery,
+) -> Result<TransactionPage, AppError> {
+    let fail = |e| internal("reading transactions failed", e);
+    query.page = query.page.max(1);
+    let filter = filter(user_id, &query, syncs.clock().now());
+    let (rows, total_rows) = syncs
+        .transactions(&filter, u64::from(query.page), TRANSACTIONS_PER_PAGE)
+        .await
+        .map_err(fail)?;
+    let totals = syncs
+        .spending(&filter)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|(currency, minor)| CurrencyTotal {
+            amount: format::money(minor, &currency),
+            currency,
+        })
+        .collect();
+    // Connected mailboxes, and disconnected ones that still have transactions.
+    let mut mailboxes: Vec<MailboxOption> = accounts
+        .into_iter()
+        .map(|(id, email)| MailboxOption { id, email })
+        .collect();
+    for (id, email) in syncs
+        .mailboxes_with_transactions(user_id)
+        .await
+        .map_err(fail)?
+    {
+        if !mailboxes.iter().any(|m| m.id == id) {
+            mailboxes.push(MailboxOption { id, email });
+        }
+    }
+    let pages = total_rows.div_ceil(TRANSACTIONS_PER_PAGE).max(1) as u32;
+    Ok(TransactionPage {
+        query,
+        rows: rows.into_iter().map(row).collect(),
+        total_rows,
+        pages,
+        totals,
+        mailboxes,
+    })
+}
+
+/// `/transactions.csv?mailbox=&period=`.
+#[derive(Debug, Deserialize)]
+pub struct CsvQuery {
+    mailbox: Option<String>,
+    period: Option<String>,
+}
+
+pub async fn csv(
+    State(state): State<AppState>,
+    Query(params): Query<CsvQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let user = match state.sessions.current(&headers).await {
+        Ok(Some((user, _))) => user,
+        Ok(None) => return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response(),
+        Err(error) => {
+            tracing::error!(%error, "reading the session failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    // The same reading of the filters as the page's.
+    let query =
+        TransactionQuery::from_params(params.mailbox.as_deref(), params.period.as_deref(), None);
+    let filter = filter(user.id, &query, state.syncs.clock().now());
+    let rows = match state.syncs.all_transactions(&filter).await {
+        Ok(rows) => rows,
+        Err(error) => {
+            tracing::error!(%error, "reading transactions for CSV failed");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    match to_csv(rows) {
+        Ok(body) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"transactions.csv\"",
+                ),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "writing the CSV failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+fn to_csv(rows: Vec<transactions::Model>) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "date",
+        "merchant",
+        "city",
+        "country",
+        "amount",
+        "currency",
+        "card",
+        "bank",
+        "mailbox",
+        "kind",
+        "authorization",
+        "reference",
+    ])?;
+    for row in rows {
+        out.write_record([
+            format::iso_date_time(row.occurred_at),
+            row.merchant.unwrap_or_default(),
+            row.city.unwrap_or_default(),
+            row.country.unwrap_or_default(),
+            format::decimal(row.amount_minor, &row.currency),
+            row.currency.clone(),
+            row.card_last4.unwrap_or_default(),
+            format::bank(&row.bank),
+            row.mailbox,
+            format::kind(&row.kind).to_owned(),
+            row.authorization.unwrap_or_default(),
+            row.reference.unwrap_or_default(),
+        ])?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
+}

@@ -1,0 +1,256 @@
+//! A local Gmail stand-in on wiremock, for the sync tests and the sync benchmark: mailboxes
+//! keyed by access token, `getProfile`, `messages.list` (honouring `after:` and paging; the
+//! `from:` part of the query is left to real Gmail), `messages.get?format=raw`,
+//! `history.list` with a floor below which it answers 404, a delay per answer, and canned
+//! faults for the next calls.
+
+#![allow(dead_code)]
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64_simd::URL_SAFE;
+use wiremock::matchers::path_regex;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+#[derive(Default)]
+pub struct Mailbox {
+    /// (id, raw, internalDate in ms, historyId), oldest first.
+    pub messages: Vec<(String, Vec<u8>, i64, u64)>,
+    pub history_id: u64,
+    pub floor: u64,
+}
+
+#[derive(Default)]
+pub struct State {
+    /// Mailboxes by name; tokens point at names.
+    pub mailboxes: HashMap<String, Mailbox>,
+    pub tokens: HashMap<String, String>,
+    /// Answers given instead of the real one, to the next calls (of a token, or any).
+    pub faults: VecDeque<(Option<String>, ResponseTemplate)>,
+    /// Every call: (token, operation, message id for gets).
+    pub calls: Vec<(String, &'static str, Option<String>)>,
+    next_id: u64,
+}
+
+#[derive(Clone)]
+pub struct GmailStandIn {
+    pub server: Arc<MockServer>,
+    pub state: Arc<Mutex<State>>,
+    delay: Duration,
+}
+
+impl GmailStandIn {
+    pub async fn start(delay: Duration) -> Self {
+        Self::on(Arc::new(MockServer::start().await), delay).await
+    }
+
+    /// Serves Gmail on an existing mock server (which may also be the fake token endpoint).
+    pub async fn on(server: Arc<MockServer>, delay: Duration) -> Self {
+        let stand_in = Self {
+            server,
+            state: Arc::default(),
+            delay,
+        };
+        Mock::given(path_regex("^/gmail/v1/users/me/"))
+            .respond_with(stand_in.clone())
+            .mount(&stand_in.server)
+            .await;
+        stand_in
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// A mailbox reached with `token`.
+    pub fn mailbox(&self, name: &str, token: &str) {
+        let mut state = self.state.lock().unwrap();
+        state.mailboxes.entry(name.to_owned()).or_insert(Mailbox {
+            history_id: 1000,
+            floor: 1000,
+            ..Default::default()
+        });
+        state.tokens.insert(token.to_owned(), name.to_owned());
+    }
+
+    /// Adds a message to a mailbox; returns its id.
+    pub fn add(&self, name: &str, raw: &[u8], internal_ms: i64) -> String {
+        let mut state = self.state.lock().unwrap();
+        state.next_id += 1;
+        let id = format!("m{:08x}", state.next_id);
+        let mailbox = state.mailboxes.get_mut(name).expect("mailbox exists");
+        mailbox.history_id += 1;
+        let history = mailbox.history_id;
+        mailbox
+            .messages
+            .push((id.clone(), raw.to_vec(), internal_ms, history));
+        id
+    }
+
+    /// Makes history older than the current id answer 404.
+    pub fn raise_floor(&self, name: &str) {
+        let mut state = self.state.lock().unwrap();
+        let mailbox = state.mailboxes.get_mut(name).unwrap();
+        mailbox.floor = mailbox.history_id;
+    }
+
+    pub fn fault(&self, token: Option<&str>, response: ResponseTemplate) {
+        let mut state = self.state.lock().unwrap();
+        state.faults.push_back((token.map(str::to_owned), response));
+    }
+
+    /// How many calls of `operation` were made (with `token`, if given).
+    pub fn count(&self, operation: &str, token: Option<&str>) -> usize {
+        let state = self.state.lock().unwrap();
+        state
+            .calls
+            .iter()
+            .filter(|(t, op, _)| *op == operation && token.is_none_or(|token| t == token))
+            .count()
+    }
+
+    pub fn get_ids(&self) -> Vec<String> {
+        let state = self.state.lock().unwrap();
+        state
+            .calls
+            .iter()
+            .filter_map(|(_, _, id)| id.clone())
+            .collect()
+    }
+}
+
+fn json(status: u16, body: serde_json::Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+fn error(status: u16, reason: &str) -> ResponseTemplate {
+    json(
+        status,
+        serde_json::json!({"error": {"code": status, "message": reason, "errors": [{"reason": reason}]}}),
+    )
+}
+
+impl Respond for GmailStandIn {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.answer(request).set_delay(self.delay)
+    }
+}
+
+impl GmailStandIn {
+    fn answer(&self, request: &Request) -> ResponseTemplate {
+        let token = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default()
+            .to_owned();
+        let rest = request
+            .url
+            .path()
+            .trim_start_matches("/gmail/v1/users/me/")
+            .to_owned();
+        let query: HashMap<String, String> = request.url.query_pairs().into_owned().collect();
+        let operation = match rest.as_str() {
+            "profile" => "profile",
+            "messages" => "list",
+            "history" => "history",
+            _ => "get",
+        };
+        let mut state = self.state.lock().unwrap();
+        let message_id =
+            (operation == "get").then(|| rest.trim_start_matches("messages/").to_owned());
+        state
+            .calls
+            .push((token.clone(), operation, message_id.clone()));
+        if let Some(at) = state
+            .faults
+            .iter()
+            .position(|(t, _)| t.as_deref().is_none_or(|t| t == token))
+        {
+            return state.faults.remove(at).unwrap().1;
+        }
+        let Some(name) = state.tokens.get(&token).cloned() else {
+            return error(401, "authError");
+        };
+        let mailbox = &state.mailboxes[&name];
+        match operation {
+            "profile" => json(
+                200,
+                serde_json::json!({"emailAddress": name, "historyId": mailbox.history_id.to_string()}),
+            ),
+            "list" => {
+                let after_ms = query
+                    .get("q")
+                    .and_then(|q| q.split_whitespace().find_map(|t| t.strip_prefix("after:")))
+                    .and_then(|t| t.parse::<i64>().ok())
+                    .map_or(i64::MIN, |s| s * 1000);
+                let size: usize = query
+                    .get("maxResults")
+                    .and_then(|m| m.parse().ok())
+                    .unwrap_or(100);
+                let start: usize = query
+                    .get("pageToken")
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+                let matching: Vec<&String> = mailbox
+                    .messages
+                    .iter()
+                    .rev()
+                    .filter(|(_, _, at, _)| *at >= after_ms)
+                    .map(|(id, ..)| id)
+                    .collect();
+                let page: Vec<_> = matching
+                    .iter()
+                    .skip(start)
+                    .take(size)
+                    .map(|id| serde_json::json!({"id": id, "threadId": id}))
+                    .collect();
+                let mut body = serde_json::json!({"resultSizeEstimate": matching.len()});
+                if !page.is_empty() {
+                    body["messages"] = page.into();
+                }
+                if start + size < matching.len() {
+                    body["nextPageToken"] = (start + size).to_string().into();
+                }
+                json(200, body)
+            }
+            "get" => {
+                let id = message_id.unwrap_or_default();
+                match mailbox.messages.iter().find(|(m, ..)| *m == id) {
+                    Some((_, raw, ..)) => json(
+                        200,
+                        serde_json::json!({"id": id, "raw": URL_SAFE.encode_to_string(raw)}),
+                    ),
+                    None => error(404, "notFound"),
+                }
+            }
+            _ => {
+                let Some(start) = query
+                    .get("startHistoryId")
+                    .and_then(|s| s.parse::<u64>().ok())
+                else {
+                    return error(400, "invalidArgument");
+                };
+                if start < mailbox.floor {
+                    return error(404, "notFound");
+                }
+                let added: Vec<_> = mailbox
+                    .messages
+                    .iter()
+                    .filter(|(.., h)| *h > start)
+                    .map(|(id, .., h)| {
+                        serde_json::json!({"id": h.to_string(), "messagesAdded": [{"message": {"id": id}}]})
+                    })
+                    .collect();
+                let mut body = serde_json::json!({"historyId": mailbox.history_id.to_string()});
+                if !added.is_empty() {
+                    body["history"] = added.into();
+                }
+                json(200, body)
+            }
+        }
+    }
+}
