@@ -99,6 +99,7 @@ pub async fn app_state(
         sessions: sessions.clone(),
         google,
         accounts: accounts.clone(),
+        syncs: syncs.clone(),
         origin: config.origin(),
     };
     Ok(AppState {

@@ -72,6 +72,12 @@ pub async fn callback(
     if let Err(error) = state.accounts.audit(entry).await {
         tracing::error!(%error, "writing the audit row failed");
     }
+    if let Ok(account) = &outcome {
+        // Its mail is read at once, not at the next scheduled round.
+        if let Err(error) = state.syncs.request(account.id).await {
+            tracing::error!(%error, "queueing the first sync failed");
+        }
+    }
     match outcome {
         Ok(account) => state.page(
             PopupReport::success(

@@ -24,6 +24,7 @@ use crate::accounts::Accounts;
 use crate::identity::Sessions;
 use crate::provider::google::Google;
 use crate::secrets::random_token;
+use crate::sync::Syncs;
 
 pub use callback::callback;
 pub use error::ConnectError;
@@ -36,6 +37,8 @@ pub struct ConnectState {
     pub sessions: Sessions,
     pub google: Google,
     pub accounts: Accounts,
+    /// A connected mailbox's first sync is queued at once.
+    pub syncs: Syncs,
     pub origin: String,
 }
 

@@ -34,8 +34,24 @@ pub enum JobQueue {
 }
 
 impl JobQueue {
-    /// The queue on `db`'s own pool, its tables created if needed.
+    /// The queue on `db`'s own pool, its tables created if needed. Instances starting together
+    /// may race to create them; a failed attempt is retried once the other has finished.
     pub async fn connect(db: &DatabaseConnection) -> anyhow::Result<Self> {
+        let mut attempt = 1;
+        loop {
+            match Self::try_connect(db).await {
+                Ok(queue) => return Ok(queue),
+                Err(error) if attempt < 5 => {
+                    tracing::warn!(%error, attempt, "setting up the job queue failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    async fn try_connect(db: &DatabaseConnection) -> anyhow::Result<Self> {
         let heartbeat = Duration::from_secs(10);
         Ok(match db.get_database_backend() {
             DbBackend::Sqlite => {

@@ -18,6 +18,8 @@ use crate::gmail_stand_in::GmailStandIn;
 use crate::helpers::{TestApp, TestDb, on_both_databases, spawn_app_with};
 use crate::seed::{self, Seeded};
 
+mod processes;
+
 on_both_databases! {
     a_first_sync_follows_every_page_and_a_resync_adds_nothing,
     later_syncs_read_history_and_fetch_only_new_mail,
