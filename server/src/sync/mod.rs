@@ -170,7 +170,7 @@ impl Syncs {
                     failure: SyncFailure::NeedsReconnect,
                     retry_at: None,
                 };
-                (finish, "needs_reconnect")
+                (finish, "dead_grant")
             }
             Err(error) => {
                 let (failure, retry_in) = match &error {

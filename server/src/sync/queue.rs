@@ -18,6 +18,8 @@ use tokio_util::sync::CancellationToken;
 use super::Syncs;
 
 const QUEUE: &str = "mailbox-sync";
+/// How often an idle worker looks for new jobs ("Sync now" waits at most this long).
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// A job is tried this many times (apalis counts crashed workers' attempts too).
 const MAX_ATTEMPTS: usize = 25;
 
@@ -113,7 +115,7 @@ pub async fn run_workers(syncs: Syncs, stop: CancellationToken) {
     let result = match syncs.queue.clone() {
         JobQueue::Sqlite(storage) => {
             WorkerBuilder::new(name)
-                .backend(storage)
+                .backend(storage.poll_with_interval(POLL_INTERVAL))
                 .data(syncs)
                 .concurrency(concurrency)
                 .build(handle)
@@ -122,7 +124,7 @@ pub async fn run_workers(syncs: Syncs, stop: CancellationToken) {
         }
         JobQueue::Postgres(storage) => {
             WorkerBuilder::new(name)
-                .backend(storage)
+                .backend(storage.poll_with_interval(POLL_INTERVAL))
                 .data(syncs)
                 .concurrency(concurrency)
                 .build(handle)

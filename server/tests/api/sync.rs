@@ -29,6 +29,7 @@ on_both_databases! {
     one_failing_mailbox_does_not_hold_up_the_others,
     sync_now_is_the_owners_and_a_duplicate_is_dropped,
     the_transactions_page_filters_totals_and_downloads,
+    disconnecting_stops_the_sync_and_keeps_the_transactions,
 }
 
 pub(crate) fn fixture(name: &str) -> &'static [u8] {
@@ -429,4 +430,60 @@ async fn the_transactions_page_filters_totals_and_downloads(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), 401);
+}
+
+async fn disconnecting_stops_the_sync_and_keeps_the_transactions(db: TestDb) {
+    let Setup {
+        app, gmail, _db, ..
+    } = setup(db, 0).await;
+    app.sign_up("ana@example.com", "correct horse").await;
+    let user = server::entities::users::Entity::find()
+        .filter(server::entities::users::Column::Email.eq("ana@example.com"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mailbox = seed::accounts(&app.config, &app.db, user.id, 1, 3600)
+        .await
+        .remove(0);
+    gmail.mailbox(&mailbox.email, &mailbox.access);
+    gmail.add(&mailbox.email, fixture("bac_purchase_crc.eml"), now_ms());
+    sync(&app, mailbox.id).await;
+    assert_eq!(stored(&app, mailbox.id).await, 1);
+
+    let id = mailbox.id.to_string();
+    let response = app.call("disconnect_account", &[("account_id", &id)]).await;
+    assert!(response.status().is_success());
+    assert_eq!(
+        app.syncs.request_all().await.unwrap(),
+        0,
+        "no sync for a disconnected mailbox"
+    );
+    assert_eq!(
+        app.call("sync_now", &[("account_id", &id)]).await.status(),
+        404
+    );
+    // A job queued before the disconnect stops without reading mail.
+    let calls = gmail.count("history", None) + gmail.count("profile", None);
+    sync(&app, mailbox.id).await;
+    assert_eq!(
+        gmail.count("history", None) + gmail.count("profile", None),
+        calls
+    );
+
+    let page: app::model::TransactionPage = app
+        .call(
+            "list_transactions",
+            &[("query[period]", "All"), ("query[page]", "1")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.rows.len(), 1, "kept");
+    assert_eq!(
+        page.rows[0].mailbox, mailbox.email,
+        "labelled with its address"
+    );
+    assert!(page.mailboxes.iter().any(|m| m.email == mailbox.email));
 }
