@@ -63,8 +63,11 @@ export default defineConfig({
     {
       // Built by `cargo leptos build` (run from the repository root first). It runs from the
       // repository root so that LEPTOS_SITE_ROOT=target/site finds the WASM bundle and CSS.
+      // E2E_SERVER_BIN names another binary, e.g. one that `cargo leptos build` made with
+      // CARGO_TARGET_DIR set; it must come from the same build as target/site: a binary from a
+      // plain `cargo build` renders pages the `cargo leptos` WASM cannot hydrate.
       name: 'app',
-      command: './target/debug/server serve',
+      command: `${process.env.E2E_SERVER_BIN ?? './target/debug/server'} serve`,
       cwd: '..',
       url: `${APP_URL}/healthz`,
       reuseExistingServer: false,
@@ -88,6 +91,10 @@ export default defineConfig({
         // for short-lived ones.
         REFRESH_INTERVAL_SECS: '1',
         REFRESH_WINDOW_SECS: '600',
+        // Syncs run only when a test connects an account or presses "Sync now": the scheduled
+        // round of every mailbox comes once at start-up (no accounts yet) and then not again
+        // during a run.
+        SYNC_INTERVAL_SECS: '3600',
         RUST_LOG: 'info',
       },
     },

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and serves mailconnect at http://127.0.0.1:3000 on the embedded SQLite database.
 # With no GOOGLE_CLIENT_ID configured it also starts the fake Google from end2end/, so a
-# newcomer can connect a (fake) Gmail account with nothing configured.
+# newcomer can connect a (fake) Gmail account with nothing configured; its mailboxes hold
+# sample bank alerts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh
@@ -13,7 +14,9 @@ cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
 if [ -z "${GOOGLE_CLIENT_ID:-}" ] && ! grep -qs '^GOOGLE_CLIENT_ID=.' .env; then
-  node end2end/fake-google/server.mjs &
+  # Every fake mailbox starts with sample bank alerts, so the first sync of a newly connected
+  # account (queued when it connects) finds transactions to show.
+  FAKE_GOOGLE_SEED_ALERTS=1 node end2end/fake-google/server.mjs &
   pids+=($!)
 fi
 

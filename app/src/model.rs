@@ -53,9 +53,10 @@ pub struct SyncView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Period {
     Days7,
-    #[default]
     Days30,
     Days90,
+    /// The default: everything found, whenever it happened.
+    #[default]
     All,
 }
 
@@ -281,7 +282,7 @@ mod tests {
         let read = |mailbox, period, page| TransactionQuery::from_params(mailbox, period, page);
         let default = TransactionQuery {
             mailbox: None,
-            period: Period::Days30,
+            period: Period::All,
             page: 1,
         };
         assert_eq!(read(None, None, None), default);
@@ -293,7 +294,7 @@ mod tests {
                 page: 3,
             }
         );
-        assert_eq!(read(Some(""), Some("all"), Some("1")).period, Period::All);
+        assert_eq!(read(Some(""), Some("30"), Some("1")).period, Period::Days30);
         for bad in ["", "x", "-2", "0", "1.5", "99999999999"] {
             assert_eq!(read(Some(bad), Some(bad), Some(bad)), default, "{bad:?}");
         }

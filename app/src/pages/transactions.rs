@@ -59,6 +59,16 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
         mailboxes,
     } = page;
     let filters = view! { <Filters query=query.clone() mailboxes /> };
+    if total_rows == 0 && (query.mailbox.is_some() || query.period != Period::All) {
+        return view! {
+            {filters}
+            <p class="empty">
+                "No transactions match these filters. "
+                <a href=TransactionQuery::default().page_href(1)>"Show all transactions"</a>
+            </p>
+        }
+        .into_any();
+    }
     if total_rows == 0 {
         return view! {
             {filters}
@@ -365,7 +375,17 @@ mod tests {
 
     #[test]
     fn no_rows_shows_the_empty_state_and_keeps_the_filters() {
+        // Filtered to one mailbox and 90 days: nothing matches, which is not "nothing yet".
         let html = render(page(vec![], 0, 0));
+        assert_eq!(
+            text_of(&html, "<p class=\"empty\""),
+            "No transactions match these filters. Show all transactions"
+        );
+        assert!(html.contains("<a href=\"/transactions?period=all&amp;page=1\">"));
+
+        let mut nothing = page(vec![], 0, 0);
+        nothing.query = TransactionQuery::default();
+        let html = render(nothing);
         assert_eq!(
             text_of(&html, "<p class=\"empty\""),
             "No transactions yet. Connect Gmail and we'll find your bank alerts."

@@ -77,6 +77,39 @@ export function fakeGrants(email: string): Promise<FakeGrant[]> {
   return adminGet<FakeGrant[]>(`grants?email=${encodeURIComponent(email)}`);
 }
 
+/** One message for `addGmailMessages`: a fixture of `server/src/alerts/fixtures/` by name. */
+export type FakeGmailMessage = {
+  fixture: string;
+  /** Milliseconds since the epoch; the fake's default is now. */
+  internalDate?: number;
+  id?: string;
+  labelIds?: string[];
+};
+
+/**
+ * Adds messages to the fake Gmail mailbox of `email` (created if nothing touched it yet, so mail
+ * can be there before the account is ever connected). Resolves to the new messages' ids.
+ */
+export async function addGmailMessages(
+  email: string,
+  messages: FakeGmailMessage[],
+): Promise<string[]> {
+  const added = await adminPost<{ ids: string[] }>('gmail/messages', { email, messages });
+  return added.ids;
+}
+
+/** A Gmail call: which operation, and for `get` which message. */
+export type FakeGmailCall = FakeCall & {
+  operation: 'profile' | 'list' | 'get' | 'history' | null;
+  messageId?: string;
+};
+
+/** The fake's Gmail calls made with a token of `email`'s grant, oldest first. */
+export function gmailCallsFor(email: string): Promise<FakeGmailCall[]> {
+  const query = new URLSearchParams({ endpoint: 'gmail', account: email });
+  return adminGet(`calls?${query}`);
+}
+
 /** RFC 7636 S256: base64url(sha256(verifier)). */
 export function s256(verifier: string): string {
   return createHash('sha256').update(verifier, 'ascii').digest('base64url');

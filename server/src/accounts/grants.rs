@@ -78,6 +78,9 @@ impl Accounts {
         row.next_attempt_at = Set(Some(due_at(now, expires_at, self.refresh_window)));
         row.lease_owner = Set(None);
         row.lease_expires_at = Set(None);
+        // A revocation still pending from an earlier disconnect would end this new grant too
+        // (Google revokes per user and client).
+        row.pending_revoke = Set(None);
         let row = row.update(&txn).await?;
         txn.commit().await?;
         Ok(row)

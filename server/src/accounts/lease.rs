@@ -111,7 +111,16 @@ impl Accounts {
 
     /// Stores refreshed tokens and releases the lease, in one statement: the new access token,
     /// its expiry and any new refresh token (without one, the stored refresh token stays).
-    pub async fn record_refreshed(&self, account_id: i32, tokens: &Tokens) -> Result<(), DbErr> {
+    ///
+    /// Like every refresh outcome below, it is written only while `owner` still holds the lease
+    /// of an active account: a disconnect (or a new grant) meanwhile clears the lease, and the
+    /// late outcome then changes nothing.
+    pub async fn record_refreshed(
+        &self,
+        account_id: i32,
+        owner: &str,
+        tokens: &Tokens,
+    ) -> Result<(), DbErr> {
         let now = self.clock.now();
         let id = account_id.to_string();
         let expires_at = now + tokens.expires_in.as_secs() as i64;
@@ -140,6 +149,7 @@ impl Accounts {
         }
         update
             .filter(email_accounts::Column::Id.eq(account_id))
+            .filter(held_by(owner))
             .exec(&self.db)
             .await?;
         Ok(())
@@ -150,11 +160,12 @@ impl Accounts {
     pub async fn record_dead_grant(
         &self,
         row: &email_accounts::Model,
+        owner: &str,
         reason: &str,
     ) -> Result<(), DbErr> {
         let now = self.clock.now();
         let txn = self.db.begin().await?;
-        email_accounts::Entity::update_many()
+        let marked = email_accounts::Entity::update_many()
             .col_expr(
                 email_accounts::Column::Status,
                 Expr::value(Status::NeedsReconnect),
@@ -162,8 +173,12 @@ impl Accounts {
             .lease_released()
             .col_expr(email_accounts::Column::UpdatedAt, Expr::value(now))
             .filter(email_accounts::Column::Id.eq(row.id))
+            .filter(held_by(owner))
             .exec(&txn)
             .await?;
+        if marked.rows_affected == 0 {
+            return txn.commit().await;
+        }
         let entry = Entry {
             user_id: Some(row.user_id),
             account_id: Some(row.id),
@@ -181,6 +196,7 @@ impl Accounts {
     pub async fn record_temporary_failure(
         &self,
         account_id: i32,
+        owner: &str,
         failures: i32,
         retry_in: Duration,
     ) -> Result<(), DbErr> {
@@ -193,10 +209,18 @@ impl Accounts {
             .col_expr(email_accounts::Column::NextAttemptAt, Expr::value(retry_at))
             .lease_released()
             .filter(email_accounts::Column::Id.eq(account_id))
+            .filter(held_by(owner))
             .exec(&self.db)
             .await?;
         Ok(())
     }
+}
+
+/// The account is active and `owner` holds its lease.
+fn held_by(owner: &str) -> Condition {
+    Condition::all()
+        .add(email_accounts::Column::LeaseOwner.eq(owner))
+        .add(email_accounts::Column::Status.eq(Status::Active))
 }
 
 #[cfg(test)]

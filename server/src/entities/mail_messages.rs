@@ -17,6 +17,9 @@ pub enum MessageOutcome {
     /// Gmail no longer has it (deleted between listing and reading).
     #[sea_orm(string_value = "gone")]
     Gone,
+    /// Gmail refused to give it, or gave something unreadable; skipped for good.
+    #[sea_orm(string_value = "unreadable")]
+    Unreadable,
 }
 
 /// Every message id a sync has examined, so a re-sync neither fetches nor adds it again.

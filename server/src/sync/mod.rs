@@ -52,6 +52,9 @@ pub enum SyncError {
     Refused(String),
     #[error("database error: {0}")]
     Database(#[from] DbErr),
+    /// The run's lease lapsed and another run took the mailbox over: this one stops quietly.
+    #[error("the run lost its lease")]
+    LeaseLost,
 }
 
 #[derive(Clone)]
@@ -121,7 +124,12 @@ impl Syncs {
             .await?;
         let mut queued = 0;
         for account_id in active {
-            queued += usize::from(self.request(account_id).await?);
+            match self.request(account_id).await {
+                Ok(true) => queued += 1,
+                Ok(false) => {}
+                // One mailbox's trouble does not skip the others.
+                Err(error) => tracing::warn!(account_id, %error, "queueing a sync failed"),
+            }
         }
         Ok(queued)
     }
@@ -130,7 +138,36 @@ impl Syncs {
     /// pass are retried by a delayed job; a dead grant is not retried.
     pub async fn run_job(&self, account_id: i32) {
         let span = tracing::info_span!("sync", account_id);
-        let _ = tracing::Instrument::instrument(self.run_job_inner(account_id), span).await;
+        let run = tracing::Instrument::instrument(self.run_job_inner(account_id), span);
+        if let Err(error) = run.await {
+            // The mailbox's state lets the next request (or the scheduler) queue it again.
+            tracing::error!(account_id, %error, "a sync job failed on the database");
+        }
+    }
+
+    /// Runs one sync while renewing its lease (every third of `SYNC_LEASE_SECS`); stops with
+    /// `LeaseLost` if another run took the mailbox over.
+    async fn sync_holding_lease(
+        &self,
+        account: &email_accounts::Model,
+        state: &crate::entities::mailbox_sync::Model,
+        owner: &str,
+    ) -> Result<run::Synced, SyncError> {
+        let beat = (self.config.lease / 3).max(Duration::from_secs(1));
+        let heartbeat = async {
+            loop {
+                tokio::time::sleep(beat).await;
+                match self.renew_run(account.id, owner).await {
+                    Ok(true) => {}
+                    Ok(false) => return SyncError::LeaseLost,
+                    Err(error) => tracing::warn!(%error, "renewing the sync lease failed"),
+                }
+            }
+        };
+        tokio::select! {
+            result = self.sync_mailbox(account, state) => result,
+            lost = heartbeat => Err(lost),
+        }
     }
 
     async fn run_job_inner(&self, account_id: i32) -> Result<(), DbErr> {
@@ -143,7 +180,8 @@ impl Syncs {
             return Ok(());
         }
         let Some(account) = self.accounts.find(account_id).await? else {
-            return self.finish(account_id, &owner, Finish::Stopped).await;
+            self.finish(account_id, &owner, Finish::Stopped).await?;
+            return Ok(());
         };
         let state = self
             .state(account_id)
@@ -151,10 +189,15 @@ impl Syncs {
             .unwrap_or_default_state(account_id);
         let started = std::time::Instant::now();
         let result = match account.status {
-            Status::Active => self.sync_mailbox(&account, &state, &owner).await,
+            Status::Active => self.sync_holding_lease(&account, &state, &owner).await,
             Status::NeedsReconnect => Err(SyncError::NeedsReconnect),
             Status::Disconnected => Err(SyncError::Disconnected),
         };
+        if let Err(SyncError::LeaseLost) = result {
+            tracing::warn!("the sync's lease lapsed and another run took over; stopping");
+            metrics::counter!("mailconnect_syncs_total", "outcome" => "lease_lost").increment(1);
+            return Ok(());
+        }
         let (finish, outcome) = match result {
             Ok(synced) => {
                 tracing::info!(new = synced.new_transactions, elapsed = ?started.elapsed(), "synced");
@@ -191,7 +234,10 @@ impl Syncs {
         };
         metrics::counter!("mailconnect_syncs_total", "outcome" => outcome).increment(1);
         metrics::histogram!("mailconnect_sync_seconds").record(started.elapsed().as_secs_f64());
-        self.finish(account_id, &owner, finish).await
+        if !self.finish(account_id, &owner, finish).await? {
+            tracing::warn!("the sync finished after losing its lease; its outcome was dropped");
+        }
+        Ok(())
     }
 
     async fn push_later(&self, account_id: i32, delay: Duration) {

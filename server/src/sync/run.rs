@@ -16,6 +16,7 @@ use super::mailbox::Mailbox;
 use super::{SyncError, Syncs};
 use crate::alerts;
 use crate::entities::email_accounts;
+use crate::entities::mail_messages::MessageOutcome;
 use crate::entities::mailbox_sync;
 
 /// Overlap when listing since the last sync, for mail that arrives late.
@@ -34,7 +35,6 @@ impl Syncs {
         &self,
         account: &email_accounts::Model,
         state: &mailbox_sync::Model,
-        owner: &str,
     ) -> Result<Synced, SyncError> {
         let mailbox = Mailbox::new(account.id, &self.gmail, &self.tokens);
         let window_start = self.clock.now() - self.config.initial_days * 24 * 60 * 60;
@@ -49,8 +49,13 @@ impl Syncs {
                     (latest.or(Some(start.to_owned())), added.then_some(since))
                 }
                 Err(SyncError::NotFound) => {
-                    tracing::info!("stored historyId is too old; syncing the whole window");
-                    (self.current_history(&mailbox).await?, Some(window_start))
+                    // Back to the last sync (or the window, if that is further back), so a
+                    // mailbox left alone for weeks loses nothing.
+                    tracing::info!("stored historyId is too old; listing since the last sync");
+                    let since = state
+                        .last_synced_at
+                        .map_or(window_start, |at| (at - OVERLAP_SECS).min(window_start));
+                    (self.current_history(&mailbox).await?, Some(since))
                 }
                 Err(error) => return Err(error),
             },
@@ -73,13 +78,7 @@ impl Syncs {
 
         let mailbox = &mailbox;
         let added: Vec<usize> = futures::stream::iter(fresh)
-            .map(|id| async move {
-                let added = self.examine(mailbox, account, &id).await?;
-                self.renew_run(account.id, owner)
-                    .await
-                    .map_err(SyncError::Database)?;
-                Ok::<usize, SyncError>(added)
-            })
+            .map(|id| async move { self.examine(mailbox, account, &id).await })
             .buffer_unordered(FETCHES_IN_FLIGHT)
             .try_collect()
             .await?;
@@ -143,7 +142,15 @@ impl Syncs {
         let raw = match mailbox.get_raw(message_id).await {
             Ok(raw) => raw,
             Err(SyncError::NotFound) => {
-                self.record_gone(id, message_id)
+                self.record_unread(id, message_id, MessageOutcome::Gone, None)
+                    .await
+                    .map_err(SyncError::Database)?;
+                return Ok(0);
+            }
+            Err(SyncError::Refused(reason)) => {
+                // This message alone cannot be read; it must not hold up the rest.
+                tracing::warn!(%reason, "a message cannot be read; recorded and skipped");
+                self.record_unread(id, message_id, MessageOutcome::Unreadable, Some(reason))
                     .await
                     .map_err(SyncError::Database)?;
                 return Ok(0);

@@ -113,12 +113,13 @@ impl Syncs {
     }
 
     /// Records how `owner`'s run ended and frees the mailbox (queued again when it will retry).
+    /// Returns false when the run no longer held the mailbox (nothing is written then).
     pub(super) async fn finish(
         &self,
         account_id: i32,
         owner: &str,
         finish: Finish,
-    ) -> Result<(), DbErr> {
+    ) -> Result<bool, DbErr> {
         let now = self.clock.now();
         let mut update = mailbox_sync::Entity::update_many()
             .col_expr(
@@ -159,9 +160,13 @@ impl Syncs {
                 } else {
                     SyncState::Idle
                 };
+                // Queued as of the retry time, so the mark is not taken as stale before then.
                 update
                     .col_expr(mailbox_sync::Column::State, Expr::value(state))
-                    .col_expr(mailbox_sync::Column::QueuedAt, Expr::value(now))
+                    .col_expr(
+                        mailbox_sync::Column::QueuedAt,
+                        Expr::value(retry_at.unwrap_or(now)),
+                    )
                     .col_expr(mailbox_sync::Column::Failure, Expr::value(Some(failure)))
                     .col_expr(
                         mailbox_sync::Column::Failures,
@@ -170,12 +175,12 @@ impl Syncs {
                     .col_expr(mailbox_sync::Column::RetryAt, Expr::value(retry_at))
             }
         };
-        update
+        let written = update
             .filter(mailbox_sync::Column::AccountId.eq(account_id))
             .filter(mailbox_sync::Column::RunOwner.eq(owner))
             .exec(&self.db)
             .await?;
-        Ok(())
+        Ok(written.rows_affected == 1)
     }
 
     /// The mailbox's sync state, if it was ever asked to sync.

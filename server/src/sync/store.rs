@@ -85,13 +85,19 @@ impl Syncs {
         Ok(added)
     }
 
-    /// Records a message Gmail listed but no longer has.
-    pub(super) async fn record_gone(&self, account_id: i32, message_id: &str) -> Result<(), DbErr> {
+    /// Records a message that was not classified: Gmail no longer has it, or cannot give it.
+    pub(super) async fn record_unread(
+        &self,
+        account_id: i32,
+        message_id: &str,
+        outcome: MessageOutcome,
+        detail: Option<String>,
+    ) -> Result<(), DbErr> {
         let examined = mail_messages::ActiveModel {
             account_id: Set(account_id),
             message_id: Set(message_id.to_owned()),
-            outcome: Set(MessageOutcome::Gone),
-            detail: Set(None),
+            outcome: Set(outcome),
+            detail: Set(detail),
             examined_at: Set(self.clock.now()),
             ..Default::default()
         };

@@ -67,10 +67,20 @@ impl TokenService {
                     return Err(failure);
                 }
             };
+            let usable = match &purpose {
+                Purpose::KeepFresh => Ok(None),
+                Purpose::Use | Purpose::Renew(_) => self.usable_token(&row, now),
+            };
+            let usable = match usable {
+                Ok(usable) => usable,
+                Err(failure) => {
+                    release().await?;
+                    return Err(failure);
+                }
+            };
             let done = match &purpose {
-                Purpose::Use => self.usable_token(&row, now)?.map(Some),
-                Purpose::Renew(rejected) => self
-                    .usable_token(&row, now)?
+                Purpose::Use => usable.map(Some),
+                Purpose::Renew(rejected) => usable
                     .filter(|current| current.expose_secret() != rejected.expose_secret())
                     .map(Some),
                 Purpose::KeepFresh => row
@@ -111,17 +121,23 @@ impl TokenService {
                 .map_err(db_failure)
         };
         // A worker respects the backoff after temporary failures (the token may still be valid).
+        // A renewal never hands back the token the provider just refused.
+        let fallback = |row: &email_accounts::Model| match purpose {
+            Purpose::Renew(_) if row.refresh_token.is_none() => Err(TokenFailure::NeedsReconnect),
+            Purpose::Renew(_) => Err(TokenFailure::Unavailable),
+            _ => self.still_valid(row, now).map(Some),
+        };
         if !matches!(purpose, Purpose::KeepFresh)
             && row.refresh_failures > 0
             && row.next_attempt_at.is_some_and(|t| t > now)
         {
             release().await?;
-            return self.still_valid(&row, now).map(Some);
+            return fallback(&row);
         }
         let refresh_token = match accounts.open(&row, SealedField::RefreshToken) {
             None => {
                 release().await?;
-                return self.still_valid(&row, now).map(Some);
+                return fallback(&row);
             }
             Some(Ok(token)) => token,
             Some(Err(error)) => {
@@ -148,7 +164,7 @@ impl TokenService {
         match answer {
             Ok(tokens) => {
                 accounts
-                    .record_refreshed(row.id, &tokens)
+                    .record_refreshed(row.id, &self.inner.owner, &tokens)
                     .await
                     .map_err(db_failure)?;
                 count("success");
@@ -158,7 +174,7 @@ impl TokenService {
                 count("invalid_grant");
                 tracing::info!(%reason, "grant no longer valid; account needs reconnecting");
                 accounts
-                    .record_dead_grant(&row, &reason)
+                    .record_dead_grant(&row, &self.inner.owner, &reason)
                     .await
                     .map_err(db_failure)?;
                 Err(TokenFailure::NeedsReconnect)
@@ -175,7 +191,7 @@ impl TokenService {
                 let retry_in = self.inner.timing.backoff(failures);
                 tracing::warn!(failures, %reason, "token refresh failed; will retry");
                 accounts
-                    .record_temporary_failure(row.id, failures, retry_in)
+                    .record_temporary_failure(row.id, &self.inner.owner, failures, retry_in)
                     .await
                     .map_err(db_failure)?;
                 match purpose {

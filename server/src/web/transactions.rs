@@ -161,20 +161,43 @@ fn to_csv(rows: Vec<transactions::Model>) -> Result<Vec<u8>, csv::Error> {
         "reference",
     ])?;
     for row in rows {
+        let text = |value: Option<String>| inert(value.unwrap_or_default());
         out.write_record([
             format::iso_date_time(row.occurred_at),
-            row.merchant.unwrap_or_default(),
-            row.city.unwrap_or_default(),
-            row.country.unwrap_or_default(),
+            text(row.merchant),
+            text(row.city),
+            text(row.country),
             format::decimal(row.amount_minor, &row.currency),
             row.currency.clone(),
-            row.card_last4.unwrap_or_default(),
+            text(row.card_last4),
             format::bank(&row.bank),
-            row.mailbox,
+            text(Some(row.mailbox)),
             format::kind(&row.kind).to_owned(),
-            row.authorization.unwrap_or_default(),
-            row.reference.unwrap_or_default(),
+            text(row.authorization),
+            text(row.reference),
         ])?;
     }
     out.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// Text from an e-mail, made inert for spreadsheets: a cell that starts like a formula
+/// (`=`, `+`, `-`, `@`, tab, carriage return) gets a leading apostrophe.
+fn inert(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn formulas_from_mail_stay_text_in_a_spreadsheet() {
+        assert_eq!(inert("=HYPERLINK(\"x\")".into()), "'=HYPERLINK(\"x\")");
+        assert_eq!(inert("@SUM(A1)".into()), "'@SUM(A1)");
+        assert_eq!(inert("AUTO MERCADO".into()), "AUTO MERCADO");
+    }
 }
