@@ -17,6 +17,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
+use super::describe;
+
 /// Gmail's per-user quota.
 pub const UNITS_PER_SECOND: u32 = 250;
 
@@ -277,17 +279,6 @@ fn decode_base64url(text: &str) -> Option<Vec<u8>> {
         URL_SAFE.decode_to_vec(text).ok()
     } else {
         URL_SAFE_NO_PAD.decode_to_vec(text).ok()
-    }
-}
-
-/// A reqwest error without its URL.
-fn describe(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
-        "timed out".into()
-    } else if error.is_connect() {
-        "connection failed".into()
-    } else {
-        "request failed".into()
     }
 }
 

@@ -15,6 +15,7 @@ use oauth2::{
 use serde::Deserialize;
 use url::Url;
 
+use super::describe;
 use crate::config::GoogleConfig;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -162,7 +163,7 @@ impl Google {
             .bearer_auth(access_token.expose_secret())
             .send()
             .await
-            .map_err(|e| IdentityError::Failed(without_url(e)))?;
+            .map_err(|e| IdentityError::Failed(describe(&e)))?;
         if !response.status().is_success() {
             return Err(IdentityError::Failed(format!(
                 "status {}",
@@ -195,7 +196,7 @@ impl Google {
             .form(&[("token", token.expose_secret())])
             .send()
             .await
-            .map_err(without_url)?;
+            .map_err(|e| describe(&e))?;
         let status = response.status();
         if status.is_success() || status == reqwest::StatusCode::BAD_REQUEST {
             Ok(())
@@ -241,16 +242,5 @@ fn classify<E: std::error::Error>(
         // The body is never kept: it may hold a token.
         Err(RequestTokenError::Parse(..)) => Err(TokenError::Transient("unreadable answer".into())),
         Err(RequestTokenError::Other(_)) => Err(TokenError::Transient("unexpected answer".into())),
-    }
-}
-
-/// A reqwest error's description without its URL (which could carry a token in a query).
-fn without_url(error: reqwest::Error) -> String {
-    if error.is_timeout() {
-        "timed out".into()
-    } else if error.is_connect() {
-        "connection failed".into()
-    } else {
-        "request failed".into()
     }
 }

@@ -4,3 +4,14 @@
 
 pub mod gmail;
 pub mod google;
+
+/// A reqwest error's description without its URL (which could carry a token in a query).
+pub(crate) fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timed out".into()
+    } else if error.is_connect() {
+        "connection failed".into()
+    } else {
+        "request failed".into()
+    }
+}
