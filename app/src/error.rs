@@ -16,7 +16,7 @@ pub enum AppError {
     Unauthorized,
     #[error("That item was not found.")]
     NotFound,
-    #[error("Too many sign-in attempts. Please wait a minute and try again.")]
+    #[error("Too many attempts, try again in a minute.")]
     TooManyAttempts,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,

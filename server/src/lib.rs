@@ -28,7 +28,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::connect::{ConnectState, Flows};
 use crate::housekeeping::Housekeeping;
-use crate::identity::{Sessions, SignInThrottle};
+use crate::identity::passwords::HashGate;
+use crate::identity::{Sessions, Throttle};
 use crate::provider::gmail::Gmail;
 use crate::provider::google::{self, Google};
 use crate::sync::Syncs;
@@ -38,6 +39,9 @@ use crate::vault::Vault;
 use crate::vault::rotation::RotationReport;
 use crate::web::AppState;
 use crate::web::backend::UiBackend;
+use crate::web::headers::PageHeaders;
+use crate::web::metrics::Exporter;
+use crate::web::shield::Shield;
 
 /// Leptos' own settings (site root, pkg dir, output name) from the environment cargo-leptos sets,
 /// with the app's defaults when the binary is run on its own.
@@ -72,7 +76,13 @@ pub async fn app_state(
     clock: Clock,
     metrics: PrometheusHandle,
 ) -> anyhow::Result<AppState> {
-    let sessions = Sessions::new(db.clone(), config.secure_cookies(), clock.clone());
+    let sessions = Sessions::new(
+        db.clone(),
+        config.secure_cookies(),
+        config.web.session_idle,
+        clock.clone(),
+    );
+    let throttle = Arc::new(Throttle::new(config.sign_in, config.web.per_client));
     let http = google::http_client();
     let google = Google::new(&config.google, http.clone());
     let accounts = accounts(&config, db.clone(), clock.clone());
@@ -92,7 +102,8 @@ pub async fn app_state(
         sessions: sessions.clone(),
         accounts: accounts.clone(),
         syncs: syncs.clone(),
-        throttle: SignInThrottle::new(config.sign_in),
+        throttle: throttle.clone(),
+        passwords: HashGate::new(config.web.password_hash_concurrency),
     });
     let connect = ConnectState {
         flows: Flows::new(db.clone(), config.vault.clone(), clock),
@@ -101,6 +112,23 @@ pub async fn app_state(
         accounts: accounts.clone(),
         syncs: syncs.clone(),
         origin: config.origin(),
+        issuer: config.google.issuer.clone(),
+        throttle,
+    };
+    let exporter = Exporter::new(
+        metrics,
+        accounts.clone(),
+        config.web.metrics_token.as_ref(),
+        config.web.metrics_addr.is_some(),
+    );
+    let shield = Shield {
+        origin: config.origin(),
+        trusted_proxies: config.web.trusted_proxies.clone().into(),
+    };
+    let page_headers = PageHeaders {
+        https: config.secure_cookies(),
+        live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
+        sessions: sessions.clone(),
     };
     Ok(AppState {
         leptos_options: leptos_options(&config),
@@ -112,7 +140,9 @@ pub async fn app_state(
         accounts,
         tokens,
         syncs,
-        metrics,
+        metrics: exporter,
+        shield,
+        page_headers,
     })
 }
 

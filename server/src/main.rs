@@ -1,6 +1,5 @@
 //! `server`: serves the app (default), or runs one maintenance command.
 
-use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -82,9 +81,17 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    if !config.secure_cookies() && !config.origin_is_loopback() {
+        tracing::warn!(
+            origin = %config.origin(),
+            "APP_ORIGIN is plain http on a non-loopback host: session cookies travel unencrypted \
+             and lack the __Host- prefix; serve the app over https"
+        );
+    }
     let metrics = server::web::metrics::install();
     let db = server::db::connect_and_migrate(&config.database_url).await?;
     let addr = config.site_addr;
+    let metrics_addr = config.web.metrics_addr;
     let refresh = config.refresh.clone();
     let state = server::app_state(config, db, Clock::system(), metrics).await?;
     let shutdown = CancellationToken::new();
@@ -100,17 +107,22 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         state.syncs.clone(),
         shutdown.clone(),
     ));
+    if let Some(metrics_addr) = metrics_addr {
+        let listener = tokio::net::TcpListener::bind(metrics_addr).await?;
+        tracing::info!("metrics on http://{metrics_addr}/metrics");
+        let router = state.metrics.private_router();
+        tasks.spawn(server::web::serve::serve(
+            listener,
+            router,
+            shutdown.clone().cancelled_owned(),
+        ));
+    }
     tasks.close();
     let app = server::web::router(state);
 
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-    .await?;
+    server::web::serve::serve(listener, app, shutdown.clone().cancelled_owned()).await;
     shutdown.cancel();
     tasks.wait().await;
     tracing::info!("stopped");

@@ -34,6 +34,40 @@ fn defaults_need_only_the_key_and_client() {
     assert_eq!(config.origin(), "http://127.0.0.1:3000");
     assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
     assert!(!config.secure_cookies());
+    assert!(config.origin_is_loopback());
+    assert_eq!(config.google.issuer, "https://accounts.google.com");
+    assert_eq!(config.web.session_idle.as_secs(), 7 * 24 * 60 * 60);
+    assert!(config.web.password_hash_concurrency >= 1);
+    assert!(config.web.trusted_proxies.is_empty());
+    assert!(config.web.metrics_token.is_none() && config.web.metrics_addr.is_none());
+}
+
+#[test]
+fn web_settings_are_parsed_or_explained() {
+    let config = Config::load(&source_with(&[
+        ("TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16,::1"),
+        ("SESSION_IDLE_DAYS", "2"),
+        ("PASSWORD_HASH_CONCURRENCY", "3"),
+        ("METRICS_ADDR", "10.0.0.5:9090"),
+        ("APP_ORIGIN", "http://mail.example.com"),
+    ]))
+    .unwrap();
+    assert_eq!(config.web.trusted_proxies.len(), 3);
+    assert_eq!(config.web.session_idle.as_secs(), 2 * 24 * 60 * 60);
+    assert_eq!(config.web.password_hash_concurrency, 3);
+    assert_eq!(config.web.metrics_addr.unwrap().to_string(), "10.0.0.5:9090");
+    assert!(!config.origin_is_loopback());
+
+    for (var, value) in [
+        ("TRUSTED_PROXIES", "10.0.0.5,proxy.internal"),
+        ("SESSION_IDLE_DAYS", "0"),
+        ("PASSWORD_HASH_CONCURRENCY", "0"),
+        ("METRICS_TOKEN", "short"),
+        ("METRICS_ADDR", "somewhere"),
+    ] {
+        let error = Config::load(&source_with(&[(var, value)])).unwrap_err();
+        assert_eq!(error.var, var, "{value}");
+    }
 }
 
 #[test]

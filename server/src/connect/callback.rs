@@ -1,9 +1,9 @@
-//! `/auth/gmail/callback`: claim the flow, exchange the code, check the grant, store it.
+//! `/auth/gmail/callback`: refuse oversized parameters and a foreign `iss`, claim the flow,
+//! exchange the code, check the grant, store it.
 
-use std::net::SocketAddr;
-
+use axum::Extension;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 use secrecy::SecretString;
@@ -18,6 +18,11 @@ use crate::accounts::{Grant, audit};
 use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts;
 use crate::provider::google::{GMAIL_READONLY, IdentityError, Tokens};
+use crate::web::shield::ClientAddress;
+
+/// A `state` or `code` longer than this is refused before any database or crypto work (ours
+/// are 43 characters; Google's codes are a few hundred).
+pub const MAX_PARAM_BYTES: usize = 2048;
 
 /// The callback's parameters as Google sends them. A repeated parameter fails to parse, and is
 /// refused like a forged state.
@@ -27,11 +32,27 @@ pub struct CallbackQuery {
     code: Option<String>,
     error: Option<String>,
     scope: Option<String>,
+    /// The authorization server's issuer (RFC 9207), when it sends one.
+    iss: Option<String>,
+}
+
+impl CallbackQuery {
+    /// Why the request is refused before its state is even looked up, if it is.
+    fn precheck(&self, issuer: &str) -> Result<(), &'static str> {
+        let too_long = |value: &Option<String>| value.as_ref().is_some_and(|v| v.len() > MAX_PARAM_BYTES);
+        if too_long(&self.state) || too_long(&self.code) {
+            return Err("oversized state or code");
+        }
+        if self.iss.as_ref().is_some_and(|iss| iss != issuer) {
+            return Err("wrong issuer");
+        }
+        Ok(())
+    }
 }
 
 pub async fn callback(
     State(state): State<ConnectState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: Option<Extension<ClientAddress>>,
     query: Result<Query<CallbackQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
@@ -39,6 +60,10 @@ pub async fn callback(
         tracing::warn!("OAuth callback refused: malformed or repeated parameters");
         return state.failure_page(&ConnectError::InvalidLink, None);
     };
+    if let Err(note) = query.precheck(&state.issuer) {
+        tracing::warn!(note, "OAuth callback refused");
+        return state.failure_page(&ConnectError::InvalidLink, None);
+    }
     let flow = match state
         .flows
         .claim(query.state.as_deref(), &state.sessions, &headers)
@@ -67,7 +92,7 @@ pub async fn callback(
         action,
         success: outcome.is_ok(),
         note,
-        ip: Some(peer.ip().to_string()),
+        ip: client.map(|Extension(ClientAddress(ip))| ip.to_string()),
     };
     if let Err(error) = state.accounts.audit(entry).await {
         tracing::error!(%error, "writing the audit row failed");
@@ -181,4 +206,30 @@ async fn keep_grant(
         .store_grant(flow.user_id, grant)
         .await
         .map_err(|e| ConnectError::internal("storing the grant failed", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(state: &str, code: &str, iss: Option<&str>) -> CallbackQuery {
+        CallbackQuery {
+            state: Some(state.into()),
+            code: Some(code.into()),
+            error: None,
+            scope: None,
+            iss: iss.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn oversized_parameters_and_foreign_issuers_are_refused_first() {
+        let google = "https://accounts.google.com";
+        assert!(query("s", "c", None).precheck(google).is_ok());
+        assert!(query("s", "c", Some(google)).precheck(google).is_ok());
+        let long = "x".repeat(MAX_PARAM_BYTES + 1);
+        assert!(query(&long, "c", None).precheck(google).is_err());
+        assert!(query("s", &long, None).precheck(google).is_err());
+        assert!(query("s", "c", Some("https://evil.example")).precheck(google).is_err());
+    }
 }

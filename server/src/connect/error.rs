@@ -16,6 +16,7 @@ const SIGN_IN_FIRST: &str = "Please sign in again, then connect Gmail.";
 const EXCHANGE_FAILED: &str = "Could not complete the connection with Google. Please try again.";
 const UNVERIFIED: &str =
     "Google did not confirm this account's email address, so it was not connected.";
+const TOO_MANY: &str = "Too many connection attempts, try again in a minute.";
 const OUR_FAULT: &str = "Something went wrong on our side. Please try again.";
 
 #[derive(Debug)]
@@ -44,6 +45,8 @@ pub enum ConnectError {
         expected: String,
         other: String,
     },
+    /// Over the per-user limit of connect attempts.
+    TooManyAttempts,
     /// Ours: a database failure, logged with its context where it happened.
     Internal,
 }
@@ -67,6 +70,7 @@ impl ConnectError {
             Self::WrongAccount { expected, other } => format!(
                 "That Google account is {other}, not {expected}. Sign in to Google as {expected} to reconnect it."
             ),
+            Self::TooManyAttempts => TOO_MANY.into(),
             Self::Internal => OUR_FAULT.into(),
         }
     }
@@ -89,6 +93,7 @@ impl ConnectError {
             Self::Unverified => "email missing or unverified",
             Self::IdentityFailed => "userinfo failed",
             Self::WrongAccount { .. } => "reconnect consented with another Google account",
+            Self::TooManyAttempts => "too many connect attempts",
             Self::Internal => "internal error",
         }
     }
@@ -101,6 +106,7 @@ impl ConnectError {
             }
             Self::Exchange(_) => StatusCode::BAD_GATEWAY,
             Self::WrongAccount { .. } => StatusCode::CONFLICT,
+            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Self::VerifierUnavailable | Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Cancelled
             | Self::ProviderError(_)

@@ -1,7 +1,8 @@
 //! Connecting Gmail: `/auth/gmail/start` and `/auth/gmail/callback`, the popup's side of the
 //! OAuth flow.
 //!
-//! Start makes a single-use `state` and a PKCE S256 verifier ([`flows`]) and redirects to Google.
+//! Start (only from the app's own pages, see `web::shield`; 20 a minute per user) makes a
+//! single-use `state` and a PKCE S256 verifier ([`flows`]) and redirects to Google.
 //! The callback ([`callback`]) refuses a bad, duplicated, expired, reused or other-session state
 //! before any call to Google and without writing anything; then it exchanges the code, checks
 //! the granted scopes and the Google identity, and stores the grant through `Accounts`. Every
@@ -20,8 +21,10 @@ use serde::Deserialize;
 
 use app::model::PopupReport;
 
+use std::sync::Arc;
+
 use crate::accounts::Accounts;
-use crate::identity::Sessions;
+use crate::identity::{Sessions, Throttle};
 use crate::provider::google::Google;
 use crate::secrets::random_token;
 use crate::sync::Syncs;
@@ -40,6 +43,10 @@ pub struct ConnectState {
     /// A connected mailbox's first sync is queued at once.
     pub syncs: Syncs,
     pub origin: String,
+    /// `GOOGLE_ISSUER`: a callback's `iss`, when present, must equal it.
+    pub issuer: String,
+    /// Connect attempts per user.
+    pub throttle: Arc<Throttle>,
 }
 
 impl ConnectState {
@@ -99,6 +106,10 @@ async fn begin(
         .await
         .map_err(|e| ConnectError::internal("reading the session failed", e))?
         .ok_or(ConnectError::SignInFirst)?;
+    if !state.throttle.allow_connect(user.id) {
+        tracing::warn!(user_id = user.id, "connect attempts are over the limit");
+        return Err(ConnectError::TooManyAttempts);
+    }
     // Reconnecting names one of the user's own accounts; anything else is refused.
     let reconnect = match account {
         None => None,

@@ -11,6 +11,9 @@ pub struct Model {
     pub user_id: i32,
     pub created_at: i64,
     pub expires_at: i64,
+    /// When a request last carried this session (updated at most once per
+    /// [`SEEN_GRANULARITY_SECS`](crate::identity::sessions::SEEN_GRANULARITY_SECS)).
+    pub last_seen_at: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,13 +1,15 @@
-//! Passwords (argon2id, hashed off the async runtime) and the rules for new ones and for email
-//! addresses.
+//! Passwords (argon2id, hashed off the async runtime under a bound on how many run at once) and
+//! the rules for new ones and for email addresses.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use app::error::AppError;
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Long enough for any passphrase, short enough that hashing stays cheap.
@@ -55,9 +57,64 @@ pub fn check_new_password(password: &str) -> Result<(), AppError> {
     Ok(())
 }
 
+/// How long a request waits for a free hashing slot before it is told to come back later.
+pub const HASH_WAIT: Duration = Duration::from_secs(3);
+
+/// Why a password could not be hashed or checked.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Every slot stayed busy for [`HASH_WAIT`].
+    #[error("every password hashing slot is busy")]
+    Busy,
+    #[error(transparent)]
+    Failed(#[from] anyhow::Error),
+}
+
+/// Runs argon2 under a semaphore of `PASSWORD_HASH_CONCURRENCY` permits. Each hash holds 19 MiB
+/// while it runs, so the permits bound the memory password work can take, however many
+/// requests arrive. The permit moves into the blocking task: a client that hangs up does not
+/// free it before the hash is done.
+#[derive(Clone)]
+pub struct HashGate {
+    permits: Arc<Semaphore>,
+}
+
+impl HashGate {
+    pub fn new(concurrency: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+        }
+    }
+
+    async fn permit(&self) -> Result<OwnedSemaphorePermit, HashError> {
+        match tokio::time::timeout(HASH_WAIT, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            Ok(Err(_)) | Err(_) => Err(HashError::Busy),
+        }
+    }
+
+    pub async fn hash(&self, password: SecretString) -> Result<String, HashError> {
+        let permit = self.permit().await?;
+        Ok(hash_password(password, permit).await?)
+    }
+
+    pub async fn verify(
+        &self,
+        password: SecretString,
+        hash: Option<String>,
+    ) -> Result<bool, HashError> {
+        let permit = self.permit().await?;
+        Ok(verify_password(password, hash, permit).await?)
+    }
+}
+
 /// Hashes with argon2id (the crate's defaults: 19 MiB, 2 passes) off the async runtime.
-pub async fn hash_password(password: SecretString) -> anyhow::Result<String> {
+async fn hash_password(
+    password: SecretString,
+    permit: OwnedSemaphorePermit,
+) -> anyhow::Result<String> {
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.expose_secret().as_bytes(), &salt)
@@ -76,8 +133,13 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
         .to_string()
 });
 
-pub async fn verify_password(password: SecretString, hash: Option<String>) -> anyhow::Result<bool> {
+async fn verify_password(
+    password: SecretString,
+    hash: Option<String>,
+    permit: OwnedSemaphorePermit,
+) -> anyhow::Result<bool> {
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
         let parsed =
@@ -130,24 +192,24 @@ mod tests {
 
     #[tokio::test]
     async fn argon2id_round_trip() {
-        let hash = hash_password(SecretString::from("correct horse"))
-            .await
-            .unwrap();
+        let gate = HashGate::new(2);
+        let hash = gate.hash(SecretString::from("correct horse")).await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(
-            verify_password(SecretString::from("correct horse"), Some(hash.clone()))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !verify_password(SecretString::from("wrong horse"), Some(hash))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !verify_password(SecretString::from("correct horse"), None)
-                .await
-                .unwrap()
-        );
+        let verify = |password: &str, hash: Option<String>| {
+            gate.verify(SecretString::from(password.to_owned()), hash)
+        };
+        assert!(verify("correct horse", Some(hash.clone())).await.unwrap());
+        assert!(!verify("wrong horse", Some(hash)).await.unwrap());
+        assert!(!verify("correct horse", None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_full_gate_turns_requests_away_after_a_wait() {
+        let gate = HashGate::new(1);
+        let _held = gate.permit().await.unwrap();
+        let started = std::time::Instant::now();
+        let refused = gate.hash(SecretString::from("correct horse")).await;
+        assert!(matches!(refused, Err(HashError::Busy)));
+        assert!(started.elapsed() >= HASH_WAIT);
     }
 }

@@ -1,29 +1,51 @@
 //! Server-side sessions. The cookie carries a random session id; the database keeps only its
 //! SHA-256, so a copy of the database cannot be used to sign in. Signing in always starts a new
-//! session id. Expired sessions are purged by housekeeping.
+//! session id.
+//!
+//! Over https the cookie is `__Host-mc_session`: Secure, `Path=/`, no `Domain`, so neither a
+//! sibling subdomain nor plain http can plant or overwrite it. A request carrying the cookie
+//! more than once (one planted for a parent domain or a narrower path, say) is treated as
+//! signed out rather than trusting whichever came first.
+//!
+//! A session ends 30 days after sign-in, or after `SESSION_IDLE_DAYS` without a request.
+//! Housekeeping purges ended sessions.
 
 use cookie::{Cookie, SameSite};
 use http::{HeaderMap, HeaderValue};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set,
+};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::clock::Clock;
 use crate::entities::{sessions, users};
 use crate::secrets::{random_token, sha256_hex};
 
+/// The cookie's name on plain http (local development).
 pub const SESSION_COOKIE: &str = "mc_session";
+/// The cookie's name over https.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-mc_session";
 const SESSION_TTL_SECS: i64 = 30 * 24 * 60 * 60;
+/// `last_seen_at` is written at most this often per session, not on every request.
+pub const SEEN_GRANULARITY_SECS: i64 = 60 * 60;
 
-/// The session id carried by the request's cookie, if any.
-pub fn session_id(headers: &HeaderMap) -> Option<SecretString> {
-    headers
+/// The session id carried by the request's cookie `name`: none when it is absent or appears
+/// more than once.
+pub fn session_id(headers: &HeaderMap, name: &str) -> Option<SecretString> {
+    let mut found = headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|cookie| cookie.name() == SESSION_COOKIE)
-        .map(|cookie| SecretString::from(cookie.value().to_owned()))
+        .filter(|cookie| cookie.name() == name);
+    let first = found.next()?;
+    if found.next().is_some() {
+        tracing::warn!("a request carried the session cookie twice; treated as signed out");
+        return None;
+    }
+    Some(SecretString::from(first.value().to_owned()))
 }
 
 /// Sessions stored in the database, and the cookie that carries their id.
@@ -31,12 +53,45 @@ pub fn session_id(headers: &HeaderMap) -> Option<SecretString> {
 pub struct Sessions {
     db: DatabaseConnection,
     secure: bool,
+    idle_secs: i64,
     clock: Clock,
 }
 
 impl Sessions {
-    pub fn new(db: DatabaseConnection, secure: bool, clock: Clock) -> Self {
-        Self { db, secure, clock }
+    /// `secure`: the app is served over https. `idle`: how long a session lasts unused.
+    pub fn new(
+        db: DatabaseConnection,
+        secure: bool,
+        idle: std::time::Duration,
+        clock: Clock,
+    ) -> Self {
+        let idle_secs = i64::try_from(idle.as_secs()).unwrap_or(SESSION_TTL_SECS);
+        Self {
+            db,
+            secure,
+            idle_secs,
+            clock,
+        }
+    }
+
+    /// The cookie's name: `__Host-` prefixed over https.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure {
+            SECURE_SESSION_COOKIE
+        } else {
+            SESSION_COOKIE
+        }
+    }
+
+    /// Whether the request carries a session cookie at all (valid or not).
+    pub fn carries_cookie(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(Cookie::split_parse)
+            .filter_map(Result::ok)
+            .any(|cookie| cookie.name() == self.cookie_name())
     }
 
     /// Starts a session for the user; returns its id (only ever sent in the cookie).
@@ -48,6 +103,7 @@ impl Sessions {
             user_id: Set(user_id),
             created_at: Set(now),
             expires_at: Set(now + SESSION_TTL_SECS),
+            last_seen_at: Set(now),
             ..Default::default()
         }
         .insert(&self.db)
@@ -60,22 +116,34 @@ impl Sessions {
         &self,
         headers: &HeaderMap,
     ) -> Result<Option<(users::Model, String)>, sea_orm::DbErr> {
-        let Some(id) = session_id(headers) else {
+        let Some(id) = session_id(headers, self.cookie_name()) else {
             return Ok(None);
         };
         let hash = sha256_hex(id.expose_secret());
+        let now = self.clock.now();
         let found = sessions::Entity::find()
             .filter(sessions::Column::TokenHash.eq(hash.clone()))
-            .filter(sessions::Column::ExpiresAt.gt(self.clock.now()))
+            .filter(sessions::Column::ExpiresAt.gt(now))
+            .filter(sessions::Column::LastSeenAt.gt(now - self.idle_secs))
             .find_also_related(users::Entity)
             .one(&self.db)
             .await?;
-        Ok(found.and_then(|(_, user)| user).map(|user| (user, hash)))
+        let Some((session, Some(user))) = found else {
+            return Ok(None);
+        };
+        if now - session.last_seen_at >= SEEN_GRANULARITY_SECS {
+            sessions::Entity::update_many()
+                .col_expr(sessions::Column::LastSeenAt, Expr::value(now))
+                .filter(sessions::Column::Id.eq(session.id))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(Some((user, hash)))
     }
 
     /// Ends the session the request carries, if any.
     pub async fn end(&self, headers: &HeaderMap) -> Result<(), sea_orm::DbErr> {
-        if let Some(id) = session_id(headers) {
+        if let Some(id) = session_id(headers, self.cookie_name()) {
             sessions::Entity::delete_many()
                 .filter(sessions::Column::TokenHash.eq(sha256_hex(id.expose_secret())))
                 .exec(&self.db)
@@ -85,7 +153,7 @@ impl Sessions {
     }
 
     pub fn cookie(&self, id: &SecretString) -> HeaderValue {
-        let cookie = Cookie::build((SESSION_COOKIE, id.expose_secret().to_owned()))
+        let cookie = Cookie::build((self.cookie_name(), id.expose_secret().to_owned()))
             .path("/")
             .http_only(true)
             .same_site(SameSite::Lax)
@@ -97,7 +165,7 @@ impl Sessions {
 
     /// A cookie that makes the browser forget the session id.
     pub fn clear_cookie(&self) -> HeaderValue {
-        let mut cookie = Cookie::build((SESSION_COOKIE, ""))
+        let mut cookie = Cookie::build((self.cookie_name(), ""))
             .path("/")
             .http_only(true)
             .same_site(SameSite::Lax)
@@ -107,10 +175,15 @@ impl Sessions {
         HeaderValue::from_str(&cookie.to_string()).expect("cookie is ASCII")
     }
 
-    /// Deletes sessions that have expired; returns how many.
+    /// Deletes sessions that have expired or gone unused too long; returns how many.
     pub async fn purge_expired(&self) -> Result<u64, sea_orm::DbErr> {
+        let now = self.clock.now();
         let deleted = sessions::Entity::delete_many()
-            .filter(sessions::Column::ExpiresAt.lte(self.clock.now()))
+            .filter(
+                Condition::any()
+                    .add(sessions::Column::ExpiresAt.lte(now))
+                    .add(sessions::Column::LastSeenAt.lte(now - self.idle_secs)),
+            )
             .exec(&self.db)
             .await?;
         Ok(deleted.rows_affected)
@@ -121,14 +194,32 @@ impl Sessions {
 mod tests {
     use super::*;
 
+    fn cookies(values: &[&'static str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(http::header::COOKIE, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
     #[test]
     fn reads_the_session_cookie_among_others() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            http::header::COOKIE,
-            HeaderValue::from_static("a=1; mc_session=abc; b=2"),
+        let headers = cookies(&["a=1; mc_session=abc; b=2"]);
+        assert_eq!(
+            session_id(&headers, SESSION_COOKIE).unwrap().expose_secret(),
+            "abc"
         );
-        assert_eq!(session_id(&headers).unwrap().expose_secret(), "abc");
-        assert!(session_id(&HeaderMap::new()).is_none());
+        assert!(session_id(&headers, SECURE_SESSION_COOKIE).is_none());
+        assert!(session_id(&HeaderMap::new(), SESSION_COOKIE).is_none());
+    }
+
+    #[test]
+    fn a_cookie_carried_twice_means_signed_out() {
+        for headers in [
+            cookies(&["mc_session=planted; mc_session=mine"]),
+            cookies(&["mc_session=planted", "mc_session=mine"]),
+        ] {
+            assert!(session_id(&headers, SESSION_COOKIE).is_none());
+        }
     }
 }

@@ -1,11 +1,10 @@
 //! The server's side of the [`app::backend::Backend`] trait that server functions call.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 use app::backend::Backend;
 use app::error::AppError;
 use app::model::{AccountStatus, AccountView, CurrentUser, TransactionPage, TransactionQuery};
-use axum::extract::ConnectInfo;
 use http::HeaderValue;
 use http::request::Parts;
 use sea_orm::{
@@ -19,16 +18,18 @@ use crate::clock;
 use crate::entities::email_accounts::{self, Status};
 use crate::entities::mailbox_sync;
 use crate::entities::users;
-use crate::identity::passwords;
-use crate::identity::{Sessions, SignInThrottle};
+use crate::identity::passwords::{self, HashError, HashGate};
+use crate::identity::{Attempt, Sessions, Throttle};
 use crate::sync::Syncs;
+use crate::web::shield::ClientAddress;
 
 pub struct UiBackend {
     pub db: DatabaseConnection,
     pub sessions: Sessions,
     pub accounts: Accounts,
     pub syncs: Syncs,
-    pub throttle: SignInThrottle,
+    pub throttle: std::sync::Arc<Throttle>,
+    pub passwords: HashGate,
 }
 
 /// Logs an internal failure and gives the browser only the generic message.
@@ -37,11 +38,26 @@ pub fn internal(context: &str, error: impl std::fmt::Display) -> AppError {
     AppError::Internal
 }
 
-/// The client's IP address, for the audit trail.
-pub fn client_ip(req: &Parts) -> Option<String> {
+/// The client's address (see `shield.rs`), for limits and the audit trail.
+pub fn client_address(req: &Parts) -> Option<IpAddr> {
     req.extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|info| info.0.ip().to_string())
+        .get::<ClientAddress>()
+        .map(|ClientAddress(ip)| *ip)
+}
+
+fn client_ip(req: &Parts) -> Option<String> {
+    client_address(req).map(|ip| ip.to_string())
+}
+
+/// A busy password gate is the client's cue to come back later; anything else is ours.
+fn hash_failure(error: HashError) -> AppError {
+    match error {
+        HashError::Busy => {
+            tracing::warn!("password hashing is at capacity; a request was turned away");
+            AppError::TooManyAttempts
+        }
+        HashError::Failed(e) => internal("hashing or checking a password failed", e),
+    }
 }
 
 impl UiBackend {
@@ -79,9 +95,18 @@ impl Backend for UiBackend {
     ) -> Result<HeaderValue, AppError> {
         let email = passwords::normalize_email(&email)?;
         passwords::check_new_password(&password)?;
-        let password_hash = passwords::hash_password(SecretString::from(password))
+        if !self
+            .throttle
+            .allow(Attempt::SignUp, &email, client_address(req))
+        {
+            tracing::warn!("sign-up attempts are over the limit");
+            return Err(AppError::TooManyAttempts);
+        }
+        let password_hash = self
+            .passwords
+            .hash(SecretString::from(password))
             .await
-            .map_err(|e| internal("hashing a password failed", e))?;
+            .map_err(hash_failure)?;
         let inserted = users::ActiveModel {
             email: Set(email),
             password_hash: Set(password_hash),
@@ -111,8 +136,11 @@ impl Backend for UiBackend {
         let Ok(email) = passwords::normalize_email(&email) else {
             return Err(AppError::invalid(passwords::WRONG_CREDENTIALS));
         };
-        if !self.throttle.allow(&email) {
-            tracing::warn!("sign-in attempts for one address are over the limit");
+        if !self
+            .throttle
+            .allow(Attempt::SignIn, &email, client_address(req))
+        {
+            tracing::warn!("sign-in attempts are over the limit");
             return Err(AppError::TooManyAttempts);
         }
         let user = users::Entity::find()
@@ -120,12 +148,14 @@ impl Backend for UiBackend {
             .one(&self.db)
             .await
             .map_err(|e| internal("looking up a user failed", e))?;
-        let matches = passwords::verify_password(
-            SecretString::from(password),
-            user.as_ref().map(|u| u.password_hash.clone()),
-        )
-        .await
-        .map_err(|e| internal("verifying a password failed", e))?;
+        let matches = self
+            .passwords
+            .verify(
+                SecretString::from(password),
+                user.as_ref().map(|u| u.password_hash.clone()),
+            )
+            .await
+            .map_err(hash_failure)?;
         match user {
             Some(user) if matches => self.start_session(req, user.id).await,
             _ => Err(AppError::invalid(passwords::WRONG_CREDENTIALS)),

@@ -1,10 +1,14 @@
-//! The HTTP surface: the router with its layers (request tracing, security headers, the page
-//! guard), Leptos pages and server functions, the OAuth routes, `/healthz` and `/metrics`.
+//! The HTTP surface: the accept loop ([`serve`]), the router with its layers (request tracing,
+//! the request timeout and body limit, security headers, the shield, the page guard), Leptos
+//! pages and server functions, the OAuth routes, `/healthz` and `/metrics`.
 
 pub mod backend;
 pub mod format;
 pub mod guard;
+pub mod headers;
 pub mod metrics;
+pub mod serve;
+pub mod shield;
 pub mod transactions;
 
 use std::sync::Arc;
@@ -17,12 +21,12 @@ use axum::extract::{FromRef, MatchedPath, Request, State};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use http::{HeaderValue, StatusCode, header};
+use http::StatusCode;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use metrics_exporter_prometheus::PrometheusHandle;
 use sea_orm::DatabaseConnection;
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
@@ -45,8 +49,15 @@ pub struct AppState {
     pub accounts: Accounts,
     pub tokens: TokenService,
     pub syncs: Syncs,
-    pub metrics: PrometheusHandle,
+    pub metrics: metrics::Exporter,
+    pub shield: shield::Shield,
+    pub page_headers: headers::PageHeaders,
 }
+
+/// Every request, the popup's callback included, is answered within this.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The largest request body (server-function calls and form posts are a few hundred bytes).
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -66,9 +77,24 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Layers run outside-in from the last: trace, time limit, body limit, headers, shield,
+        // page guard, route.
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::page_guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.shield.clone(),
+            shield::shield,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.page_headers.clone(),
+            headers::security_headers,
+        ))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
         ))
         .layer(
             TraceLayer::new_for_http()
@@ -76,18 +102,6 @@ pub fn router(state: AppState) -> Router {
                 .on_request(())
                 .on_response(log_response),
         )
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
         .with_state(state)
 }
 

@@ -173,7 +173,12 @@ async fn housekeeping_purges_lapsed_flows_and_expired_sessions(db: TestDb) {
             app.config.vault.clone(),
             app.clock.clone(),
         ),
-        sessions: server::identity::Sessions::new(app.db.clone(), false, app.clock.clone()),
+        sessions: server::identity::Sessions::new(
+            app.db.clone(),
+            false,
+            app.config.web.session_idle,
+            app.clock.clone(),
+        ),
     };
     // Nothing has lapsed yet.
     let sweep = keeper.sweep().await;

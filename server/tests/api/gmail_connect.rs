@@ -228,7 +228,7 @@ async fn a_good_callback_stores_sealed_tokens_once(db: TestDb) {
     let listed = app.call("list_accounts", &[]).await.text().await.unwrap();
     assert!(listed.contains("ada@gmail.com"));
 
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("mailconnect_accounts{status=\"active\"}"),
         "{metrics}"
@@ -274,11 +274,7 @@ async fn forged_missing_and_foreign_states_never_reach_google(db: TestDb) {
 }
 
 pub(crate) async fn spawn_other_client(app: &TestApp) -> reqwest::Client {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = crate::helpers::browser_client();
     client
         .post(format!("{}/api/sign_up", app.address))
         .form(&[

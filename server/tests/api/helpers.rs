@@ -1,4 +1,3 @@
-use std::net::SocketAddr;
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use secrecy::ExposeSecret;
@@ -79,6 +78,11 @@ pub fn test_config(database_url: &str, google: &str, extra: &[(&str, &str)]) -> 
         ("TOKEN_ENCRYPTION_KEY", &key),
         ("GOOGLE_CLIENT_ID", "test-client"),
         ("GOOGLE_CLIENT_SECRET", "test-secret"),
+        // Tests sign many users up from one address, several at once; the limits have tests
+        // of their own that set them lower.
+        ("CLIENT_BURST", "1000"),
+        ("PASSWORD_HASH_CONCURRENCY", "8"),
+        ("METRICS_TOKEN", METRICS_TOKEN),
     ];
     pairs.extend(urls.iter().map(|(k, v)| (*k, v.as_str())));
     pairs.extend_from_slice(extra);
@@ -111,6 +115,23 @@ pub async fn spawn_app_with_config(test_db: &TestDb, vars: &[(&str, &str)]) -> T
     spawn(test_db, "http://127.0.0.1:9", vars).await
 }
 
+/// A client like a browser on the app's own pages: it keeps cookies, sends
+/// `Sec-Fetch-Site: same-origin` with every request, and never follows redirects.
+pub fn browser_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(http::HeaderMap::from_iter([(
+            http::HeaderName::from_static("sec-fetch-site"),
+            http::HeaderValue::from_static("same-origin"),
+        )]))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The bearer token test servers want on `/metrics`.
+pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
+
 /// Logs of the code under test, shown for failing tests; `RUST_LOG` picks what (default: none).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -137,19 +158,12 @@ async fn spawn(test_db: &TestDb, google: &str, vars: &[(&str, &str)]) -> TestApp
     let syncs = state.syncs.clone();
     let accounts = state.accounts.clone();
     let router = server::web::router(state);
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    tokio::spawn(server::web::serve::serve(
+        listener,
+        router,
+        std::future::pending(),
+    ));
+    let client = browser_client();
     TestApp {
         address,
         client,
@@ -179,6 +193,19 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// `/metrics`, with the bearer token.
+    pub async fn metrics(&self) -> String {
+        let response = self
+            .client
+            .get(format!("{}/metrics", self.address))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK);
+        response.text().await.unwrap()
     }
 
     pub async fn sign_up(&self, email: &str, password: &str) -> reqwest::Response {
