@@ -55,7 +55,10 @@ fn web_settings_are_parsed_or_explained() {
     assert_eq!(config.web.trusted_proxies.len(), 3);
     assert_eq!(config.web.session_idle.as_secs(), 2 * 24 * 60 * 60);
     assert_eq!(config.web.password_hash_concurrency, 3);
-    assert_eq!(config.web.metrics_addr.unwrap().to_string(), "10.0.0.5:9090");
+    assert_eq!(
+        config.web.metrics_addr.unwrap().to_string(),
+        "10.0.0.5:9090"
+    );
     assert!(!config.origin_is_loopback());
 
     for (var, value) in [

@@ -39,7 +39,8 @@ pub struct CallbackQuery {
 impl CallbackQuery {
     /// Why the request is refused before its state is even looked up, if it is.
     fn precheck(&self, issuer: &str) -> Result<(), &'static str> {
-        let too_long = |value: &Option<String>| value.as_ref().is_some_and(|v| v.len() > MAX_PARAM_BYTES);
+        let too_long =
+            |value: &Option<String>| value.as_ref().is_some_and(|v| v.len() > MAX_PARAM_BYTES);
         if too_long(&self.state) || too_long(&self.code) {
             return Err("oversized state or code");
         }
@@ -230,6 +231,10 @@ mod tests {
         let long = "x".repeat(MAX_PARAM_BYTES + 1);
         assert!(query(&long, "c", None).precheck(google).is_err());
         assert!(query("s", &long, None).precheck(google).is_err());
-        assert!(query("s", "c", Some("https://evil.example")).precheck(google).is_err());
+        assert!(
+            query("s", "c", Some("https://evil.example"))
+                .precheck(google)
+                .is_err()
+        );
     }
 }

@@ -206,7 +206,9 @@ mod tests {
     fn reads_the_session_cookie_among_others() {
         let headers = cookies(&["a=1; mc_session=abc; b=2"]);
         assert_eq!(
-            session_id(&headers, SESSION_COOKIE).unwrap().expose_secret(),
+            session_id(&headers, SESSION_COOKIE)
+                .unwrap()
+                .expose_secret(),
             "abc"
         );
         assert!(session_id(&headers, SECURE_SESSION_COOKIE).is_none());

@@ -87,7 +87,8 @@ pub async fn shield(State(shield): State<Shield>, mut request: Request, next: Ne
     if too_many_params(request.uri().query()) {
         return (StatusCode::BAD_REQUEST, "Too many query parameters.").into_response();
     }
-    if changes_state(request.method(), request.uri().path()) && !shield.same_origin(request.headers())
+    if changes_state(request.method(), request.uri().path())
+        && !shield.same_origin(request.headers())
     {
         tracing::warn!("cross-site request refused");
         return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
@@ -153,7 +154,10 @@ mod tests {
             let map = {
                 let mut map = HeaderMap::new();
                 map.insert("sec-fetch-site", HeaderValue::from_str(site).unwrap());
-                map.insert("origin", HeaderValue::from_static("https://mail.example.com"));
+                map.insert(
+                    "origin",
+                    HeaderValue::from_static("https://mail.example.com"),
+                );
                 map
             };
             assert!(!shield.same_origin(&map), "{site}");

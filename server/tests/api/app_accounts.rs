@@ -196,9 +196,10 @@ async fn connections_page_is_for_signed_in_users(db: TestDb) {
     assert!(signed_out.status().is_redirection());
     assert_eq!(signed_out.headers()["location"], "/signin");
 
-    app.sign_up("ada@example.com", "correct horse").await;
+    let signed_up = app.sign_up("ada@example.com", "correct horse").await;
+    assert_eq!(signed_up.status(), StatusCode::OK);
     let page = app.get("/connections").await;
-    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.status(), StatusCode::OK, "{:?}", page.headers());
     let html = page.text().await.unwrap();
     assert!(html.contains("Email Connections"));
     assert!(html.contains("Connected Accounts"));

@@ -1,6 +1,8 @@
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use server::clock::Clock;
 use server::config::{Config, Source};
 use server::vault::VaultKey;
@@ -110,6 +112,15 @@ pub async fn spawn_app_with(test_db: &TestDb, google: &str) -> TestApp {
     spawn(test_db, google, &[]).await
 }
 
+/// A server whose Google is at `google`, with some configuration variables set.
+pub async fn spawn_app_with_google_and_config(
+    test_db: &TestDb,
+    google: &str,
+    vars: &[(&str, &str)],
+) -> TestApp {
+    spawn(test_db, google, vars).await
+}
+
 /// A server with some configuration variables set (Google unreachable, as in `spawn_app`).
 pub async fn spawn_app_with_config(test_db: &TestDb, vars: &[(&str, &str)]) -> TestApp {
     spawn(test_db, "http://127.0.0.1:9", vars).await
@@ -132,6 +143,54 @@ pub fn browser_client() -> reqwest::Client {
 /// The bearer token test servers want on `/metrics`.
 pub const METRICS_TOKEN: &str = "test-metrics-token-0123456789";
 
+/// A server process (this package's binary), killed when dropped.
+pub struct ServerProcess(pub Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `server serve` in `dir` over `database_url`, its secrets sealed under `key` and every
+/// Google endpoint at `google`; `vars` add to or override that.
+pub fn spawn_server_process(
+    database_url: &str,
+    key: &SecretString,
+    google: &str,
+    dir: &std::path::Path,
+    vars: &[(&str, &str)],
+) -> ServerProcess {
+    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("serve")
+        .current_dir(dir)
+        .env("DATABASE_URL", database_url)
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("TOKEN_ENCRYPTION_KEY", key.expose_secret())
+        .env("GOOGLE_CLIENT_ID", "test-client")
+        .env("GOOGLE_CLIENT_SECRET", "test-secret")
+        .env("GOOGLE_TOKEN_URL", format!("{google}/token"))
+        .env("GOOGLE_REVOKE_URL", format!("{google}/revoke"))
+        .env("GMAIL_API_URL", google)
+        .env("RUST_LOG", "warn")
+        .envs(vars.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the server binary");
+    ServerProcess(child)
+}
+
+/// Polls `check` every 100 ms until it holds; fails the test after `limit`.
+pub async fn wait_until(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let give_up = Instant::now() + limit;
+    while !check().await {
+        assert!(Instant::now() < give_up, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Logs of the code under test, shown for failing tests; `RUST_LOG` picks what (default: none).
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
@@ -147,7 +206,8 @@ async fn spawn(test_db: &TestDb, google: &str, vars: &[(&str, &str)]) -> TestApp
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let mut vars = vars.to_vec();
-    vars.push(("APP_ORIGIN", &address));
+    // The caller's APP_ORIGIN, if any, comes later and wins.
+    vars.insert(0, ("APP_ORIGIN", &address));
     let config = test_config(&test_db.url, google, &vars);
     let db = test_db.connect().await;
     let clock = Clock::adjustable();

@@ -10,5 +10,6 @@ mod app_accounts;
 mod connect_refusals;
 mod gmail_connect;
 mod key_rotation;
+mod security;
 mod sync;
 mod token_refresh;

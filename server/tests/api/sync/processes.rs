@@ -4,26 +4,16 @@
 //! database.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 
 use secrecy::{ExposeSecret, SecretString};
 use server::vault::VaultKey;
 
 use super::*;
-use crate::helpers::test_config;
+use crate::helpers::{ServerProcess, spawn_server_process, test_config, wait_until};
 
 on_both_databases! {
     kill_dash_nine_mid_sync_loses_nothing_and_adds_nothing_twice,
     two_instances_never_sync_one_mailbox_at_once,
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn spawn_server(
@@ -31,28 +21,13 @@ fn spawn_server(
     key: &SecretString,
     gmail: &GmailStandIn,
     dir: &std::path::Path,
-) -> Server {
-    let google = gmail.uri();
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("serve")
-        .current_dir(dir)
-        .env("DATABASE_URL", &db.url)
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("TOKEN_ENCRYPTION_KEY", key.expose_secret())
-        .env("GOOGLE_CLIENT_ID", "test-client")
-        .env("GOOGLE_CLIENT_SECRET", "test-secret")
-        .env("GOOGLE_TOKEN_URL", format!("{google}/token"))
-        .env("GOOGLE_REVOKE_URL", format!("{google}/revoke"))
-        .env("GMAIL_API_URL", &google)
-        .env("REFRESH_INTERVAL_SECS", "3600")
-        .env("SYNC_INTERVAL_SECS", "10")
-        .env("SYNC_LEASE_SECS", "5")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the server binary");
-    Server(child)
+) -> ServerProcess {
+    let vars = [
+        ("REFRESH_INTERVAL_SECS", "3600"),
+        ("SYNC_INTERVAL_SECS", "10"),
+        ("SYNC_LEASE_SECS", "5"),
+    ];
+    spawn_server_process(&db.url, key, &gmail.uri(), dir, &vars)
 }
 
 /// A database with `count` mailboxes sealed under `key`, each holding `per_mailbox` alerts.
@@ -86,14 +61,6 @@ async fn mailboxes(
 
 async fn all_stored(conn: &sea_orm::DatabaseConnection) -> u64 {
     transactions::Entity::find().count(conn).await.unwrap()
-}
-
-async fn wait_until(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
-    let give_up = Instant::now() + limit;
-    while !check().await {
-        assert!(Instant::now() < give_up, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn kill_dash_nine_mid_sync_loses_nothing_and_adds_nothing_twice(db: TestDb) {

@@ -2,13 +2,13 @@
 //! refreshing, and kill -9 mid-refresh loses nothing. These wait on the processes' work, polling
 //! the database; a lease lapses in real time here (15 s).
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use server::vault::VaultKey;
 
 use super::*;
+use crate::helpers::{ServerProcess, spawn_server_process, wait_until};
 
 on_both_databases! {
     two_server_processes_refresh_each_due_account_exactly_once,
@@ -17,35 +17,13 @@ on_both_databases! {
 
 const REFRESH_INTERVAL_SECS: u64 = 1;
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn_server(f: &Fixture, key: &SecretString, work_dir: &std::path::Path) -> Server {
-    let google = f.google.uri();
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("serve")
-        .current_dir(work_dir)
-        .env("DATABASE_URL", &f.test_db.url)
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("TOKEN_ENCRYPTION_KEY", key.expose_secret())
-        .env("GOOGLE_CLIENT_ID", "test-client")
-        .env("GOOGLE_CLIENT_SECRET", "test-secret")
-        .env("GOOGLE_TOKEN_URL", format!("{google}/token"))
-        .env("GOOGLE_REVOKE_URL", format!("{google}/revoke"))
-        .env("REFRESH_INTERVAL_SECS", REFRESH_INTERVAL_SECS.to_string())
-        .env("REFRESH_WINDOW_SECS", "3600")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the server binary");
-    Server(child)
+fn spawn_server(f: &Fixture, key: &SecretString, work_dir: &std::path::Path) -> ServerProcess {
+    let interval = REFRESH_INTERVAL_SECS.to_string();
+    let vars = [
+        ("REFRESH_INTERVAL_SECS", interval.as_str()),
+        ("REFRESH_WINDOW_SECS", "3600"),
+    ];
+    spawn_server_process(&f.test_db.url, key, &f.google.uri(), work_dir, &vars)
 }
 
 async fn keyed_fixture(test_db: TestDb, key: &SecretString) -> Fixture {
@@ -56,14 +34,6 @@ async fn keyed_fixture(test_db: TestDb, key: &SecretString) -> Fixture {
         &[("TOKEN_ENCRYPTION_KEY", key.expose_secret())],
     )
     .await
-}
-
-async fn wait_until(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
-    let give_up = Instant::now() + limit;
-    while !check().await {
-        assert!(Instant::now() < give_up, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 async fn refreshed_count(f: &Fixture, since: i64) -> u64 {

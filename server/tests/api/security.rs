@@ -1,0 +1,586 @@
+//! The bad-input suite: requests an attacker (or a broken client) would send, each refused with
+//! the safe outcome, nothing written and Google not called. SECURITY.md lists every case.
+
+mod processes;
+
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use server::entities::api_access_log::{self, Action};
+use server::entities::email_accounts::{self, Status};
+use server::entities::{oauth_flows, sessions, users};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wiremock::MockServer;
+
+use crate::gmail_connect::{GMAIL, Setup, callback, connect, google_answers, setup, start};
+use crate::helpers::{
+    METRICS_TOKEN, TestApp, TestDb, on_both_databases, spawn_app, spawn_app_with_config,
+};
+
+on_both_databases! {
+    cross_site_sign_in_and_sign_up_are_refused,
+    cross_site_disconnect_sign_out_and_start_are_refused,
+    without_fetch_metadata_the_origin_decides,
+    a_plain_form_post_from_our_page_still_works,
+    a_duplicate_session_cookie_means_signed_out,
+    sessions_end_after_a_week_unused_and_are_purged,
+    https_origins_get_host_prefixed_secure_cookies_and_hsts,
+    oversized_or_foreign_callbacks_are_refused_before_any_work,
+    oversized_queries_and_bodies_are_refused,
+    a_client_that_sends_headers_slowly_is_cut_off,
+    every_page_carries_its_security_headers,
+    metrics_need_the_token_or_the_private_listener,
+    one_client_cannot_rotate_addresses_past_its_limit,
+    forwarded_addresses_count_only_from_trusted_proxies,
+    connect_attempts_are_limited_per_user,
+}
+
+/// Rows in every table a refused request could have written to.
+async fn rows(db: &DatabaseConnection) -> [u64; 5] {
+    [
+        users::Entity::find().count(db).await.unwrap(),
+        sessions::Entity::find().count(db).await.unwrap(),
+        oauth_flows::Entity::find().count(db).await.unwrap(),
+        email_accounts::Entity::find().count(db).await.unwrap(),
+        api_access_log::Entity::find().count(db).await.unwrap(),
+    ]
+}
+
+async fn google_calls(google: &MockServer) -> usize {
+    google.received_requests().await.unwrap_or_default().len()
+}
+
+/// A request as a cross-site page's form or script would send it, with the client's cookies.
+fn cross_site(app: &TestApp, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    app.client
+        .request(method, format!("{}{path}", app.address))
+        .header("sec-fetch-site", "cross-site")
+        .header("origin", "https://evil.example")
+}
+
+/// A client without fetch metadata (an old browser, or a script), keeping no cookies.
+fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn assert_forbidden(response: reqwest::Response) {
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.headers().get("set-cookie").is_none());
+    assert_eq!(
+        response.text().await.unwrap(),
+        "Cross-site request refused."
+    );
+}
+
+async fn cross_site_sign_in_and_sign_up_are_refused(db: TestDb) {
+    let app = spawn_app(&db).await;
+    // The attacker's own account, made elsewhere.
+    let attacker = crate::helpers::browser_client();
+    attacker
+        .post(format!("{}/api/sign_up", app.address))
+        .form(&[
+            ("email", "mallory@example.com"),
+            ("password", "correct horse"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let before = rows(&app.db).await;
+
+    // Login CSRF: the victim's browser posts the attacker's credentials.
+    let form = [
+        ("email", "mallory@example.com"),
+        ("password", "correct horse"),
+    ];
+    let sign_in = cross_site(&app, reqwest::Method::POST, "/api/sign_in").form(&form);
+    assert_forbidden(sign_in.send().await.unwrap()).await;
+    let sign_up = cross_site(&app, reqwest::Method::POST, "/api/sign_up").form(&[
+        ("email", "victim@example.com"),
+        ("password", "correct horse"),
+    ]);
+    assert_forbidden(sign_up.send().await.unwrap()).await;
+    // A sibling subdomain is another origin too.
+    let sibling = app
+        .client
+        .post(format!("{}/api/sign_up", app.address))
+        .header("sec-fetch-site", "same-site")
+        .form(&[
+            ("email", "victim@example.com"),
+            ("password", "correct horse"),
+        ]);
+    assert_forbidden(sibling.send().await.unwrap()).await;
+
+    assert_eq!(rows(&app.db).await, before);
+    let me = app.call("signed_in_user", &[]).await.text().await.unwrap();
+    assert_eq!(me, "null", "the victim's browser stays signed out");
+}
+
+async fn cross_site_disconnect_sign_out_and_start_are_refused(db: TestDb) {
+    let Setup { app, google, _db } = setup(db).await;
+    google_answers(&google, GMAIL, Some("1//refresh"), "ada@gmail.com").await;
+    let account = connect(&app, "f").await;
+    let calls = google_calls(&google).await;
+    let before = rows(&app.db).await;
+
+    let id = account.id.to_string();
+    let disconnect = cross_site(&app, reqwest::Method::POST, "/api/disconnect_account")
+        .form(&[("account_id", id.as_str())]);
+    assert_forbidden(disconnect.send().await.unwrap()).await;
+    let sign_out = cross_site(&app, reqwest::Method::POST, "/api/sign_out");
+    assert_forbidden(sign_out.send().await.unwrap()).await;
+    let start = cross_site(&app, reqwest::Method::GET, "/auth/gmail/start?flow=x");
+    assert_forbidden(start.send().await.unwrap()).await;
+
+    assert_eq!(rows(&app.db).await, before);
+    assert_eq!(
+        google_calls(&google).await,
+        calls,
+        "no revoke, no token call"
+    );
+    let stored = email_accounts::Entity::find_by_id(account.id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.status, Status::Active);
+    let listed = app.call("list_accounts", &[]).await;
+    assert_eq!(listed.status(), StatusCode::OK, "still signed in");
+}
+
+async fn without_fetch_metadata_the_origin_decides(db: TestDb) {
+    let app = spawn_app(&db).await;
+    let client = bare_client();
+    let sign_up = |origin: Option<&str>, email: &'static str| {
+        let mut request = client
+            .post(format!("{}/api/sign_up", app.address))
+            .header("accept", "application/json")
+            .form(&[("email", email), ("password", "correct horse")]);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.send()
+    };
+    assert_forbidden(
+        sign_up(Some("https://evil.example"), "a@example.com")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_forbidden(sign_up(Some("null"), "b@example.com").await.unwrap()).await;
+    assert_forbidden(sign_up(None, "c@example.com").await.unwrap()).await;
+    assert_eq!(rows(&app.db).await, [0; 5]);
+
+    // An older browser on our own page sends only Origin, and that is enough.
+    let ok = sign_up(Some(&app.address), "d@example.com").await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(users::Entity::find().count(&app.db).await.unwrap(), 1);
+}
+
+async fn a_plain_form_post_from_our_page_still_works(db: TestDb) {
+    let app = spawn_app(&db).await;
+    // Before the WASM loads, the sign-up form posts itself: same-origin, HTML accepted.
+    let response = app
+        .client
+        .post(format!("{}/api/sign_up", app.address))
+        .header("accept", "text/html")
+        .header("origin", &app.address)
+        .form(&[("email", "ada@example.com"), ("password", "correct horse")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(response.headers()["location"], "/connections");
+    assert_eq!(sessions::Entity::find().count(&app.db).await.unwrap(), 1);
+}
+
+/// The session cookie's value from a response's `Set-Cookie`.
+fn session_value(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")))
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+async fn a_duplicate_session_cookie_means_signed_out(db: TestDb) {
+    let app = spawn_app(&db).await;
+    let signed_up = app.sign_up("ada@example.com", "correct horse").await;
+    let id = session_value(&signed_up, "mc_session");
+    let list = |cookie: String| {
+        bare_client()
+            .post(format!("{}/api/list_accounts", app.address))
+            .header("sec-fetch-site", "same-origin")
+            .header("accept", "application/json")
+            .header("cookie", cookie)
+            .send()
+    };
+    assert_eq!(
+        list(format!("mc_session={id}")).await.unwrap().status(),
+        StatusCode::OK
+    );
+    // A cookie planted for a parent domain or a narrower path arrives beside ours.
+    for cookie in [
+        format!("mc_session=planted; mc_session={id}"),
+        format!("mc_session={id}; mc_session=planted"),
+    ] {
+        let before = rows(&app.db).await;
+        let refused = list(cookie).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(rows(&app.db).await, before);
+    }
+}
+
+async fn sessions_end_after_a_week_unused_and_are_purged(db: TestDb) {
+    let app = spawn_app(&db).await;
+    app.sign_up("ada@example.com", "correct horse").await;
+    let day = 24 * 60 * 60;
+    // Used every six days, the session lives on (up to its 30 days)...
+    for _ in 0..3 {
+        app.clock.advance(6 * day);
+        let used = app.call("list_accounts", &[]).await;
+        assert_eq!(used.status(), StatusCode::OK);
+    }
+    // ...unused for a week, it ends.
+    app.clock.advance(7 * day);
+    let lapsed = app.call("list_accounts", &[]).await;
+    assert_eq!(lapsed.status(), StatusCode::UNAUTHORIZED);
+    let sessions_store = server::identity::Sessions::new(
+        app.db.clone(),
+        false,
+        app.config.web.session_idle,
+        app.clock.clone(),
+    );
+    assert_eq!(sessions_store.purge_expired().await.unwrap(), 1);
+    assert_eq!(sessions::Entity::find().count(&app.db).await.unwrap(), 0);
+}
+
+async fn https_origins_get_host_prefixed_secure_cookies_and_hsts(db: TestDb) {
+    let app = spawn_app_with_config(&db, &[("APP_ORIGIN", "https://mail.example.com")]).await;
+    let response = app.sign_up("ada@example.com", "correct horse").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("__Host-mc_session="), "{cookie}");
+    for part in ["Secure", "Path=/", "HttpOnly", "SameSite=Lax"] {
+        assert!(cookie.contains(part), "{part} missing: {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+    // The plain-http name means nothing here.
+    let id = session_value(&response, "__Host-mc_session");
+    let old_name = bare_client()
+        .post(format!("{}/api/list_accounts", app.address))
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .header("cookie", format!("mc_session={id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old_name.status(), StatusCode::UNAUTHORIZED);
+
+    let plain = spawn_app(&db).await;
+    let page = plain.get("/signin").await;
+    assert!(page.headers().get("strict-transport-security").is_none());
+}
+
+async fn oversized_or_foreign_callbacks_are_refused_before_any_work(db: TestDb) {
+    let Setup { app, google, _db } = setup(db).await;
+    google_answers(&google, GMAIL, Some("1//refresh"), "ada@gmail.com").await;
+    let params = start(&app, "f").await;
+    let state = &params["state"];
+    let before = rows(&app.db).await;
+    let long = "x".repeat(3000);
+
+    for query in [
+        format!("state={state}&code={long}"),
+        format!("state={long}&code=c"),
+        format!("state={state}&code=c&iss=https%3A%2F%2Fevil.example"),
+        format!("state={state}&code=c&iss="),
+    ] {
+        let (status, html) = callback(&app, &query).await;
+        assert_eq!(status, 400, "{query:.80}");
+        assert!(html.contains("not valid"), "{html}");
+        assert_eq!(rows(&app.db).await, before, "{query:.80}");
+        assert_eq!(google_calls(&google).await, 0, "{query:.80}");
+    }
+    // The flow was not used up: Google's real answer, with its issuer, still connects.
+    let (status, html) = callback(
+        &app,
+        &format!("state={state}&code=c&iss=https%3A%2F%2Faccounts.google.com"),
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Connected ada@gmail.com"), "{html}");
+}
+
+async fn oversized_queries_and_bodies_are_refused(db: TestDb) {
+    let app = spawn_app(&db).await;
+    let query = vec!["a=1"; 101].join("&");
+    let refused = app.get(&format!("/signin?{query}")).await;
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let callback = app.get(&format!("/auth/gmail/callback?{query}")).await;
+    assert_eq!(callback.status(), StatusCode::BAD_REQUEST);
+
+    let huge = "x".repeat(70 * 1024);
+    let response = app
+        .call(
+            "sign_up",
+            &[("email", "ada@example.com"), ("password", huge.as_str())],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(rows(&app.db).await, [0; 5]);
+}
+
+async fn a_client_that_sends_headers_slowly_is_cut_off(db: TestDb) {
+    let app = spawn_app(&db).await;
+    let address = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let started = Instant::now();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // The rest of the headers never comes; the server hangs up after its header timeout.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(20), stream.read_to_end(&mut answer)).await;
+    let waited = started.elapsed();
+    assert!(read.is_ok(), "still connected after 20 s");
+    assert!(
+        waited >= Duration::from_secs(9) && waited < Duration::from_secs(15),
+        "{waited:?}"
+    );
+    assert!(!String::from_utf8_lossy(&answer).contains("200 OK"));
+    // A whole request on a fresh connection is answered.
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
+
+/// Checks the headers every app page carries; returns the CSP nonce.
+fn assert_page_headers(response: &reqwest::Response, caching: &str) -> String {
+    let headers = response.headers();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    for directive in [
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+        "default-src 'self'",
+    ] {
+        assert!(csp.contains(directive), "{directive} missing: {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(
+        headers["cross-origin-opener-policy"],
+        "same-origin-allow-popups"
+    );
+    assert_eq!(headers["cache-control"], caching);
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the CSP");
+    assert!(nonce.len() >= 16, "{nonce}");
+    nonce.to_owned()
+}
+
+async fn every_page_carries_its_security_headers(db: TestDb) {
+    let app = spawn_app(&db).await;
+    let mut nonces = Vec::new();
+    for path in ["/signin", "/signup"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let nonce = assert_page_headers(&page, "no-cache");
+        let html = page.text().await.unwrap();
+        // Every inline script carries this response's nonce; none goes without.
+        assert!(html.contains(&format!("nonce=\"{nonce}\"")), "{path}");
+        assert_eq!(
+            html.matches("<script").count(),
+            html.matches(&format!("nonce=\"{nonce}\"")).count(),
+            "{path}: a script without the nonce"
+        );
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1], "a fresh nonce per response");
+
+    app.sign_up("ada@example.com", "correct horse").await;
+    for path in ["/connections", "/transactions"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        assert_page_headers(&page, "no-store");
+    }
+    let api = app.call("list_accounts", &[]).await;
+    assert_eq!(api.headers()["cache-control"], "no-store");
+    let refused = app.call("disconnect_account", &[("account_id", "1")]).await;
+    assert_eq!(refused.headers()["cache-control"], "no-store");
+
+    // The popup's result page keeps its own, stricter policy.
+    let result = app.get("/auth/gmail/callback?state=forged&code=c").await;
+    let csp = result.headers()["content-security-policy"]
+        .to_str()
+        .unwrap();
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    assert!(result.headers().get("cross-origin-opener-policy").is_none());
+    assert_eq!(result.headers()["x-frame-options"], "DENY");
+}
+
+async fn metrics_need_the_token_or_the_private_listener(db: TestDb) {
+    let app = spawn_app(&db).await;
+    let url = format!("{}/metrics", app.address);
+    let anonymous = bare_client().get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert!(!anonymous.text().await.unwrap().contains("mailconnect_"));
+    let wrong = bare_client()
+        .get(&url)
+        .bearer_auth("not-the-token-at-all")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(app.metrics().await.contains("mailconnect_accounts"));
+
+    // With a private listener configured, the public one has no /metrics at all.
+    let private = spawn_app_with_config(&db, &[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    let hidden = bare_client()
+        .get(format!("{}/metrics", private.address))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+}
+
+async fn one_client_cannot_rotate_addresses_past_its_limit(db: TestDb) {
+    let limits = [("CLIENT_BURST", "3"), ("CLIENT_PER_MINUTE", "1")];
+    let app = spawn_app_with_config(&db, &limits).await;
+    for n in 0..3 {
+        let response = app
+            .sign_up(&format!("u{n}@example.com"), "correct horse")
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let refused = app.sign_up("u3@example.com", "correct horse").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.text().await.unwrap().contains("TooManyAttempts"));
+    assert_eq!(users::Entity::find().count(&app.db).await.unwrap(), 3);
+
+    // Sign-in is limited apart from sign-up, and as strictly.
+    for n in 0..3 {
+        let guess = app
+            .sign_in(&format!("nobody{n}@example.com"), "wrong horse")
+            .await;
+        assert_eq!(guess.status(), StatusCode::BAD_REQUEST);
+    }
+    let before = rows(&app.db).await;
+    let refused = app.sign_in("u0@example.com", "correct horse").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(rows(&app.db).await, before);
+}
+
+async fn forwarded_addresses_count_only_from_trusted_proxies(db: TestDb) {
+    let sign_up = |app: &TestApp, forwarded: &'static str, email: &'static str| {
+        app.client
+            .post(format!("{}/api/sign_up", app.address))
+            .header("accept", "application/json")
+            .header("x-forwarded-for", forwarded)
+            .form(&[("email", email), ("password", "correct horse")])
+            .send()
+    };
+    // Behind a trusted proxy, each forwarded client has its own allowance.
+    let limits = [
+        ("CLIENT_BURST", "1"),
+        ("CLIENT_PER_MINUTE", "1"),
+        ("TRUSTED_PROXIES", "127.0.0.1"),
+    ];
+    let app = spawn_app_with_config(&db, &limits).await;
+    let first = sign_up(&app, "203.0.113.1", "a@example.com").await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let again = sign_up(&app, "203.0.113.1", "b@example.com").await.unwrap();
+    assert_eq!(again.status(), StatusCode::TOO_MANY_REQUESTS);
+    let other = sign_up(&app, "203.0.113.2", "c@example.com").await.unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+
+    // The audit trail records the same address.
+    let Setup {
+        app: proxied,
+        google,
+        _db: db,
+    } = setup_with_proxy(db).await;
+    google_answers(&google, GMAIL, Some("1//refresh"), "ada@gmail.com").await;
+    let account = connect(&proxied, "f").await;
+    proxied
+        .client
+        .post(format!("{}/api/disconnect_account", proxied.address))
+        .header("accept", "application/json")
+        .header("x-forwarded-for", "198.51.100.7")
+        .form(&[("account_id", account.id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    let audit = api_access_log::Entity::find()
+        .all(&proxied.db)
+        .await
+        .unwrap();
+    let disconnect = audit
+        .iter()
+        .find(|r| r.action == Action::Disconnect)
+        .unwrap();
+    assert_eq!(disconnect.ip_address.as_deref(), Some("198.51.100.7"));
+
+    // From anyone else, X-Forwarded-For is ignored: a made-up address is no fresh allowance.
+    let direct =
+        spawn_app_with_config(&db, &[("CLIENT_BURST", "1"), ("CLIENT_PER_MINUTE", "1")]).await;
+    let first = sign_up(&direct, "203.0.113.1", "e@example.com")
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let spoofed = sign_up(&direct, "203.0.113.99", "f@example.com")
+        .await
+        .unwrap();
+    assert_eq!(spoofed.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Like [`setup`], behind a trusted proxy on 127.0.0.1.
+async fn setup_with_proxy(db: TestDb) -> Setup {
+    let google = MockServer::start().await;
+    let app = crate::helpers::spawn_app_with_google_and_config(
+        &db,
+        &google.uri(),
+        &[("TRUSTED_PROXIES", "127.0.0.1")],
+    )
+    .await;
+    app.sign_up("owner@example.com", "correct horse").await;
+    Setup {
+        app,
+        google,
+        _db: db,
+    }
+}
+
+async fn connect_attempts_are_limited_per_user(db: TestDb) {
+    let Setup { app, google, _db } = setup(db).await;
+    for n in 0..20 {
+        start(&app, &format!("f{n}")).await;
+    }
+    let before = rows(&app.db).await;
+    let refused = app.get("/auth/gmail/start?flow=f20").await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Too many connection attempts"), "{html}");
+    assert_eq!(rows(&app.db).await, before);
+    assert_eq!(google_calls(&google).await, 0);
+}
