@@ -37,6 +37,17 @@ function gmailAddress(prefix = 'gmail'): string {
 
 test.describe('connect Gmail', () => {
   test('connects an account through the popup with PKCE S256', async ({ page }) => {
+    // Every page of the flow (ours, the fake Google's, the popup's result) reports any Content
+    // Security Policy violation to the console; there must be none.
+    const violations: string[] = [];
+    page.context().on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) violations.push(message.text());
+    });
+    await page.context().addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (event) =>
+        console.error(`Content Security Policy violation: ${event.violatedDirective}`),
+      );
+    });
     const connections = await signedInConnections(page, 'connect');
     const gmail = gmailAddress();
 
@@ -88,6 +99,8 @@ test.describe('connect Gmail', () => {
     // Still there after a fresh server render.
     await page.reload();
     await expect(connections.account(gmail)).toHaveCount(1);
+    await waitForHydration(page);
+    expect(violations).toEqual([]);
   });
 
   test('deny: one "cancelled" toast and nothing connected', async ({ page }) => {
