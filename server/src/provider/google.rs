@@ -6,13 +6,16 @@
 
 use std::time::Duration;
 
-use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenResponse};
-use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
-    TokenResponse, TokenUrl,
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
 };
-use serde::Deserialize;
+use oauth2::{
+    AccessToken, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
+    Scope, StandardRevocableToken, TokenResponse, TokenUrl,
+};
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::describe;
@@ -22,7 +25,79 @@ use secrecy::{ExposeSecret, SecretString};
 pub const GMAIL_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly";
 pub const SCOPES: [&str; 3] = ["openid", "email", GMAIL_READONLY];
 
-type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+type Client = oauth2::Client<
+    BasicErrorResponse,
+    GoogleTokenResponse,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// The shortest and longest access-token lifetime believed; a token endpoint's `expires_in`
+/// outside them is clamped, so a bogus 0 cannot cause a refresh storm and a bogus year cannot
+/// leave an expired token in use.
+pub const MIN_LIFETIME: Duration = Duration::from_secs(60);
+pub const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+/// The lifetime assumed when `expires_in` is missing or unreadable.
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(30 * 60);
+
+/// How long a new access token is taken to live.
+pub fn lifetime(expires_in: Option<Duration>) -> Duration {
+    expires_in.map_or(DEFAULT_LIFETIME, |d| d.clamp(MIN_LIFETIME, MAX_LIFETIME))
+}
+
+/// A token response as RFC 6749 defines it, except that an `expires_in` that is not a
+/// non-negative whole number (Google sends a number; a string of digits is accepted too) reads
+/// as absent instead of failing the whole response and losing its tokens.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct GoogleTokenResponse {
+    access_token: AccessToken,
+    #[serde(deserialize_with = "oauth2::helpers::deserialize_untagged_enum_case_insensitive")]
+    token_type: BasicTokenType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_in: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<RefreshToken>,
+    #[serde(rename = "scope", default)]
+    #[serde(deserialize_with = "oauth2::helpers::deserialize_space_delimited_vec")]
+    #[serde(serialize_with = "oauth2::helpers::serialize_space_delimited_vec")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scopes: Option<Vec<Scope>>,
+}
+
+impl TokenResponse for GoogleTokenResponse {
+    type TokenType = BasicTokenType;
+
+    fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    fn token_type(&self) -> &BasicTokenType {
+        &self.token_type
+    }
+
+    fn expires_in(&self) -> Option<Duration> {
+        let seconds = match self.expires_in.as_ref()? {
+            serde_json::Value::Number(n) => n.as_u64(),
+            serde_json::Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        seconds.map(Duration::from_secs)
+    }
+
+    fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    fn scopes(&self) -> Option<&Vec<Scope>> {
+        self.scopes.as_ref()
+    }
+}
 
 #[derive(Clone)]
 pub struct Google {
@@ -85,7 +160,7 @@ pub fn http_client() -> reqwest::Client {
 
 impl Google {
     pub fn new(config: &GoogleConfig, http: reqwest::Client) -> Self {
-        let oauth = BasicClient::new(ClientId::new(config.client_id.clone()))
+        let oauth = oauth2::Client::new(ClientId::new(config.client_id.clone()))
             .set_client_secret(ClientSecret::new(
                 config.client_secret.expose_secret().to_owned(),
             ))
@@ -207,7 +282,7 @@ impl Google {
 }
 
 fn classify<E: std::error::Error>(
-    response: Result<BasicTokenResponse, RequestTokenError<E, oauth2::basic::BasicErrorResponse>>,
+    response: Result<GoogleTokenResponse, RequestTokenError<E, BasicErrorResponse>>,
 ) -> Result<Tokens, TokenError> {
     match response {
         Ok(token) => Ok(Tokens {
@@ -215,7 +290,7 @@ fn classify<E: std::error::Error>(
             refresh_token: token
                 .refresh_token()
                 .map(|t| SecretString::from(t.secret().clone())),
-            expires_in: token.expires_in().unwrap_or(Duration::from_secs(3600)),
+            expires_in: lifetime(token.expires_in()),
             scopes: token
                 .scopes()
                 .map(|scopes| scopes.iter().map(|s| s.to_string()).collect()),
@@ -242,5 +317,58 @@ fn classify<E: std::error::Error>(
         // The body is never kept: it may hold a token.
         Err(RequestTokenError::Parse(..)) => Err(TokenError::Transient("unreadable answer".into())),
         Err(RequestTokenError::Other(_)) => Err(TokenError::Transient("unexpected answer".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(body: serde_json::Value) -> Tokens {
+        let response: GoogleTokenResponse = serde_json::from_value(body).unwrap();
+        classify::<std::io::Error>(Ok(response)).unwrap()
+    }
+
+    fn with_expiry(expires_in: serde_json::Value) -> Duration {
+        let mut body = serde_json::json!({"access_token": "a", "token_type": "Bearer"});
+        if !expires_in.is_null() {
+            body["expires_in"] = expires_in;
+        }
+        parse(body).expires_in
+    }
+
+    #[test]
+    fn lifetimes_are_clamped_and_default_to_half_an_hour() {
+        let minutes = |m: u64| Duration::from_secs(m * 60);
+        assert_eq!(
+            with_expiry(serde_json::json!(3599)),
+            Duration::from_secs(3599)
+        );
+        assert_eq!(
+            with_expiry(serde_json::json!("3599")),
+            Duration::from_secs(3599)
+        );
+        assert_eq!(with_expiry(serde_json::json!(0)), minutes(1));
+        assert_eq!(with_expiry(serde_json::json!(10_000_000)), minutes(24 * 60));
+        for garbage in [
+            serde_json::Value::Null,
+            serde_json::json!("soon"),
+            serde_json::json!(-5),
+            serde_json::json!(1.5),
+            serde_json::json!({"seconds": 10}),
+        ] {
+            assert_eq!(with_expiry(garbage.clone()), minutes(30), "{garbage}");
+        }
+    }
+
+    #[test]
+    fn a_full_response_keeps_its_tokens_and_scopes() {
+        let tokens = parse(serde_json::json!({
+            "access_token": "ya29.a", "token_type": "bearer", "expires_in": 3599,
+            "refresh_token": "1//r", "scope": "openid email",
+        }));
+        assert_eq!(tokens.access_token.expose_secret(), "ya29.a");
+        assert_eq!(tokens.refresh_token.unwrap().expose_secret(), "1//r");
+        assert_eq!(tokens.scopes.unwrap(), ["openid", "email"]);
     }
 }
