@@ -1,6 +1,10 @@
 //! Disconnecting: revoke the grant at Google, wipe the tokens, mark the account disconnected,
 //! audit it. If Google cannot be reached the account still goes; the grant is kept (sealed)
 //! only until a later retry revokes it.
+//!
+//! Google revokes the whole grant of a Google account, so the revocation is skipped (and the
+//! audit says why) while another active row, of this user or another, uses the same Google
+//! account; a queued one is cancelled when that account is connected again.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
@@ -36,7 +40,15 @@ impl Accounts {
             .await?
             .ok_or(DisconnectError::NotFound)?;
 
-        let grant = self.grant_token(&account);
+        let shared = self
+            .grant_in_use(&account.provider_subject, Some(account.id))
+            .await?;
+        let grant = if shared {
+            tracing::info!("grant kept at Google: another connection uses this Google account");
+            None
+        } else {
+            self.grant_token(&account)
+        };
         let revoke_error = match &grant {
             Some(token) => self.google.revoke(token).await.err(),
             None => None,
@@ -74,9 +86,13 @@ impl Accounts {
             .filter(email_accounts::Column::Id.eq(account.id))
             .exec(&txn)
             .await?;
-        let note = revoke_error
-            .as_ref()
-            .map(|_| "revocation at Google failed; queued for retry");
+        let note = if shared {
+            Some("grant kept at Google: another connection uses this Google account")
+        } else {
+            revoke_error
+                .as_ref()
+                .map(|_| "revocation at Google failed; queued for retry")
+        };
         let entry = Entry {
             user_id: Some(user_id),
             account_id: Some(account.id),
@@ -101,6 +117,17 @@ impl Accounts {
             let Some(stored) = account.pending_revoke.as_deref() else {
                 continue;
             };
+            if self
+                .grant_in_use(&account.provider_subject, Some(account.id))
+                .await?
+            {
+                tracing::info!(
+                    account_id = account.id,
+                    "queued revocation cancelled: another connection uses this Google account"
+                );
+                self.clear_pending(account.id, stored).await?;
+                continue;
+            }
             let token = match self.open(&account, SealedField::PendingRevoke) {
                 Some(Ok(token)) => token,
                 Some(Err(error)) => {

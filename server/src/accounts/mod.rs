@@ -2,7 +2,8 @@
 //! them). Everything else asks: store this grant, take this lease, record this refresh, mark
 //! this account for reconnecting, disconnect it.
 //!
-//! - [`grants`]: storing a new grant, one row per (user, provider, subject).
+//! - [`grants`]: storing a new grant, one row per (user, provider, subject), and whether a
+//!   Google account's grant is in use elsewhere (Google revokes whole grants).
 //! - [`lease`]: the refresh lease and the outcomes of a refresh.
 //! - [`disconnect`]: disconnecting (revoke at Google, wipe, audit) and retrying revocations.
 //! - [`rotation`]: re-sealing the account secrets under the current key (marking an account
@@ -30,7 +31,7 @@ use crate::entities::email_accounts::{self, Status};
 use crate::provider::google::Google;
 use crate::vault::{Vault, VaultError};
 
-pub use grants::Grant;
+pub use grants::{Grant, GrantError};
 
 #[derive(Clone)]
 pub struct Accounts {

@@ -14,10 +14,10 @@ use app::model::PopupReport;
 
 use super::flows::Claimed;
 use super::{ConnectError, ConnectState};
-use crate::accounts::{Grant, audit};
+use crate::accounts::{Grant, GrantError, audit};
 use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts;
-use crate::provider::google::{GMAIL_READONLY, IdentityError, Tokens};
+use crate::provider::google::{GMAIL_READONLY, Identity, IdentityError, Tokens};
 use crate::web::shield::ClientAddress;
 
 /// A `state` or `code` longer than this is refused before any database or crypto work (ours
@@ -144,25 +144,65 @@ async fn complete(
             tracing::warn!(%error, "code exchange failed");
             ConnectError::Exchange(error)
         })?;
-    let result = keep_grant(state, flow, &tokens, query.scope).await;
-    if result.is_err() {
-        // A grant we do not keep is revoked at once.
-        let grant = tokens
-            .refresh_token
-            .as_ref()
-            .unwrap_or(&tokens.access_token);
-        if let Err(error) = state.google.revoke(grant).await {
-            tracing::warn!(%error, "revoking an unwanted grant failed");
+    let identity = state.google.identity(&tokens.access_token).await;
+    // Whose grant this is, as far as Google said: it decides whether dropping it is safe.
+    let subject = match &identity {
+        Ok(identity) => Some(identity.subject.clone()),
+        Err(IdentityError::Unverified { subject }) => subject.clone(),
+        Err(IdentityError::Failed(_)) => None,
+    };
+    let result = match identity {
+        Ok(identity) => keep_grant(state, flow, &tokens, &identity, query.scope).await,
+        Err(error) => {
+            tracing::warn!(%error, "reading the Google identity failed");
+            Err(match error {
+                IdentityError::Unverified { .. } => ConnectError::Unverified,
+                IdentityError::Failed(_) => ConnectError::IdentityFailed,
+            })
         }
+    };
+    if result.is_err() {
+        drop_grant(state, &tokens, subject.as_deref()).await;
     }
     result
 }
 
-/// Checks the granted scopes and the Google identity, then stores the grant.
+/// Revokes a grant the callback does not keep. Google revokes a Google account's whole grant,
+/// so it is left alone while another connection (of any user) uses the same Google account, or
+/// when the account is unknown (a failed reconnect must not cut the row it was meant to fix).
+async fn drop_grant(state: &ConnectState, tokens: &Tokens, subject: Option<&str>) {
+    let Some(subject) = subject else {
+        tracing::warn!("an unkept grant was left at Google: its Google account is unknown");
+        return;
+    };
+    match state.accounts.grant_in_use(subject, None).await {
+        Ok(false) => {}
+        Ok(true) => {
+            tracing::info!(
+                "an unkept grant was left at Google: another connection uses this Google account"
+            );
+            return;
+        }
+        Err(error) => {
+            tracing::error!(%error, "an unkept grant was left at Google: checking its use failed");
+            return;
+        }
+    }
+    let grant = tokens
+        .refresh_token
+        .as_ref()
+        .unwrap_or(&tokens.access_token);
+    if let Err(error) = state.google.revoke(grant).await {
+        tracing::warn!(%error, "revoking an unwanted grant failed");
+    }
+}
+
+/// Checks the granted scopes and the reconnect's Google account, then stores the grant.
 async fn keep_grant(
     state: &ConnectState,
     flow: &Claimed,
     tokens: &Tokens,
+    identity: &Identity,
     callback_scope: Option<String>,
 ) -> Result<email_accounts::Model, ConnectError> {
     // The scopes Google granted: the token response's, else the callback's `scope`.
@@ -173,17 +213,6 @@ async fn keep_grant(
     if !scopes.iter().any(|s| s == GMAIL_READONLY) {
         return Err(ConnectError::PermissionMissing);
     }
-    let identity = state
-        .google
-        .identity(&tokens.access_token)
-        .await
-        .map_err(|error| {
-            tracing::warn!(%error, "reading the Google identity failed");
-            match error {
-                IdentityError::Unverified => ConnectError::Unverified,
-                IdentityError::Failed(_) => ConnectError::IdentityFailed,
-            }
-        })?;
     if let Some(account_id) = flow.account_id {
         let expected = state
             .accounts
@@ -193,20 +222,20 @@ async fn keep_grant(
         if let Some(expected) = expected.filter(|a| a.provider_subject != identity.subject) {
             return Err(ConnectError::WrongAccount {
                 expected: expected.email_address,
-                other: identity.email,
+                other: identity.email.clone(),
             });
         }
     }
     let grant = Grant {
-        identity: &identity,
+        identity,
         tokens,
         scopes: &scopes,
     };
-    state
-        .accounts
-        .store_grant(flow.user_id, grant)
-        .await
-        .map_err(|e| ConnectError::internal("storing the grant failed", e))
+    match state.accounts.store_grant(flow.user_id, grant).await {
+        Ok(row) => Ok(row),
+        Err(GrantError::NoRefreshToken) => Err(ConnectError::NoOfflineAccess),
+        Err(GrantError::Database(e)) => Err(ConnectError::internal("storing the grant failed", e)),
+    }
 }
 
 #[cfg(test)]

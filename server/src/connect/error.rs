@@ -16,6 +16,7 @@ const SIGN_IN_FIRST: &str = "Please sign in again, then connect Gmail.";
 const EXCHANGE_FAILED: &str = "Could not complete the connection with Google. Please try again.";
 const UNVERIFIED: &str =
     "Google did not confirm this account's email address, so it was not connected.";
+const NO_OFFLINE_ACCESS: &str = "Google did not grant offline access; press Connect Gmail again.";
 const TOO_MANY: &str = "Too many connection attempts, try again in a minute.";
 const OUR_FAULT: &str = "Something went wrong on our side. Please try again.";
 
@@ -45,6 +46,8 @@ pub enum ConnectError {
         expected: String,
         other: String,
     },
+    /// A first connection without a refresh token: it would stop working within the hour.
+    NoOfflineAccess,
     /// Over the per-user limit of connect attempts.
     TooManyAttempts,
     /// Ours: a database failure, logged with its context where it happened.
@@ -70,6 +73,7 @@ impl ConnectError {
             Self::WrongAccount { expected, other } => format!(
                 "That Google account is {other}, not {expected}. Sign in to Google as {expected} to reconnect it."
             ),
+            Self::NoOfflineAccess => NO_OFFLINE_ACCESS.into(),
             Self::TooManyAttempts => TOO_MANY.into(),
             Self::Internal => OUR_FAULT.into(),
         }
@@ -93,6 +97,7 @@ impl ConnectError {
             Self::Unverified => "email missing or unverified",
             Self::IdentityFailed => "userinfo failed",
             Self::WrongAccount { .. } => "reconnect consented with another Google account",
+            Self::NoOfflineAccess => "no refresh token on a first connection",
             Self::TooManyAttempts => "too many connect attempts",
             Self::Internal => "internal error",
         }
@@ -112,6 +117,7 @@ impl ConnectError {
             | Self::ProviderError(_)
             | Self::PermissionMissing
             | Self::Unverified
+            | Self::NoOfflineAccess
             | Self::IdentityFailed => StatusCode::OK,
         }
     }

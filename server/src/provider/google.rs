@@ -141,8 +141,9 @@ pub struct Identity {
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
+    /// With the account's subject when Google named one.
     #[error("Google did not return a verified email address for this account")]
-    Unverified,
+    Unverified { subject: Option<String> },
     #[error("reading the Google identity failed: {0}")]
     Failed(String),
 }
@@ -258,7 +259,9 @@ impl Google {
                     email: email.trim().to_lowercase(),
                 })
             }
-            _ => Err(IdentityError::Unverified),
+            _ => Err(IdentityError::Unverified {
+                subject: Some(info.sub).filter(|sub| !sub.is_empty()),
+            }),
         }
     }
 
