@@ -118,7 +118,10 @@ impl Accounts {
                 email_accounts::Column::TokenExpiresAt,
                 Expr::value(expires_at),
             )
-            .col_expr(email_accounts::Column::Scopes, Expr::value(scopes.join(" ")))
+            .col_expr(
+                email_accounts::Column::Scopes,
+                Expr::value(scopes.join(" ")),
+            )
             .col_expr(email_accounts::Column::Status, Expr::value(Status::Active))
             .col_expr(email_accounts::Column::UpdatedAt, Expr::value(now))
             .col_expr(email_accounts::Column::LastRefreshAt, Expr::value(now))

@@ -9,6 +9,7 @@ mod seed;
 mod app_accounts;
 mod connect_refusals;
 mod gmail_connect;
+mod grants;
 mod key_rotation;
 mod security;
 mod sync;
