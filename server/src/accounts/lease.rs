@@ -147,11 +147,12 @@ impl Accounts {
                 .seal(SealedField::RefreshToken.binding(&id), new_refresh);
             update = update.col_expr(email_accounts::Column::RefreshToken, Expr::value(sealed));
         }
-        update
+        let written = update
             .filter(email_accounts::Column::Id.eq(account_id))
             .filter(held_by(owner))
             .exec(&self.db)
             .await?;
+        dropped_unless_written(written.rows_affected, "refreshed tokens");
         Ok(())
     }
 
@@ -177,6 +178,7 @@ impl Accounts {
             .exec(&txn)
             .await?;
         if marked.rows_affected == 0 {
+            dropped_unless_written(0, "a dead grant");
             return txn.commit().await;
         }
         let entry = Entry {
@@ -201,7 +203,7 @@ impl Accounts {
         retry_in: Duration,
     ) -> Result<(), DbErr> {
         let retry_at = self.clock.now() + retry_in.as_secs() as i64;
-        email_accounts::Entity::update_many()
+        let written = email_accounts::Entity::update_many()
             .col_expr(
                 email_accounts::Column::RefreshFailures,
                 Expr::value(failures),
@@ -212,7 +214,21 @@ impl Accounts {
             .filter(held_by(owner))
             .exec(&self.db)
             .await?;
+        dropped_unless_written(written.rows_affected, "a temporary failure");
         Ok(())
+    }
+}
+
+/// A refresh outcome whose lease was gone by the time it was written (it lapsed while the
+/// holder stalled, or a disconnect or new grant cleared it) changes nothing; it is counted in
+/// `mailconnect_lease_writes_dropped_total` and logged.
+fn dropped_unless_written(rows_affected: u64, what: &'static str) {
+    if rows_affected == 0 {
+        metrics::counter!("mailconnect_lease_writes_dropped_total").increment(1);
+        tracing::warn!(
+            outcome = what,
+            "the refresh lease was gone; its outcome was dropped"
+        );
     }
 }
 

@@ -188,7 +188,10 @@ impl TokenService {
             Err(TokenError::Transient(reason)) => {
                 count("temporary_failure");
                 let failures = row.refresh_failures + 1;
-                let retry_in = self.inner.timing.backoff(failures);
+                let retry_in =
+                    self.inner
+                        .timing
+                        .retry_in(failures, self.now(), row.token_expires_at);
                 tracing::warn!(failures, %reason, "token refresh failed; will retry");
                 accounts
                     .record_temporary_failure(row.id, &self.inner.owner, failures, retry_in)

@@ -30,7 +30,25 @@ impl Default for Timing {
     }
 }
 
+/// While a token is still valid, its next attempt comes at least this long before it expires,
+/// however long the backoff has grown: an outage at Google must not let valid tokens lapse.
+pub const RETRY_BEFORE_EXPIRY_SECS: i64 = 120;
+/// The shortest wait between attempts, even close to expiry.
+const MIN_RETRY: Duration = Duration::from_secs(10);
+
 impl Timing {
+    /// How long to wait after `failures` temporary failures in a row, for a token that expires
+    /// at `expires_at` (Unix seconds; `now` likewise): the backoff, but while the token is valid
+    /// never past [`RETRY_BEFORE_EXPIRY_SECS`] before its expiry.
+    pub fn retry_in(&self, failures: i32, now: i64, expires_at: i64) -> Duration {
+        let backoff = self.backoff(failures);
+        if expires_at <= now {
+            return backoff;
+        }
+        let deadline = (expires_at - RETRY_BEFORE_EXPIRY_SECS - now).max(0) as u64;
+        backoff.min(Duration::from_secs(deadline)).max(MIN_RETRY)
+    }
+
     /// Exponential backoff with ±20 % jitter after `failures` failures in a row.
     pub fn backoff(&self, failures: i32) -> Duration {
         let exponent = failures.clamp(1, 16) as u32 - 1;
@@ -54,5 +72,20 @@ mod tests {
         let third = timing.backoff(3);
         assert!(third >= Duration::from_secs(96) && third <= Duration::from_secs(144));
         assert!(timing.backoff(40) <= Duration::from_secs(4320));
+    }
+
+    #[test]
+    fn a_valid_token_is_retried_before_it_lapses() {
+        let timing = Timing::default();
+        let now = 1_000_000;
+        // Ten failures in a row would wait about an hour; the token expires in 30 minutes.
+        let wait = timing.retry_in(10, now, now + 30 * 60);
+        assert_eq!(wait, Duration::from_secs(30 * 60 - 120));
+        // Within two minutes of expiry: soon, but not in a tight loop.
+        assert_eq!(timing.retry_in(10, now, now + 60), MIN_RETRY);
+        // Already expired: the plain backoff.
+        assert!(timing.retry_in(3, now, now - 5) >= Duration::from_secs(96));
+        // A short backoff is kept as it is.
+        assert!(timing.retry_in(1, now, now + 3600) <= Duration::from_secs(36));
     }
 }

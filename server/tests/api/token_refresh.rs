@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use server::clock::Clock;
 use server::config::Config;
 use server::entities::SealedField;
@@ -32,6 +32,7 @@ on_both_databases! {
     an_unreachable_endpoint_is_temporary_and_a_still_valid_token_is_served,
     a_rejected_client_is_a_configuration_error_and_leaves_accounts_alone,
     a_lease_taken_sixteen_seconds_ago_is_taken_over,
+    a_stalled_holders_late_writes_are_dropped,
     a_holder_dying_mid_refresh_loses_nothing,
 }
 
@@ -350,6 +351,55 @@ async fn a_lease_taken_sixteen_seconds_ago_is_taken_over(test_db: TestDb) {
     assert_eq!(token.expose_secret(), "new-access");
     assert_eq!(f.token_requests().await.len(), 1);
     assert!(f.row(id).await.lease_owner.is_none());
+}
+
+/// A holder that stalls past its lease (a slow token call, a busy database) finds another
+/// holder in its place: its late outcomes, good or bad, change nothing.
+async fn a_stalled_holders_late_writes_are_dropped(test_db: TestDb) {
+    let f = fixture(test_db).await;
+    let account = f.accounts(1, -10).await.remove(0);
+    let id = account.id;
+    let accounts = server::accounts(&f.config, f.db.clone(), f.clock.clone());
+    let lease = Timing::default().lease;
+    assert!(accounts.take_lease(id, "stalled", lease).await.unwrap());
+    let before = f.row(id).await;
+    f.clock.advance(16);
+    assert!(accounts.take_lease(id, "successor", lease).await.unwrap());
+
+    let tokens = |access: &str, refresh: &str| server::provider::google::Tokens {
+        access_token: SecretString::from(access.to_owned()),
+        refresh_token: Some(SecretString::from(refresh.to_owned())),
+        expires_in: Duration::from_secs(3600),
+        scopes: None,
+    };
+    let late = tokens("late-access", "late-refresh");
+    accounts
+        .record_refreshed(id, "stalled", &late)
+        .await
+        .unwrap();
+    accounts
+        .record_temporary_failure(id, "stalled", 3, Duration::from_secs(600))
+        .await
+        .unwrap();
+    accounts
+        .record_dead_grant(&before, "stalled", "invalid_grant")
+        .await
+        .unwrap();
+    let row = f.row(id).await;
+    assert_eq!(f.open(&row, SealedField::AccessToken), account.access);
+    assert_eq!(f.open(&row, SealedField::RefreshToken), account.refresh);
+    assert_eq!((row.status, row.refresh_failures), (Status::Active, 0));
+    assert_eq!(row.lease_owner.as_deref(), Some("successor"));
+
+    // The holder that owns the lease writes.
+    let current = tokens("successor-access", "successor-refresh");
+    accounts
+        .record_refreshed(id, "successor", &current)
+        .await
+        .unwrap();
+    let row = f.row(id).await;
+    assert_eq!(f.open(&row, SealedField::AccessToken), "successor-access");
+    assert!(row.lease_owner.is_none());
 }
 
 /// A holder that dies during the token call (as under kill -9) leaves only its lease behind:
