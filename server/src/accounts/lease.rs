@@ -84,12 +84,14 @@ impl Accounts {
         Ok(())
     }
 
-    /// Active accounts whose refresh is due and whose lease is free, soonest expiry first.
-    pub async fn due_for_refresh(&self, limit: u64) -> Result<Vec<i32>, DbErr> {
+    /// Active accounts whose refresh is due and whose lease is free, soonest expiry first: each
+    /// id with its sealed refresh token (so a caller can tell whether it changed).
+    pub async fn due_for_refresh(&self, limit: u64) -> Result<Vec<(i32, String)>, DbErr> {
         let now = self.clock.now();
         email_accounts::Entity::find()
             .select_only()
             .column(email_accounts::Column::Id)
+            .column(email_accounts::Column::RefreshToken)
             .filter(email_accounts::Column::Status.eq(Status::Active))
             .filter(email_accounts::Column::RefreshToken.is_not_null())
             .filter(

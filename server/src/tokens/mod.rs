@@ -15,6 +15,7 @@ mod timing;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use sea_orm::DbErr;
 use secrecy::{ExposeSecret, SecretString};
@@ -70,7 +71,28 @@ struct Inner {
     owner: String,
     timing: Timing,
     in_flight: Mutex<HashMap<i32, Shared>>,
+    /// Accounts whose refresh token this process cannot open, with the ciphertext it failed
+    /// on: not tried again until that changes (`rotate-keys`) or the process restarts with
+    /// other keys.
+    unreadable: Mutex<HashMap<i32, String>>,
+    /// Set while the token endpoint rejects our OAuth client.
+    client: Mutex<ClientRejection>,
 }
+
+/// The token endpoint said `invalid_client`: every refresh would fail alike until the
+/// configuration is fixed, so refreshes pause (globally, backing off) instead of each account
+/// trying on every round, and the error is logged at most once a minute.
+#[derive(Default)]
+struct ClientRejection {
+    until: Option<Instant>,
+    pause: Duration,
+    logged_at: Option<Instant>,
+}
+
+/// The first pause after the client is rejected; it doubles up to [`MAX_CLIENT_PAUSE`].
+const FIRST_CLIENT_PAUSE: Duration = Duration::from_secs(60);
+const MAX_CLIENT_PAUSE: Duration = Duration::from_secs(15 * 60);
+const CLIENT_LOG_EVERY: Duration = Duration::from_secs(60);
 
 impl TokenService {
     pub fn new(accounts: Accounts, google: Google, timing: Timing) -> Self {
@@ -81,6 +103,8 @@ impl TokenService {
             owner,
             timing,
             in_flight: Mutex::new(HashMap::new()),
+            unreadable: Mutex::new(HashMap::new()),
+            client: Mutex::new(ClientRejection::default()),
         };
         Self {
             inner: Arc::new(inner),
@@ -89,6 +113,61 @@ impl TokenService {
 
     fn now(&self) -> i64 {
         self.inner.accounts.clock().now()
+    }
+
+    /// Whether refreshes are paused because the token endpoint rejects our client.
+    fn client_paused(&self) -> bool {
+        let client = self.inner.client.lock().expect("client state");
+        client.until.is_some_and(|until| Instant::now() < until)
+    }
+
+    /// The token endpoint rejected our client: pause refreshes, longer each time.
+    fn client_rejected(&self, reason: &str) {
+        let mut client = self.inner.client.lock().expect("client state");
+        client.pause = (client.pause * 2).clamp(FIRST_CLIENT_PAUSE, MAX_CLIENT_PAUSE);
+        client.until = Some(Instant::now() + client.pause);
+        if client
+            .logged_at
+            .is_none_or(|at| at.elapsed() >= CLIENT_LOG_EVERY)
+        {
+            client.logged_at = Some(Instant::now());
+            tracing::error!(
+                %reason,
+                pause_secs = client.pause.as_secs(),
+                "configuration error: the token endpoint rejects our OAuth client \
+                 (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET); refreshes are paused, accounts left untouched"
+            );
+        }
+    }
+
+    /// The token endpoint answered something other than `invalid_client`.
+    fn client_accepted(&self) {
+        let mut client = self.inner.client.lock().expect("client state");
+        if client.until.is_some() {
+            tracing::info!("the token endpoint accepts our OAuth client again");
+        }
+        *client = ClientRejection::default();
+    }
+
+    /// Whether this account's refresh token already failed to open, unchanged since.
+    fn known_unreadable(&self, account_id: i32, sealed: &str) -> bool {
+        let unreadable = self.inner.unreadable.lock().expect("unreadable map");
+        unreadable.get(&account_id).is_some_and(|s| s == sealed)
+    }
+
+    /// Remembers an account whose refresh token cannot be opened (logged once, counted in
+    /// `mailconnect_accounts_unreadable`).
+    fn mark_unreadable(&self, account_id: i32, sealed: &str) {
+        let mut unreadable = self.inner.unreadable.lock().expect("unreadable map");
+        unreadable.insert(account_id, sealed.to_owned());
+        metrics::gauge!("mailconnect_accounts_unreadable").set(unreadable.len() as f64);
+    }
+
+    fn mark_readable(&self, account_id: i32) {
+        let mut unreadable = self.inner.unreadable.lock().expect("unreadable map");
+        if unreadable.remove(&account_id).is_some() {
+            metrics::gauge!("mailconnect_accounts_unreadable").set(unreadable.len() as f64);
+        }
     }
 
     /// A valid access token for the account: the stored one while it is good for more than

@@ -134,14 +134,28 @@ impl TokenService {
             release().await?;
             return fallback(&row);
         }
+        if self.client_paused() {
+            release().await?;
+            return match purpose {
+                Purpose::Use => self.still_valid(&row, now).map(Some),
+                Purpose::Renew(_) | Purpose::KeepFresh => Err(TokenFailure::Misconfigured),
+            };
+        }
         let refresh_token = match accounts.open(&row, SealedField::RefreshToken) {
             None => {
                 release().await?;
                 return fallback(&row);
             }
-            Some(Ok(token)) => token,
+            Some(Ok(token)) => {
+                self.mark_readable(row.id);
+                token
+            }
             Some(Err(error)) => {
-                tracing::error!(%error, "refresh token cannot be opened");
+                // Logged once; not tried again until the ciphertext or the keys change.
+                tracing::error!(%error, "refresh token cannot be opened; skipped until `rotate-keys` or a key change");
+                if let Some(sealed) = &row.refresh_token {
+                    self.mark_unreadable(row.id, sealed);
+                }
                 release().await?;
                 return Err(TokenFailure::Sealed);
             }
@@ -161,6 +175,10 @@ impl TokenService {
                 .increment(1)
         };
 
+        match &answer {
+            Err(TokenError::InvalidClient(reason)) => self.client_rejected(reason),
+            _ => self.client_accepted(),
+        }
         match answer {
             Ok(tokens) => {
                 accounts
@@ -179,9 +197,8 @@ impl TokenService {
                     .map_err(db_failure)?;
                 Err(TokenFailure::NeedsReconnect)
             }
-            Err(TokenError::InvalidClient(reason)) => {
+            Err(TokenError::InvalidClient(_)) => {
                 count("invalid_client");
-                tracing::error!(%reason, "configuration error: the token endpoint rejected our OAuth client; accounts left untouched");
                 release().await?;
                 Err(TokenFailure::Misconfigured)
             }

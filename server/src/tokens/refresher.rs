@@ -22,14 +22,25 @@ pub struct Round {
 impl TokenService {
     /// One round: refreshes every active account that is due and not leased, at most
     /// `concurrency` at a time.
+    ///
+    /// While the token endpoint rejects our client, rounds are skipped (a global pause that
+    /// grows); accounts whose refresh token could not be opened are skipped until it changes.
     pub async fn refresh_due(&self, concurrency: usize) -> Result<Round, TokenFailure> {
+        if self.client_paused() {
+            return Ok(Round::default());
+        }
         let due = self
             .inner
             .accounts
             .due_for_refresh(10_000)
             .await
             .map_err(db_failure)?;
-        let outcomes: Vec<_> = futures::stream::iter(due)
+        let readable: Vec<i32> = due
+            .into_iter()
+            .filter(|(id, sealed)| !self.known_unreadable(*id, sealed))
+            .map(|(id, _)| id)
+            .collect();
+        let outcomes: Vec<_> = futures::stream::iter(readable)
             .map(|id| async move {
                 // A little jitter so instances starting together do not move in lockstep.
                 let jitter = Duration::from_millis(rand::thread_rng().gen_range(0..5));

@@ -12,7 +12,7 @@ use server::entities::SealedField;
 use server::entities::api_access_log::{self, Action};
 use server::entities::email_accounts::{self, Status};
 use server::provider::google::{Google, http_client};
-use server::tokens::{Timing, TokenFailure, TokenService};
+use server::tokens::{Round, Timing, TokenFailure, TokenService};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -33,6 +33,8 @@ on_both_databases! {
     a_rejected_client_is_a_configuration_error_and_leaves_accounts_alone,
     a_lease_taken_sixteen_seconds_ago_is_taken_over,
     a_stalled_holders_late_writes_are_dropped,
+    a_rejected_client_pauses_every_refresh,
+    an_unreadable_refresh_token_waits_for_its_ciphertext_to_change,
     a_holder_dying_mid_refresh_loses_nothing,
 }
 
@@ -400,6 +402,75 @@ async fn a_stalled_holders_late_writes_are_dropped(test_db: TestDb) {
     let row = f.row(id).await;
     assert_eq!(f.open(&row, SealedField::AccessToken), "successor-access");
     assert!(row.lease_owner.is_none());
+}
+
+/// `invalid_client` is the configuration's fault, not the accounts': after it, rounds pause
+/// globally instead of every account calling Google again.
+async fn a_rejected_client_pauses_every_refresh(test_db: TestDb) {
+    let f = fixture(test_db).await;
+    f.accounts(3, 60).await;
+    let rejected = serde_json::json!({"error": "invalid_client"});
+    f.answer_tokens_with(ResponseTemplate::new(401).set_body_json(rejected))
+        .await;
+    let service = f.service(fast_timing()).await;
+    let first = service.refresh_due(1).await.unwrap();
+    assert_eq!(first.failed, 3);
+    assert_eq!(
+        f.token_requests().await.len(),
+        1,
+        "the first rejection pauses the rest"
+    );
+    for _ in 0..3 {
+        assert_eq!(service.refresh_due(4).await.unwrap(), Round::default());
+    }
+    assert_eq!(f.token_requests().await.len(), 1);
+    let rows = email_accounts::Entity::find().all(&f.db).await.unwrap();
+    assert!(
+        rows.iter().all(|r| r.status == Status::Active
+            && r.refresh_failures == 0
+            && r.lease_owner.is_none())
+    );
+}
+
+/// A refresh token sealed under a key this server lacks fails once, then is left alone until
+/// its ciphertext changes (as `rotate-keys` re-sealing it under a known key would).
+async fn an_unreadable_refresh_token_waits_for_its_ciphertext_to_change(test_db: TestDb) {
+    let f = fixture(test_db).await;
+    let account = f.accounts(1, 60).await.remove(0);
+    f.answer_tokens_with(refreshed(new_access())).await;
+    let id = account.id.to_string();
+    let reseal = |vault: &server::vault::Vault| {
+        vault.seal(
+            SealedField::RefreshToken.binding(&id),
+            &SecretString::from(account.refresh.clone()),
+        )
+    };
+    let unknown_key = server::vault::VaultKey::parse(&server::vault::VaultKey::generate()).unwrap();
+    let foreign = server::vault::Vault::new(unknown_key, []);
+    let set_refresh = async |sealed: String| {
+        email_accounts::Entity::update_many()
+            .col_expr(
+                email_accounts::Column::RefreshToken,
+                sea_orm::sea_query::Expr::value(sealed),
+            )
+            .filter(email_accounts::Column::Id.eq(account.id))
+            .exec(&f.db)
+            .await
+            .unwrap();
+    };
+    set_refresh(reseal(&foreign)).await;
+
+    let service = f.service(fast_timing()).await;
+    assert_eq!(service.refresh_due(4).await.unwrap().failed, 1);
+    for _ in 0..3 {
+        assert_eq!(service.refresh_due(4).await.unwrap(), Round::default());
+    }
+    assert!(f.row(account.id).await.lease_owner.is_none());
+    assert!(f.token_requests().await.is_empty());
+
+    set_refresh(reseal(&f.config.vault)).await;
+    assert_eq!(service.refresh_due(4).await.unwrap().refreshed, 1);
+    assert_eq!(f.token_requests().await.len(), 1);
 }
 
 /// A holder that dies during the token call (as under kill -9) leaves only its lease behind:
