@@ -5,7 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_initial;
 mod m20261130_000001_mail_sync;
-mod m20261201_000001_session_idle;
+mod m20261201_000001_hardening;
 
 pub struct Migrator;
 
@@ -15,7 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261130_000001_mail_sync::Migration),
-            Box::new(m20261201_000001_session_idle::Migration),
+            Box::new(m20261201_000001_hardening::Migration),
         ]
     }
 }

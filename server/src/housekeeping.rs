@@ -1,12 +1,13 @@
 //! Housekeeping: one loop that, on the refresher's beat (`REFRESH_INTERVAL_SECS`), retries
-//! revocations that failed at disconnect time and purges lapsed OAuth flows and expired
-//! sessions.
+//! revocations that failed at disconnect time (a bounded batch, each row on its own backoff)
+//! and purges lapsed OAuth flows and ended sessions.
 
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use crate::accounts::Accounts;
+use crate::accounts::disconnect::RevokeRound;
 use crate::connect::Flows;
 use crate::identity::Sessions;
 
@@ -20,17 +21,18 @@ pub struct Housekeeping {
 /// What one round did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Sweep {
-    pub revoked: usize,
+    pub revokes: RevokeRound,
     pub flows_purged: u64,
     pub sessions_purged: u64,
 }
 
 impl Housekeeping {
-    /// One round. A failing step is logged and does not stop the others.
-    pub async fn sweep(&self) -> Sweep {
+    /// One round. A failing step is logged and does not stop the others; `stop` cuts the
+    /// revocations short.
+    pub async fn sweep(&self, stop: &CancellationToken) -> Sweep {
         let mut sweep = Sweep::default();
-        match self.accounts.retry_pending_revokes().await {
-            Ok(n) => sweep.revoked = n,
+        match self.accounts.retry_pending_revokes(stop).await {
+            Ok(round) => sweep.revokes = round,
             Err(error) => tracing::warn!(%error, "retrying revocations failed"),
         }
         match self.flows.purge_expired().await {
@@ -51,7 +53,7 @@ impl Housekeeping {
                 _ = stop.cancelled() => break,
                 _ = tokio::time::sleep(interval) => {}
             }
-            let sweep = self.sweep().await;
+            let sweep = self.sweep(&stop).await;
             if sweep != Sweep::default() {
                 tracing::info!(?sweep, "housekeeping");
             }

@@ -6,9 +6,14 @@
 //! audit says why) while another active row, of this user or another, uses the same Google
 //! account; a queued one is cancelled when that account is connected again.
 
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, TransactionTrait};
+use std::time::{Duration, Instant};
+
+use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::{
+    ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
 use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
 
 use super::Accounts;
 use super::audit::{self, Entry};
@@ -16,6 +21,32 @@ use super::lease::ReleaseLease;
 use crate::entities::SealedField;
 use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts::{self, Status};
+
+/// Queued revocations tried per housekeeping round, at most.
+pub const REVOKE_BATCH: u64 = 50;
+/// A housekeeping round stops starting revocations after this long.
+pub const REVOKE_TIME_LIMIT: Duration = Duration::from_secs(20);
+/// The first wait after a failed revocation; it doubles up to [`MAX_REVOKE_WAIT_SECS`].
+pub const FIRST_REVOKE_WAIT_SECS: i64 = 60;
+pub const MAX_REVOKE_WAIT_SECS: i64 = 6 * 60 * 60;
+/// A revocation still failing this long after it was queued is given up.
+pub const GIVE_UP_AFTER_SECS: i64 = 7 * 24 * 60 * 60;
+
+/// When a revocation that has failed `failures` times is next tried.
+fn next_revoke_at(now: i64, failures: i32) -> i64 {
+    let doubled = FIRST_REVOKE_WAIT_SECS.saturating_mul(1 << failures.clamp(0, 20));
+    now + doubled.min(MAX_REVOKE_WAIT_SECS)
+}
+
+/// What one round of queued revocations did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RevokeRound {
+    pub revoked: usize,
+    pub failed: usize,
+    /// Cancelled: another connection uses the Google account again.
+    pub cancelled: usize,
+    pub given_up: usize,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum DisconnectError {
@@ -76,6 +107,15 @@ impl Accounts {
                 email_accounts::Column::RefreshToken,
                 Expr::value(Option::<String>::None),
             )
+            .col_expr(
+                email_accounts::Column::RevokeQueuedAt,
+                Expr::value(pending.as_ref().map(|_| now)),
+            )
+            .col_expr(
+                email_accounts::Column::RevokeRetryAt,
+                Expr::value(pending.as_ref().map(|_| next_revoke_at(now, 0))),
+            )
+            .col_expr(email_accounts::Column::RevokeFailures, Expr::value(0))
             .col_expr(email_accounts::Column::PendingRevoke, Expr::value(pending))
             .col_expr(
                 email_accounts::Column::Status,
@@ -106,14 +146,33 @@ impl Accounts {
         Ok(())
     }
 
-    /// Retries revocations that failed at disconnect time. Returns how many succeeded.
-    pub async fn retry_pending_revokes(&self) -> Result<usize, DbErr> {
-        let pending = email_accounts::Entity::find()
+    /// Retries revocations that failed at disconnect time, those whose time has come: at most
+    /// [`REVOKE_BATCH`] of them, none started after [`REVOKE_TIME_LIMIT`], and none after
+    /// `stop` fires (a call in flight is abandoned; the row is tried again later). A failure
+    /// waits twice as long as the one before; after a week the revocation is given up, audited
+    /// and logged.
+    pub async fn retry_pending_revokes(
+        &self,
+        stop: &CancellationToken,
+    ) -> Result<RevokeRound, DbErr> {
+        let started = Instant::now();
+        let now = self.clock.now();
+        let due = email_accounts::Entity::find()
             .filter(email_accounts::Column::PendingRevoke.is_not_null())
+            .filter(
+                Condition::any()
+                    .add(email_accounts::Column::RevokeRetryAt.is_null())
+                    .add(email_accounts::Column::RevokeRetryAt.lte(now)),
+            )
+            .order_by_asc(email_accounts::Column::RevokeRetryAt)
+            .limit(REVOKE_BATCH)
             .all(&self.db)
             .await?;
-        let mut revoked = 0;
-        for account in pending {
+        let mut round = RevokeRound::default();
+        for account in due {
+            if stop.is_cancelled() || started.elapsed() >= REVOKE_TIME_LIMIT {
+                break;
+            }
             let Some(stored) = account.pending_revoke.as_deref() else {
                 continue;
             };
@@ -126,6 +185,7 @@ impl Accounts {
                     "queued revocation cancelled: another connection uses this Google account"
                 );
                 self.clear_pending(account.id, stored).await?;
+                round.cancelled += 1;
                 continue;
             }
             let token = match self.open(&account, SealedField::PendingRevoke) {
@@ -137,17 +197,86 @@ impl Accounts {
                 }
                 None => continue,
             };
-            match self.google.revoke(&token).await {
+            let answer = tokio::select! {
+                answer = self.google.revoke(&token) => answer,
+                () = stop.cancelled() => break,
+            };
+            match answer {
                 Ok(()) => {
                     self.clear_pending(account.id, stored).await?;
-                    revoked += 1;
+                    round.revoked += 1;
                 }
                 Err(error) => {
-                    tracing::warn!(account_id = account.id, %error, "revoking at Google failed again")
+                    let now = self.clock.now();
+                    let queued_at = account.revoke_queued_at.unwrap_or(account.updated_at);
+                    if now - queued_at >= GIVE_UP_AFTER_SECS {
+                        self.give_up_revoke(&account, stored, &error).await?;
+                        round.given_up += 1;
+                    } else {
+                        tracing::warn!(account_id = account.id, %error, failures = account.revoke_failures + 1, "revoking at Google failed again");
+                        self.revoke_failed(account.id, stored, account.revoke_failures + 1)
+                            .await?;
+                        round.failed += 1;
+                    }
                 }
             }
         }
-        Ok(revoked)
+        Ok(round)
+    }
+
+    async fn revoke_failed(
+        &self,
+        account_id: i32,
+        stored: &str,
+        failures: i32,
+    ) -> Result<(), DbErr> {
+        email_accounts::Entity::update_many()
+            .col_expr(
+                email_accounts::Column::RevokeFailures,
+                Expr::value(failures),
+            )
+            .col_expr(
+                email_accounts::Column::RevokeRetryAt,
+                Expr::value(next_revoke_at(self.clock.now(), failures)),
+            )
+            .filter(email_accounts::Column::Id.eq(account_id))
+            .filter(email_accounts::Column::PendingRevoke.eq(stored))
+            .exec(&self.db)
+            .await
+            .map(|_| ())
+    }
+
+    /// A week of failures: the sealed grant is dropped (the user can still remove the app's
+    /// access in their Google account), with an audit row and a log line saying so.
+    async fn give_up_revoke(
+        &self,
+        account: &email_accounts::Model,
+        stored: &str,
+        error: &str,
+    ) -> Result<(), DbErr> {
+        tracing::warn!(account_id = account.id, %error, "revoking at Google failed for a week; given up");
+        let txn = self.db.begin().await?;
+        let cleared = email_accounts::Entity::update_many()
+            .col_expr(
+                email_accounts::Column::PendingRevoke,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(email_accounts::Column::Id.eq(account.id))
+            .filter(email_accounts::Column::PendingRevoke.eq(stored))
+            .exec(&txn)
+            .await?;
+        if cleared.rows_affected == 1 {
+            let entry = Entry {
+                user_id: Some(account.user_id),
+                account_id: Some(account.id),
+                action: Action::RevokeAbandoned,
+                success: false,
+                note: Some("revocation at Google failed for a week; given up"),
+                ip: None,
+            };
+            audit::record(&txn, self.clock.now(), entry).await?;
+        }
+        txn.commit().await
     }
 
     async fn clear_pending(&self, account_id: i32, stored: &str) -> Result<(), DbErr> {

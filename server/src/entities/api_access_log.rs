@@ -19,6 +19,9 @@ pub enum Action {
     /// Key rotation found a secret it cannot open and marked the account.
     #[sea_orm(string_value = "key_rotation")]
     KeyRotation,
+    /// A revocation queued at disconnect kept failing for a week and was given up.
+    #[sea_orm(string_value = "revoke_abandoned")]
+    RevokeAbandoned,
 }
 
 /// The audit trail: who did what to which account, from where, and whether it worked.

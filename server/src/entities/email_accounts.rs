@@ -54,6 +54,12 @@ pub struct Model {
     /// A grant still to be revoked at the provider (sealed refresh token), kept only until the
     /// revocation succeeds.
     pub pending_revoke: Option<String>,
+    /// When the pending revocation was queued (it is given up a week later).
+    pub revoke_queued_at: Option<i64>,
+    /// When the pending revocation is next tried.
+    pub revoke_retry_at: Option<i64>,
+    /// Failed attempts at the pending revocation so far.
+    pub revoke_failures: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

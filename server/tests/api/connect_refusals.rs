@@ -181,11 +181,11 @@ async fn housekeeping_purges_lapsed_flows_and_expired_sessions(db: TestDb) {
         ),
     };
     // Nothing has lapsed yet.
-    let sweep = keeper.sweep().await;
+    let sweep = keeper.sweep(&Default::default()).await;
     assert_eq!((sweep.flows_purged, sweep.sessions_purged), (0, 0));
 
     app.clock.advance(31 * 24 * 60 * 60);
-    let sweep = keeper.sweep().await;
+    let sweep = keeper.sweep(&Default::default()).await;
     assert_eq!((sweep.flows_purged, sweep.sessions_purged), (1, 1));
     assert_eq!(oauth_flows::Entity::find().count(&app.db).await.unwrap(), 0);
     assert_eq!(sessions::Entity::find().count(&app.db).await.unwrap(), 0);

@@ -23,6 +23,7 @@ on_both_databases! {
     a_failed_reconnect_never_revokes_the_grant_the_row_uses,
     a_first_connection_without_a_refresh_token_is_refused_and_revoked,
     concurrent_duplicate_connections_end_with_one_row,
+    queued_revocations_back_off_in_batches_and_are_given_up_after_a_week,
 }
 
 async fn revoke_calls(google: &MockServer) -> usize {
@@ -144,7 +145,12 @@ async fn disconnect_while_google_is_down_then_reconnect_keeps_the_new_grant(db: 
         "the queued revoke is cancelled"
     );
     let calls = revoke_calls(&google).await;
-    assert_eq!(app.accounts.retry_pending_revokes().await.unwrap(), 0);
+    app.clock.advance(61);
+    let round = app
+        .accounts
+        .retry_pending_revokes(&Default::default())
+        .await;
+    assert_eq!(round.unwrap(), Default::default());
     assert_eq!(revoke_calls(&google).await, calls, "nothing revoked later");
     assert_eq!(account(&app, first.id).await.status, Status::Active);
 }
@@ -244,4 +250,82 @@ async fn concurrent_duplicate_connections_end_with_one_row(db: TestDb) {
         1
     );
     assert_eq!(account(&app, ids[0]).await.status, Status::Active);
+}
+
+async fn queued_revocations_back_off_in_batches_and_are_given_up_after_a_week(db: TestDb) {
+    let Setup { app, google, _db } = setup(db).await;
+    Mock::given(method("POST"))
+        .and(path("/revoke"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&google)
+        .await;
+    let owner = crate::seed::user(&app.db).await;
+    let seeded = crate::seed::accounts(&app.config, &app.db, owner, 60, 3600).await;
+    for account in &seeded {
+        app.accounts
+            .disconnect(owner, account.id, None)
+            .await
+            .unwrap();
+    }
+    assert_eq!(revoke_calls(&google).await, 60);
+    let stop = tokio_util::sync::CancellationToken::new();
+
+    // Nothing is due before its backoff.
+    let round = app.accounts.retry_pending_revokes(&stop).await.unwrap();
+    assert_eq!(round, Default::default());
+    // Then at most a batch a round.
+    app.clock.advance(61);
+    let round = app.accounts.retry_pending_revokes(&stop).await.unwrap();
+    assert_eq!(round.failed, 50);
+    assert_eq!(revoke_calls(&google).await, 110);
+    let waits: Vec<i64> = email_accounts::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.revoke_failures == 1)
+        .map(|r| r.revoke_retry_at.unwrap() - app.clock.now())
+        .collect();
+    assert_eq!(waits.len(), 50);
+    assert!(
+        waits.iter().all(|w| *w == 120),
+        "the wait doubles: {waits:?}"
+    );
+
+    // Shutting down: no call is started.
+    app.clock.advance(3600);
+    let stopped = tokio_util::sync::CancellationToken::new();
+    stopped.cancel();
+    let round = app.accounts.retry_pending_revokes(&stopped).await.unwrap();
+    assert_eq!(round, Default::default());
+    assert_eq!(revoke_calls(&google).await, 110);
+
+    // A week on, each is given up: dropped, audited.
+    app.clock.advance(7 * 24 * 60 * 60);
+    let mut given_up = 0;
+    for _ in 0..2 {
+        given_up += app
+            .accounts
+            .retry_pending_revokes(&stop)
+            .await
+            .unwrap()
+            .given_up;
+    }
+    assert_eq!(given_up, 60);
+    let pending = email_accounts::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.pending_revoke.is_some())
+        .count();
+    assert_eq!(pending, 0);
+    let abandoned = api_access_log::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.action == Action::RevokeAbandoned)
+        .count();
+    assert_eq!(abandoned, 60);
 }
