@@ -10,7 +10,7 @@ use http::HeaderValue;
 use http::request::Parts;
 
 use crate::error::AppError;
-use crate::model::{AccountView, CurrentUser, TransactionPage, TransactionQuery};
+use crate::model::{AccountOverview, AccountView, CurrentUser, TransactionPage, TransactionQuery};
 
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
@@ -31,6 +31,18 @@ pub trait Backend: Send + Sync + 'static {
     /// Ends the request's session; returns the `Set-Cookie` value that clears the cookie.
     async fn sign_out(&self, req: &Parts) -> Result<HeaderValue, AppError>;
     async fn current_user(&self, req: &Parts) -> Result<Option<CurrentUser>, AppError>;
+    /// The user's address and what deleting the account would remove.
+    async fn account_overview(&self, req: &Parts) -> Result<AccountOverview, AppError>;
+    /// Checks the current password, sets the new one and ends the user's other sessions.
+    async fn change_password(
+        &self,
+        req: &Parts,
+        current_password: String,
+        new_password: String,
+    ) -> Result<(), AppError>;
+    /// Checks the password, revokes the user's grants at Google, deletes everything of theirs
+    /// but a tombstone audit row; returns the `Set-Cookie` value that clears the cookie.
+    async fn delete_account(&self, req: &Parts, password: String) -> Result<HeaderValue, AppError>;
     /// The signed-in user's own accounts (never anyone else's).
     async fn list_accounts(&self, req: &Parts) -> Result<Vec<AccountView>, AppError>;
     /// Revokes the grant at the provider, wipes the tokens and marks the account disconnected.

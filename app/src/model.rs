@@ -8,6 +8,15 @@ pub struct CurrentUser {
     pub email: String,
 }
 
+/// What deleting the app account would remove, shown before the user confirms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountOverview {
+    pub email: String,
+    /// The connected mailboxes' addresses.
+    pub mailboxes: Vec<String>,
+    pub transactions: u64,
+}
+
 /// Where a connected mailbox stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AccountStatus {

@@ -1,6 +1,7 @@
 //! Server functions, grouped by domain. Each one is a public endpoint under `/api/` and checks
 //! the session itself (through the [`Backend`](crate::backend::Backend)).
 
+pub mod account;
 pub mod accounts;
 pub mod auth;
 pub mod transactions;

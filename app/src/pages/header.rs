@@ -28,6 +28,7 @@ pub fn Header() -> impl IntoView {
                                     <nav class="pages" aria-label="Main">
                                         <NavLink href="/transactions" label="Transactions" />
                                         <NavLink href="/connections" label="Connections" />
+                                        <NavLink href="/account" label="Account" />
                                     </nav>
                                     <span class="who">{user.email}</span>
                                     <ActionForm action=sign_out attr:class="inline">

@@ -1,3 +1,4 @@
+pub mod account;
 pub mod connections;
 mod gmail_popup;
 pub mod header;

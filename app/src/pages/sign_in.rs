@@ -59,7 +59,9 @@ fn CredentialFields(password_autocomplete: &'static str) -> impl IntoView {
 
 /// The form's error line, shown after a failed submission.
 #[component]
-fn FormError(#[prop(into)] result: Signal<Option<Result<(), AppError>>>) -> impl IntoView {
+pub(crate) fn FormError(
+    #[prop(into)] result: Signal<Option<Result<(), AppError>>>,
+) -> impl IntoView {
     move || {
         result.get().and_then(Result::err).map(|error| {
             view! {

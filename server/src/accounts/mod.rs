@@ -6,6 +6,7 @@
 //!   Google account's grant is in use elsewhere (Google revokes whole grants).
 //! - [`lease`]: the refresh lease and the outcomes of a refresh.
 //! - [`disconnect`]: disconnecting (revoke at Google, wipe, audit) and retrying revocations.
+//! - [`leaving`]: a user leaving: every grant released, then their mailboxes forgotten.
 //! - [`rotation`]: re-sealing the account secrets under the current key (marking an account
 //!   whose secret cannot be opened).
 
@@ -13,6 +14,7 @@ pub mod audit;
 pub mod disconnect;
 pub mod grants;
 pub mod lease;
+pub mod leaving;
 pub mod rotation;
 
 use std::time::Duration;

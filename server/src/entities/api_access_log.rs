@@ -22,6 +22,9 @@ pub enum Action {
     /// A revocation queued at disconnect kept failing for a week and was given up.
     #[sea_orm(string_value = "revoke_abandoned")]
     RevokeAbandoned,
+    /// The user deleted their app account; this row is all that is kept of their trail.
+    #[sea_orm(string_value = "account_deleted")]
+    AccountDeleted,
 }
 
 /// The audit trail: who did what to which account, from where, and whether it worked.

@@ -4,6 +4,7 @@
 pub mod passwords;
 pub mod sessions;
 pub mod throttle;
+pub mod users;
 
 pub use sessions::Sessions;
 pub use throttle::{Attempt, Throttle};

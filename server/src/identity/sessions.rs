@@ -175,6 +175,16 @@ impl Sessions {
         HeaderValue::from_str(&cookie.to_string()).expect("cookie is ASCII")
     }
 
+    /// Ends every session of the user but the one whose id hashes to `keep`.
+    pub async fn end_others(&self, user_id: i32, keep: &str) -> Result<u64, sea_orm::DbErr> {
+        let deleted = sessions::Entity::delete_many()
+            .filter(sessions::Column::UserId.eq(user_id))
+            .filter(sessions::Column::TokenHash.ne(keep))
+            .exec(&self.db)
+            .await?;
+        Ok(deleted.rows_affected)
+    }
+
     /// Deletes sessions that have expired or gone unused too long; returns how many.
     pub async fn purge_expired(&self) -> Result<u64, sea_orm::DbErr> {
         let now = self.clock.now();

@@ -4,11 +4,14 @@ use std::net::IpAddr;
 
 use app::backend::Backend;
 use app::error::AppError;
-use app::model::{AccountStatus, AccountView, CurrentUser, TransactionPage, TransactionQuery};
+use app::model::{
+    AccountOverview, AccountStatus, AccountView, CurrentUser, TransactionPage, TransactionQuery,
+};
 use http::HeaderValue;
 use http::request::Parts;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    Set, SqlErr,
 };
 use secrecy::SecretString;
 
@@ -17,7 +20,7 @@ use crate::accounts::disconnect::DisconnectError;
 use crate::clock;
 use crate::entities::email_accounts::{self, Status};
 use crate::entities::mailbox_sync;
-use crate::entities::users;
+use crate::entities::{transactions, users};
 use crate::identity::passwords::{self, HashError, HashGate};
 use crate::identity::{Attempt, Sessions, Throttle};
 use crate::sync::Syncs;
@@ -60,7 +63,37 @@ fn hash_failure(error: HashError) -> AppError {
     }
 }
 
+pub const WRONG_PASSWORD: &str = "That password is not right.";
+
 impl UiBackend {
+    /// Checks the signed-in user's password (counted like a sign-in attempt).
+    async fn confirm_password(
+        &self,
+        req: &Parts,
+        user: &users::Model,
+        password: String,
+    ) -> Result<(), AppError> {
+        if !self
+            .throttle
+            .allow(Attempt::SignIn, &user.email, client_address(req))
+        {
+            return Err(AppError::TooManyAttempts);
+        }
+        let matches = self
+            .passwords
+            .verify(
+                SecretString::from(password),
+                Some(user.password_hash.clone()),
+            )
+            .await
+            .map_err(hash_failure)?;
+        if matches {
+            Ok(())
+        } else {
+            Err(AppError::invalid(WRONG_PASSWORD))
+        }
+    }
+
     async fn signed_in_user(&self, req: &Parts) -> Result<users::Model, AppError> {
         self.sessions
             .current(&req.headers)
@@ -176,6 +209,89 @@ impl Backend for UiBackend {
             Err(AppError::Unauthorized) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    async fn account_overview(&self, req: &Parts) -> Result<AccountOverview, AppError> {
+        let user = self.signed_in_user(req).await?;
+        let mailboxes = self
+            .accounts
+            .list_for_user(user.id)
+            .await
+            .map_err(|e| internal("listing accounts failed", e))?
+            .into_iter()
+            .map(|a| a.email_address)
+            .collect();
+        let transactions = transactions::Entity::find()
+            .filter(transactions::Column::UserId.eq(user.id))
+            .count(&self.db)
+            .await
+            .map_err(|e| internal("counting transactions failed", e))?;
+        Ok(AccountOverview {
+            email: user.email,
+            mailboxes,
+            transactions,
+        })
+    }
+
+    async fn change_password(
+        &self,
+        req: &Parts,
+        current_password: String,
+        new_password: String,
+    ) -> Result<(), AppError> {
+        let (user, session_hash) = self
+            .sessions
+            .current(&req.headers)
+            .await
+            .map_err(|e| internal("reading the session failed", e))?
+            .ok_or(AppError::Unauthorized)?;
+        passwords::check_new_password(&new_password)?;
+        self.confirm_password(req, &user, current_password).await?;
+        let hash = self
+            .passwords
+            .hash(SecretString::from(new_password))
+            .await
+            .map_err(hash_failure)?;
+        crate::identity::users::set_password_hash(&self.db, user.id, hash)
+            .await
+            .map_err(|e| internal("storing a new password failed", e))?;
+        let ended = self
+            .sessions
+            .end_others(user.id, &session_hash)
+            .await
+            .map_err(|e| internal("ending other sessions failed", e))?;
+        tracing::info!(
+            user_id = user.id,
+            other_sessions_ended = ended,
+            "password changed"
+        );
+        Ok(())
+    }
+
+    async fn delete_account(&self, req: &Parts, password: String) -> Result<HeaderValue, AppError> {
+        let user = self.signed_in_user(req).await?;
+        self.confirm_password(req, &user, password).await?;
+        let owed = self
+            .accounts
+            .release_all_grants(user.id, client_ip(req))
+            .await
+            .map_err(|e| internal("releasing grants failed", e))?;
+        if !owed.is_empty() {
+            return Err(AppError::invalid(format!(
+                "Google could not be reached to remove our access to {}. Those mailboxes are \
+                 disconnected, but your account was not deleted. Please try again in a few minutes.",
+                owed.join(", ")
+            )));
+        }
+        self.accounts
+            .forget_user(user.id, client_ip(req))
+            .await
+            .map_err(|e| internal("deleting the user's mailboxes failed", e))?;
+        crate::identity::users::delete(&self.db, user.id)
+            .await
+            .map_err(|e| internal("deleting the user failed", e))?;
+        tracing::info!(user_id = user.id, "app account deleted");
+        Ok(self.sessions.clear_cookie())
     }
 
     async fn list_accounts(&self, req: &Parts) -> Result<Vec<AccountView>, AppError> {

@@ -26,7 +26,7 @@ on_both_databases! {
     queued_revocations_back_off_in_batches_and_are_given_up_after_a_week,
 }
 
-async fn revoke_calls(google: &MockServer) -> usize {
+pub(crate) async fn revoke_calls(google: &MockServer) -> usize {
     google
         .received_requests()
         .await
@@ -45,7 +45,7 @@ async fn account(app: &TestApp, id: i32) -> email_accounts::Model {
 }
 
 /// A whole connect flow run by `client` (signed in as someone); returns the result page.
-async fn connect_as(app: &TestApp, client: &reqwest::Client, query: &str) -> String {
+pub(crate) async fn connect_as(app: &TestApp, client: &reqwest::Client, query: &str) -> String {
     let started = client
         .get(format!("{}/auth/gmail/start?{query}", app.address))
         .send()

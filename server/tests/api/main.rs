@@ -11,6 +11,7 @@ mod connect_refusals;
 mod gmail_connect;
 mod grants;
 mod key_rotation;
+mod leaving;
 mod security;
 mod sync;
 mod token_refresh;

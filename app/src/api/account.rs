@@ -1,0 +1,39 @@
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::AccountOverview;
+
+#[server(prefix = "/api", endpoint = "account_overview")]
+pub async fn get_account_overview() -> Result<AccountOverview, AppError> {
+    super::ssr::answer(async {
+        let (backend, req) = super::ssr::request()?;
+        backend.account_overview(&req).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    super::ssr::answer(async {
+        let (backend, req) = super::ssr::request()?;
+        backend
+            .change_password(&req, current_password, new_password)
+            .await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), AppError> {
+    super::ssr::answer(async {
+        let (backend, req) = super::ssr::request()?;
+        let cookie = backend.delete_account(&req, password).await?;
+        super::ssr::set_cookie(cookie);
+        leptos_axum::redirect("/signup");
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,114 @@
+//! `/account`: the signed-in user's own account. Change the password (the current one is
+//! required; every other session ends), or delete the account, after seeing what goes with it:
+//! the connected mailboxes, their transactions, and our access to them at Google.
+
+use leptos::prelude::*;
+
+use super::sign_in::FormError;
+use crate::api::account::{ChangePassword, DeleteAccount, get_account_overview};
+use crate::model::AccountOverview;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| get_account_overview());
+    let change = ServerAction::<ChangePassword>::new();
+    let delete = ServerAction::<DeleteAccount>::new();
+    let changed = move || matches!(change.value().get(), Some(Ok(())));
+
+    view! {
+        <section class="card wide">
+            <h1>"Your account"</h1>
+            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    overview
+                        .get()
+                        .and_then(Result::ok)
+                        .map(|o| view! { <p class="who-am-i">"Signed in as " {o.email}</p> })
+                }}
+            </Transition>
+
+            <section aria-labelledby="password-heading">
+                <h2 id="password-heading">"Change your password"</h2>
+                <ActionForm action=change>
+                    <label for="current-password">"Current password"</label>
+                    <input
+                        id="current-password"
+                        name="current_password"
+                        type="password"
+                        autocomplete="current-password"
+                    />
+                    <label for="new-password">"New password"</label>
+                    <input
+                        id="new-password"
+                        name="new_password"
+                        type="password"
+                        autocomplete="new-password"
+                    />
+                    <FormError result=change.value() />
+                    <Show when=changed>
+                        <p class="notice" role="status">
+                            "Password changed. Every other session was signed out."
+                        </p>
+                    </Show>
+                    <button type="submit" disabled=change.pending()>
+                        "Change password"
+                    </button>
+                </ActionForm>
+            </section>
+
+            <section aria-labelledby="delete-heading">
+                <h2 id="delete-heading">"Delete your account"</h2>
+                <Transition fallback=|| ()>
+                    {move || overview.get().and_then(Result::ok).map(|o| what_goes(&o))}
+                </Transition>
+                <ActionForm action=delete>
+                    <label for="delete-password">"Password"</label>
+                    <input
+                        id="delete-password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                    />
+                    <FormError result=delete.value() />
+                    <button type="submit" class="danger" disabled=delete.pending()>
+                        "Delete my account"
+                    </button>
+                </ActionForm>
+            </section>
+        </section>
+    }
+}
+
+/// What deleting removes, spelled out before the user confirms with their password.
+fn what_goes(overview: &AccountOverview) -> impl IntoView + use<> {
+    let mailboxes = overview.mailboxes.clone();
+    let count = overview.transactions;
+    view! {
+        <div class="removal" aria-label="What will be removed">
+            <p>
+                "This deletes your mailconnect account and signs you out everywhere. It cannot be undone."
+            </p>
+            {(!mailboxes.is_empty())
+                .then(|| {
+                    view! {
+                        <p>
+                            "These mailboxes are disconnected, and our access to them is revoked at Google:"
+                        </p>
+                        <ul class="mailboxes">
+                            {mailboxes
+                                .into_iter()
+                                .map(|address| view! { <li>{address}</li> })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            <p>
+                {match count {
+                    0 => "No transactions are stored for you.".to_owned(),
+                    1 => "The 1 transaction found in your mail is deleted.".to_owned(),
+                    n => format!("The {n} transactions found in your mail are deleted."),
+                }}
+            </p>
+        </div>
+    }
+}
