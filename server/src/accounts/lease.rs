@@ -4,13 +4,17 @@
 //! the account's lease by compare-and-swap (free, or lapsed), and every outcome below releases
 //! it in the same statement as the rest of its write. A holder that dies leaves a lease that
 //! lapses on its own.
+//!
+//! Lease times are the database's clock, read inside the statements that take and test them:
+//! an instance whose own clock runs ahead cannot take a lease early, nor one that runs behind
+//! hold it late.
 
 use std::time::Duration;
 
-use sea_orm::sea_query::{Condition, Expr};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
-    UpdateMany,
+    ColumnTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait, UpdateMany,
 };
 
 use super::Accounts;
@@ -24,7 +28,10 @@ use crate::provider::google::Tokens;
 /// before half the token's lifetime has passed (so a token shorter-lived than the window is not
 /// refreshed on every round).
 pub fn due_at(now: i64, expires_at: i64, window: Duration) -> i64 {
-    (expires_at - window.as_secs() as i64).max(now + (expires_at - now) / 2)
+    std::cmp::max(
+        expires_at - window.as_secs() as i64,
+        now + (expires_at - now) / 2,
+    )
 }
 
 /// Frees the lease in the same statement as the rest of an update.
@@ -45,10 +52,21 @@ impl ReleaseLease for UpdateMany<email_accounts::Entity> {
     }
 }
 
-fn lease_free(now: i64) -> Condition {
+/// The database's clock, in Unix seconds.
+fn db_now(backend: DbBackend) -> Expr {
+    match backend {
+        DbBackend::Postgres => Expr::cust("CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT)"),
+        _ => Expr::cust("CAST(strftime('%s', 'now') AS INTEGER)"),
+    }
+}
+
+fn lease_free(backend: DbBackend) -> Condition {
     Condition::any()
         .add(email_accounts::Column::LeaseOwner.is_null())
-        .add(email_accounts::Column::LeaseExpiresAt.lt(now))
+        .add(ExprTrait::lt(
+            Expr::col(email_accounts::Column::LeaseExpiresAt),
+            db_now(backend),
+        ))
 }
 
 impl Accounts {
@@ -60,14 +78,15 @@ impl Accounts {
         owner: &str,
         lease: Duration,
     ) -> Result<bool, DbErr> {
-        let now = self.clock.now();
-        let until = now + lease.as_secs().max(1) as i64;
+        let backend = self.db.get_database_backend();
+        let seconds = std::cmp::max(lease.as_secs(), 1) as i64;
+        let until = ExprTrait::add(db_now(backend), seconds);
         let taken = email_accounts::Entity::update_many()
             .col_expr(email_accounts::Column::LeaseOwner, Expr::value(owner))
-            .col_expr(email_accounts::Column::LeaseExpiresAt, Expr::value(until))
+            .col_expr(email_accounts::Column::LeaseExpiresAt, until)
             .filter(email_accounts::Column::Id.eq(account_id))
             .filter(email_accounts::Column::Status.eq(Status::Active))
-            .filter(lease_free(now))
+            .filter(lease_free(backend))
             .exec(&self.db)
             .await?;
         Ok(taken.rows_affected == 1)
@@ -103,7 +122,7 @@ impl Accounts {
                     .add(email_accounts::Column::NextAttemptAt.is_null())
                     .add(email_accounts::Column::NextAttemptAt.lte(now)),
             )
-            .filter(lease_free(now))
+            .filter(lease_free(self.db.get_database_backend()))
             .order_by_asc(email_accounts::Column::TokenExpiresAt)
             .limit(limit)
             .into_tuple()

@@ -31,7 +31,8 @@ on_both_databases! {
     temporary_failures_back_off_and_never_deactivate,
     an_unreachable_endpoint_is_temporary_and_a_still_valid_token_is_served,
     a_rejected_client_is_a_configuration_error_and_leaves_accounts_alone,
-    a_lease_taken_sixteen_seconds_ago_is_taken_over,
+    a_lapsed_lease_is_taken_over,
+    an_instance_whose_clock_runs_ahead_cannot_take_a_held_lease,
     a_stalled_holders_late_writes_are_dropped,
     a_rejected_client_pauses_every_refresh,
     an_unreadable_refresh_token_waits_for_its_ciphertext_to_change,
@@ -334,25 +335,53 @@ async fn a_rejected_client_is_a_configuration_error_and_leaves_accounts_alone(te
     assert!(row.lease_owner.is_none());
 }
 
-/// A lease lasts 15 s: one taken 16 s ago (its holder gone) is taken over at once.
-async fn a_lease_taken_sixteen_seconds_ago_is_taken_over(test_db: TestDb) {
+/// Leases run on the database's clock, in whole seconds: a one-second lease has surely lapsed
+/// three seconds later.
+const SHORT_LEASE: Duration = Duration::from_secs(1);
+const SHORT_LEASE_LAPSED: Duration = Duration::from_secs(3);
+
+/// A lease whose holder is gone is taken over once it lapses.
+async fn a_lapsed_lease_is_taken_over(test_db: TestDb) {
     let f = fixture(test_db).await;
     let id = f.accounts(1, -10).await[0].id;
     f.answer_tokens_with(refreshed(new_access())).await;
     let accounts = server::accounts(&f.config, f.db.clone(), f.clock.clone());
-    let lease = Timing::default().lease;
-    assert!(accounts.take_lease(id, "gone", lease).await.unwrap());
+    assert!(accounts.take_lease(id, "gone", SHORT_LEASE).await.unwrap());
     assert!(
-        !accounts.take_lease(id, "other", lease).await.unwrap(),
+        !accounts.take_lease(id, "other", SHORT_LEASE).await.unwrap(),
         "held"
     );
 
-    f.clock.advance(16);
+    tokio::time::sleep(SHORT_LEASE_LAPSED).await;
     let service = f.service(Timing::default()).await;
     let token = service.get_valid_token(id).await.unwrap();
     assert_eq!(token.expose_secret(), "new-access");
     assert_eq!(f.token_requests().await.len(), 1);
     assert!(f.row(id).await.lease_owner.is_none());
+}
+
+/// An instance whose clock runs an hour ahead sees the lease another holds as held: lease
+/// times are the database's, not the instance's.
+async fn an_instance_whose_clock_runs_ahead_cannot_take_a_held_lease(test_db: TestDb) {
+    let f = fixture(test_db).await;
+    let id = f.accounts(1, -10).await[0].id;
+    let holder = server::accounts(&f.config, f.db.clone(), f.clock.clone());
+    let ahead_clock = Clock::adjustable();
+    ahead_clock.advance(3600);
+    let ahead = server::accounts(&f.config, f.db.clone(), ahead_clock);
+    assert!(
+        holder
+            .take_lease(id, "holder", Timing::default().lease)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !ahead
+            .take_lease(id, "ahead", Timing::default().lease)
+            .await
+            .unwrap()
+    );
+    assert_eq!(f.row(id).await.lease_owner.as_deref(), Some("holder"));
 }
 
 /// A holder that stalls past its lease (a slow token call, a busy database) finds another
@@ -362,10 +391,15 @@ async fn a_stalled_holders_late_writes_are_dropped(test_db: TestDb) {
     let account = f.accounts(1, -10).await.remove(0);
     let id = account.id;
     let accounts = server::accounts(&f.config, f.db.clone(), f.clock.clone());
-    let lease = Timing::default().lease;
-    assert!(accounts.take_lease(id, "stalled", lease).await.unwrap());
+    assert!(
+        accounts
+            .take_lease(id, "stalled", SHORT_LEASE)
+            .await
+            .unwrap()
+    );
     let before = f.row(id).await;
-    f.clock.advance(16);
+    tokio::time::sleep(SHORT_LEASE_LAPSED).await;
+    let lease = Timing::default().lease;
     assert!(accounts.take_lease(id, "successor", lease).await.unwrap());
 
     let tokens = |access: &str, refresh: &str| server::provider::google::Tokens {
@@ -481,7 +515,12 @@ async fn a_holder_dying_mid_refresh_loses_nothing(test_db: TestDb) {
     let id = account.id;
     f.answer_tokens_with(refreshed(new_access()).set_delay(Duration::from_secs(30)))
         .await;
-    let dying = f.service(Timing::default()).await;
+    let dying = f
+        .service(Timing {
+            lease: SHORT_LEASE,
+            ..Timing::default()
+        })
+        .await;
     let task = tokio::spawn(async move { dying.get_valid_token(id).await });
     wait_for_token_call(&f).await;
     task.abort(); // mid-call: the answer never gets written
@@ -497,7 +536,7 @@ async fn a_holder_dying_mid_refresh_loses_nothing(test_db: TestDb) {
     assert_eq!(f.open(&row, SealedField::AccessToken), account.access);
 
     f.answer_tokens_with(refreshed(new_access())).await;
-    f.clock.advance(16);
+    tokio::time::sleep(SHORT_LEASE_LAPSED).await;
     let survivor = f.service(Timing::default()).await;
     let token = survivor.get_valid_token(id).await.unwrap();
     assert_eq!(token.expose_secret(), "new-access");
