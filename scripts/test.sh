@@ -19,25 +19,10 @@ cargo clippy -p migration --all-targets -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
 # A private PostgreSQL server for the database tests, removed on exit.
-pg_bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
-pg_dir=$(mktemp -d /tmp/mailconnect-pg.XXXXXX)
-pg_port=${TEST_POSTGRES_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
-as_pg=()
-if [ "$(id -u)" = 0 ]; then
-  chown postgres "$pg_dir"
-  as_pg=(runuser -u postgres --)
-fi
-stop_pg() {
-  "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$pg_dir"
-}
-trap stop_pg EXIT
-trap 'exit 130' INT TERM
-say "starting a throwaway PostgreSQL on port $pg_port"
-"${as_pg[@]}" "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust >/dev/null
-"${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
-  -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
-export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+source scripts/pg.sh
+say "starting a throwaway PostgreSQL"
+start_pg
+export TEST_POSTGRES_URL="$PG_URL"
 export MAILCONNECT_REQUIRE_POSTGRES=1
 
 say "cargo tests"

@@ -99,14 +99,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let tasks = TaskTracker::new();
     tasks.spawn(state.tokens.clone().run(refresh.clone(), shutdown.clone()));
     tasks.spawn(server::housekeeping(&state).run(refresh.interval, shutdown.clone()));
-    tasks.spawn(server::sync::queue::run_workers(
-        state.syncs.clone(),
-        shutdown.clone(),
-    ));
-    tasks.spawn(server::sync::queue::run_scheduler(
-        state.syncs.clone(),
-        shutdown.clone(),
-    ));
+    if state.syncs.config().concurrency > 0 {
+        tasks.spawn(server::sync::queue::run_workers(
+            state.syncs.clone(),
+            shutdown.clone(),
+        ));
+        tasks.spawn(server::sync::queue::run_scheduler(
+            state.syncs.clone(),
+            shutdown.clone(),
+        ));
+    } else {
+        tracing::info!("SYNC_CONCURRENCY=0: this instance runs no mail syncs");
+    }
     if let Some(metrics_addr) = metrics_addr {
         let listener = tokio::net::TcpListener::bind(metrics_addr).await?;
         tracing::info!("metrics on http://{metrics_addr}/metrics");

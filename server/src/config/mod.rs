@@ -50,7 +50,8 @@ pub struct WebConfig {
 pub struct SyncConfig {
     /// Every active account gets a sync job this often.
     pub interval: Duration,
-    /// Accounts syncing at once in this instance.
+    /// Accounts syncing at once in this instance; 0 runs no sync workers and no scheduler here
+    /// (another instance does).
     pub concurrency: usize,
     /// How far back the first sync of a mailbox reads.
     pub initial_days: i64,
@@ -156,10 +157,10 @@ impl Config {
             ));
         }
 
-        let concurrency: NonZeroU32 = source.parse(
+        let concurrency: u32 = source.parse(
             "SYNC_CONCURRENCY",
-            NonZeroU32::new(8).unwrap(),
-            "set it to a whole number of mailboxes syncing at once, at least 1",
+            8,
+            "set it to a whole number of mailboxes syncing at once (0: none on this instance)",
         )?;
         let initial_days: NonZeroU32 = source.parse(
             "SYNC_INITIAL_DAYS",
@@ -168,7 +169,7 @@ impl Config {
         )?;
         let sync = SyncConfig {
             interval: seconds(source, "SYNC_INTERVAL_SECS", 300, 10)?,
-            concurrency: concurrency.get() as usize,
+            concurrency: concurrency as usize,
             initial_days: i64::from(initial_days.get()),
             lease: seconds(source, "SYNC_LEASE_SECS", 60, 5)?,
         };

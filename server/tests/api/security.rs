@@ -78,17 +78,8 @@ async fn assert_forbidden(response: reqwest::Response) {
 
 async fn cross_site_sign_in_and_sign_up_are_refused(db: TestDb) {
     let app = spawn_app(&db).await;
-    // The attacker's own account, made elsewhere.
-    let attacker = crate::helpers::browser_client();
-    attacker
-        .post(format!("{}/api/sign_up", app.address))
-        .form(&[
-            ("email", "mallory@example.com"),
-            ("password", "correct horse"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    // The attacker's own account (mallory@example.com), made elsewhere.
+    crate::gmail_connect::spawn_other_client(&app).await;
     let before = rows(&app.db).await;
 
     // Login CSRF: the victim's browser posts the attacker's credentials.
