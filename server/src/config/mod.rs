@@ -2,6 +2,7 @@
 //! validated types. A bad value stops the server with one line naming the variable and the fix.
 
 mod source;
+mod web;
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -13,6 +14,7 @@ use crate::vault::{Vault, VaultKey};
 use secrecy::SecretString;
 
 pub use source::{DEMO_KEY_FILE, Source};
+pub use web::WebConfig;
 
 /// Everything the server needs to know about its surroundings.
 #[derive(Clone, Debug)]
@@ -26,23 +28,6 @@ pub struct Config {
     pub sign_in: SignInLimits,
     pub sync: SyncConfig,
     pub web: WebConfig,
-}
-
-/// How the HTTP surface defends itself (see SECURITY.md).
-#[derive(Clone, Debug)]
-pub struct WebConfig {
-    /// Sign-in and sign-up attempts each client address gets.
-    pub per_client: SignInLimits,
-    /// Password hashes computed at once (each takes 19 MiB while it runs).
-    pub password_hash_concurrency: usize,
-    /// Proxies whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`).
-    pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// A session ends after this long without a request.
-    pub session_idle: Duration,
-    /// `/metrics` answers on the app's listener only with this bearer token.
-    pub metrics_token: Option<SecretString>,
-    /// A separate listener for `/metrics` alone, for a private network.
-    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// The mail sync's cadence.
@@ -180,7 +165,7 @@ impl Config {
             per_minute: source.parse("SIGN_IN_PER_MINUTE", NonZeroU32::new(5).unwrap(), whole)?,
         };
 
-        let web = load_web(source)?;
+        let web = web::load(source)?;
 
         Ok(Self {
             database_url,
@@ -304,70 +289,6 @@ fn load_google(source: &Source, app_origin: &Url) -> Result<GoogleConfig, Config
             .get("GOOGLE_ISSUER")
             .unwrap_or("https://accounts.google.com")
             .to_owned(),
-    })
-}
-
-fn load_web(source: &Source) -> Result<WebConfig, ConfigError> {
-    let whole = "set it to a whole number of attempts, at least 1";
-    let per_client = SignInLimits {
-        burst: source.parse("CLIENT_BURST", NonZeroU32::new(20).unwrap(), whole)?,
-        per_minute: source.parse("CLIENT_PER_MINUTE", NonZeroU32::new(10).unwrap(), whole)?,
-    };
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get() as u32);
-    let password_hash_concurrency: NonZeroU32 = source.parse(
-        "PASSWORD_HASH_CONCURRENCY",
-        NonZeroU32::new(cores).unwrap_or(NonZeroU32::MIN),
-        "set it to a whole number of password hashes at once, at least 1",
-    )?;
-    let mut trusted_proxies = Vec::new();
-    for raw in source.get("TRUSTED_PROXIES").unwrap_or_default().split(',') {
-        let raw = raw.trim();
-        if raw.is_empty() {
-            continue;
-        }
-        let net = raw
-            .parse::<ipnet::IpNet>()
-            .or_else(|_| raw.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-            .map_err(|_| {
-                ConfigError::new(
-                    "TRUSTED_PROXIES",
-                    format!("has {raw:?}, which is neither an IP address nor a network"),
-                    "list the proxies' addresses or networks, like 10.0.0.5,10.1.0.0/16",
-                )
-            })?;
-        trusted_proxies.push(net);
-    }
-    let idle_days: NonZeroU32 = source.parse(
-        "SESSION_IDLE_DAYS",
-        NonZeroU32::new(7).unwrap(),
-        "set it to a whole number of days, at least 1",
-    )?;
-    let metrics_token = match source.get("METRICS_TOKEN") {
-        None | Some("") => None,
-        Some(token) if token.len() < 16 => {
-            return Err(ConfigError::new(
-                "METRICS_TOKEN",
-                "is shorter than 16 characters",
-                "set it to a long random value, like the output of `openssl rand -hex 32`",
-            ));
-        }
-        Some(token) => Some(SecretString::from(token.to_owned())),
-    };
-    let metrics_addr = match source.get("METRICS_ADDR") {
-        None | Some("") => None,
-        Some(_) => Some(source.parse(
-            "METRICS_ADDR",
-            SocketAddr::from(([127, 0, 0, 1], 9090)),
-            "set it to host:port on a private network, like 10.0.0.5:9090",
-        )?),
-    };
-    Ok(WebConfig {
-        per_client,
-        password_hash_concurrency: password_hash_concurrency.get() as usize,
-        trusted_proxies,
-        session_idle: Duration::from_secs(u64::from(idle_days.get()) * 24 * 60 * 60),
-        metrics_token,
-        metrics_addr,
     })
 }
 
