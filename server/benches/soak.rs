@@ -153,8 +153,8 @@ fn start(database_url: &str, key: &SecretString, google: &str) -> Process {
         .env("GOOGLE_CLIENT_SECRET", "soak")
         .env("GOOGLE_TOKEN_URL", format!("{google}/token"))
         .env("GOOGLE_REVOKE_URL", format!("{google}/revoke"))
-        // Two-minute tokens are due a minute after each refresh; a round every 5 s keeps the
-        // wait for the next round small beside that (Google's hour-long tokens need 60 s).
+        // Two-minute tokens are due 40 s after each refresh; a tick every 5 s keeps the wait
+        // for the next tick small beside that (Google's hour-long tokens need 60 s).
         .env("REFRESH_INTERVAL_SECS", "5")
         .env("REFRESH_CONCURRENCY", "64")
         .env("SYNC_CONCURRENCY", "0")

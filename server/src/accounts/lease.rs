@@ -24,14 +24,19 @@ use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts::{self, Status};
 use crate::provider::google::Tokens;
 
+/// Time kept free before expiry for retries: failed calls, a crashed holder's lease lapsing
+/// and the next round all cost absolute seconds, whatever the token's lifetime.
+const RETRY_SLACK_SECS: i64 = 300;
+
 /// When an account is next due for a background refresh: `window` before expiry, but never
 /// before half the token's lifetime has passed (so a token shorter-lived than the window is not
-/// refreshed on every round).
+/// refreshed on every round). A short-lived token is due earlier still, so that five minutes,
+/// or two thirds of a shorter life, remain for retries.
 pub fn due_at(now: i64, expires_at: i64, window: Duration) -> i64 {
-    std::cmp::max(
-        expires_at - window.as_secs() as i64,
-        now + (expires_at - now) / 2,
-    )
+    let life = std::cmp::max(expires_at - now, 0);
+    let relaxed = std::cmp::max(expires_at - window.as_secs() as i64, now + life / 2);
+    let slack = std::cmp::min(RETRY_SLACK_SECS, life * 2 / 3);
+    std::cmp::min(relaxed, expires_at - slack)
 }
 
 /// Frees the lease in the same statement as the rest of an update.
@@ -265,11 +270,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn due_time_respects_window_and_half_life() {
+    fn due_time_respects_window_half_life_and_retry_slack() {
         let hour = 3600;
         // A one-hour token with a two-hour window: due after half its life, not at once.
         assert_eq!(due_at(0, hour, Duration::from_secs(7200)), hour / 2);
         // A day-long token with a two-hour window: due two hours before expiry.
         assert_eq!(due_at(0, 24 * hour, Duration::from_secs(7200)), 22 * hour);
+        // A two-minute token: due after 40 s, leaving 80 s for retries.
+        assert_eq!(due_at(0, 120, Duration::from_secs(7200)), 40);
+        // A ten-minute token: five minutes either way.
+        assert_eq!(due_at(0, 600, Duration::from_secs(7200)), 300);
+        // A nine-minute token: due when five minutes remain, before its half-life.
+        assert_eq!(due_at(0, 540, Duration::from_secs(7200)), 240);
     }
 }

@@ -33,20 +33,27 @@ impl Default for Timing {
 /// While a token is still valid, its next attempt comes at least this long before it expires,
 /// however long the backoff has grown: an outage at Google must not let valid tokens lapse.
 pub const RETRY_BEFORE_EXPIRY_SECS: i64 = 120;
-/// The shortest wait between attempts, even close to expiry.
-const MIN_RETRY: Duration = Duration::from_secs(10);
+/// The longest and shortest wait between attempts close to expiry: an eighth of the time left,
+/// within these bounds, so that several attempts fit before the token lapses.
+const NEAR_EXPIRY_RETRY: (u64, u64) = (2, 10);
 
 impl Timing {
     /// How long to wait after `failures` temporary failures in a row, for a token that expires
     /// at `expires_at` (Unix seconds; `now` likewise): the backoff, but while the token is valid
-    /// never past [`RETRY_BEFORE_EXPIRY_SECS`] before its expiry.
+    /// never past [`RETRY_BEFORE_EXPIRY_SECS`] before its expiry, and closer to expiry, an
+    /// eighth of the time left (2 s to 10 s).
     pub fn retry_in(&self, failures: i32, now: i64, expires_at: i64) -> Duration {
         let backoff = self.backoff(failures);
         if expires_at <= now {
             return backoff;
         }
-        let deadline = (expires_at - RETRY_BEFORE_EXPIRY_SECS - now).max(0) as u64;
-        backoff.min(Duration::from_secs(deadline)).max(MIN_RETRY)
+        let left = (expires_at - now) as u64;
+        let deadline = left.saturating_sub(RETRY_BEFORE_EXPIRY_SECS as u64);
+        let (shortest, longest) = NEAR_EXPIRY_RETRY;
+        let floor = (left / 8).clamp(shortest, longest);
+        backoff
+            .min(Duration::from_secs(deadline))
+            .max(Duration::from_secs(floor))
     }
 
     /// Exponential backoff with ±20 % jitter after `failures` failures in a row.
@@ -81,8 +88,10 @@ mod tests {
         // Ten failures in a row would wait about an hour; the token expires in 30 minutes.
         let wait = timing.retry_in(10, now, now + 30 * 60);
         assert_eq!(wait, Duration::from_secs(30 * 60 - 120));
-        // Within two minutes of expiry: soon, but not in a tight loop.
-        assert_eq!(timing.retry_in(10, now, now + 60), MIN_RETRY);
+        // Within two minutes of expiry: soon, sooner as expiry nears, never in a tight loop.
+        assert_eq!(timing.retry_in(10, now, now + 100), Duration::from_secs(10));
+        assert_eq!(timing.retry_in(10, now, now + 40), Duration::from_secs(5));
+        assert_eq!(timing.retry_in(10, now, now + 3), Duration::from_secs(2));
         // Already expired: the plain backoff.
         assert!(timing.retry_in(3, now, now - 5) >= Duration::from_secs(96));
         // A short backoff is kept as it is.
