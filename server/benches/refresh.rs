@@ -22,10 +22,6 @@ const ACCOUNTS: usize = 1000;
 
 #[tokio::main]
 async fn main() {
-    let concurrency: usize = std::env::var("REFRESH_CONCURRENCY")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(16);
     let google = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/token"))
@@ -52,6 +48,11 @@ async fn main() {
         ("GOOGLE_TOKEN_URL", token_url.as_str()),
     ]))
     .unwrap();
+    // The configured default unless REFRESH_CONCURRENCY says otherwise.
+    let concurrency = std::env::var("REFRESH_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(config.refresh.concurrency);
     let db = server::db::connect_and_migrate(&url).await.unwrap();
     // Accounts stored through the real grant-storing code, their tokens 10 minutes from expiry.
     let owner = seed::user(&db).await;

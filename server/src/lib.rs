@@ -53,6 +53,14 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         options.output_name = "mailconnect".into();
     }
     options.site_addr = config.site_addr;
+    if let Some(root) = &config.web.site_root {
+        options.site_root = root.as_str().into();
+    }
+    // A release built with hashed file names (`LEPTOS_HASH_FILES=true cargo leptos build`)
+    // keeps knowing it when the binary runs on its own.
+    if option_env!("LEPTOS_HASH_FILES") == Some("true") {
+        options.hash_files = true;
+    }
     options
 }
 

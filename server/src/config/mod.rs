@@ -128,10 +128,12 @@ impl Config {
         let refresh = RefreshConfig {
             interval: seconds(source, "REFRESH_INTERVAL_SECS", 60, 1)?,
             window: seconds(source, "REFRESH_WINDOW_SECS", 7200, 600)?,
+            // A refresh waits on the network, not the CPU: 32 in flight renew 1,000 due
+            // accounts in under 2 s with a 50 ms token endpoint (BENCHMARKS.md).
             concurrency: source.parse(
                 "REFRESH_CONCURRENCY",
-                16usize,
-                "set it to a whole number of parallel refreshes, like 16",
+                32usize,
+                "set it to a whole number of parallel refreshes, like 32",
             )?,
         };
         if refresh.concurrency == 0 {

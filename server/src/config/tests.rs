@@ -29,7 +29,7 @@ fn defaults_need_only_the_key_and_client() {
         config.google.redirect_uri.as_str(),
         "http://127.0.0.1:3000/auth/gmail/callback"
     );
-    assert_eq!(config.refresh.concurrency, 16);
+    assert_eq!(config.refresh.concurrency, 32);
     assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
     assert_eq!(config.origin(), "http://127.0.0.1:3000");
     assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");

@@ -24,6 +24,9 @@ pub struct WebConfig {
     pub metrics_token: Option<SecretString>,
     /// A separate listener for `/metrics` alone, for a private network.
     pub metrics_addr: Option<SocketAddr>,
+    /// Where the built site (`pkg/` and the public assets) lives (`LEPTOS_SITE_ROOT`; cargo-leptos
+    /// sets it, a binary run on its own uses `target/site`).
+    pub site_root: Option<String>,
 }
 
 pub(super) fn load(source: &Source) -> Result<WebConfig, ConfigError> {
@@ -87,5 +90,6 @@ pub(super) fn load(source: &Source) -> Result<WebConfig, ConfigError> {
         session_idle: Duration::from_secs(u64::from(idle_days.get()) * 24 * 60 * 60),
         metrics_token,
         metrics_addr,
+        site_root: source.get("LEPTOS_SITE_ROOT").map(str::to_owned),
     })
 }

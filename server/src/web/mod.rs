@@ -2,6 +2,7 @@
 //! the request timeout and body limit, security headers, the shield, the page guard), Leptos
 //! pages and server functions, the OAuth routes, `/healthz` and `/metrics`.
 
+pub mod assets;
 pub mod backend;
 pub mod format;
 pub mod guard;
@@ -70,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/gmail/start", get(connect::start))
         .route("/auth/gmail/callback", get(connect::callback))
         .route("/transactions.csv", get(transactions::csv))
+        .nest(&format!("/{}", options.site_pkg_dir), assets::pkg(&options))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -77,8 +79,8 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        // Layers run outside-in from the last: trace, time limit, body limit, headers, shield,
-        // page guard, route.
+        // Layers run outside-in from the last: trace, compression, time limit, body limit,
+        // headers, shield, page guard, route.
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::page_guard,
@@ -96,6 +98,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(assets::compression())
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

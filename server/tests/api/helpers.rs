@@ -128,6 +128,14 @@ pub async fn spawn_app_with_config(test_db: &TestDb, vars: &[(&str, &str)]) -> T
 
 /// A client like a browser on the app's own pages: it keeps cookies, sends
 /// `Sec-Fetch-Site: same-origin` with every request, and never follows redirects.
+/// A client without fetch metadata (an old browser, or a script), keeping no cookies.
+pub fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 pub fn browser_client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)

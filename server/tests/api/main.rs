@@ -7,6 +7,7 @@ mod helpers;
 mod seed;
 
 mod app_accounts;
+mod assets;
 mod connect_refusals;
 mod gmail_connect;
 mod grants;

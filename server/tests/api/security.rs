@@ -16,7 +16,8 @@ use wiremock::MockServer;
 
 use crate::gmail_connect::{GMAIL, Setup, callback, connect, google_answers, setup, start};
 use crate::helpers::{
-    METRICS_TOKEN, TestApp, TestDb, on_both_databases, spawn_app, spawn_app_with_config,
+    METRICS_TOKEN, TestApp, TestDb, bare_client, on_both_databases, spawn_app,
+    spawn_app_with_config,
 };
 
 on_both_databases! {
@@ -54,14 +55,6 @@ fn cross_site(app: &TestApp, method: reqwest::Method, path: &str) -> reqwest::Re
         .request(method, format!("{}{path}", app.address))
         .header("sec-fetch-site", "cross-site")
         .header("origin", "https://evil.example")
-}
-
-/// A client without fetch metadata (an old browser, or a script), keeping no cookies.
-fn bare_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 async fn assert_forbidden(response: reqwest::Response) {
