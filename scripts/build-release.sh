@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A release build from a fresh clone, in one command: target/release/server (with
 # target/release/hash.txt beside it) and target/site/, whose client files are named by their
-# content hash and precompressed with brotli and gzip. Then checks the client's size budget.
+# content hash and precompressed with brotli and gzip. Then reports the client's size against
+# its budget (scripts/size.sh; over budget is a warning here, not a failed build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh
@@ -19,4 +20,4 @@ fi
 
 PATH="$PWD/$BINARYEN_DIR/node_modules/.bin:$PATH" LEPTOS_HASH_FILES=true \
   cargo leptos build --release --precompress
-scripts/size.sh
+scripts/size.sh || printf '\033[1;33mwarning:\033[0m %s\n' "the client is over its size budget"
