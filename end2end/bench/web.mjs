@@ -1,0 +1,148 @@
+// The list and the page under load: starts the release server (target/release/server) on a
+// fresh database with the fake Google in-process, signs one user up, connects 5 Gmail accounts
+// through the real consent flow, then runs Debian's `wrk -t2 -c32 -d15s` against the
+// `list_accounts` server function and the server-rendered /connections page.
+//
+// Prints `name: value` lines: list_rps, list_p99_ms, page_rps, page_p99_ms, server_peak_rss_mb.
+// BENCH_DATABASE_URL picks the database (default: a SQLite file in a temp folder);
+// BENCH_DURATION (default 15s) shortens the runs. Run it through scripts/bench-web.sh.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startFakeGoogle } from '../fake-google/server.mjs';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const serverBin = path.join(root, 'target/release/server');
+const duration = process.env.BENCH_DURATION ?? '15s';
+const ACCOUNTS = 5;
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+
+const unescapeHtml = (value) =>
+  value
+    .replaceAll('&quot;', '"')
+    .replaceAll('&#39;', "'")
+    .replaceAll('&lt;', '<')
+    .replaceAll('&gt;', '>')
+    .replaceAll('&amp;', '&');
+
+const fake = await startFakeGoogle({ port: 0 });
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailconnect-bench-'));
+const port = await freePort();
+const app = `http://127.0.0.1:${port}`;
+const key = execFileSync(serverBin, ['gen-key']).toString().trim().split('\n').pop();
+const server = spawn(serverBin, ['serve'], {
+  cwd: root,
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: {
+    ...process.env,
+    DATABASE_URL: process.env.BENCH_DATABASE_URL ?? `sqlite://${dir}/bench.db?mode=rwc`,
+    LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+    APP_ORIGIN: app,
+    TOKEN_ENCRYPTION_KEY: key,
+    GOOGLE_CLIENT_ID: 'fake-client-id',
+    GOOGLE_CLIENT_SECRET: 'fake-client-secret',
+    GOOGLE_AUTH_URL: `${fake.url}/o/oauth2/v2/auth`,
+    GOOGLE_TOKEN_URL: `${fake.url}/token`,
+    GOOGLE_USERINFO_URL: `${fake.url}/v1/userinfo`,
+    GOOGLE_REVOKE_URL: `${fake.url}/revoke`,
+    GMAIL_API_URL: fake.url,
+    SYNC_INTERVAL_SECS: '3600',
+    RUST_LOG: 'warn',
+  },
+});
+const cleanup = () => {
+  server.kill('SIGKILL');
+  fake.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+};
+process.on('exit', cleanup);
+
+async function waitForHealth() {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    try {
+      if ((await fetch(`${app}/healthz`)).ok) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the server did not become healthy');
+}
+
+const sameOrigin = { 'sec-fetch-site': 'same-origin' };
+const form = { ...sameOrigin, 'content-type': 'application/x-www-form-urlencoded' };
+
+async function signUp() {
+  const body = new URLSearchParams({ email: 'bench@example.com', password: 'correct horse battery' });
+  const res = await fetch(`${app}/api/sign_up`, { method: 'POST', headers: form, body, redirect: 'manual' });
+  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.includes('session'));
+  if (!res.ok || !cookie) throw new Error(`sign-up failed: ${res.status}`);
+  return cookie;
+}
+
+/** Start → consent page → Allow → callback, as the popup does it. */
+async function connect(cookie, email) {
+  const start = await fetch(`${app}/auth/gmail/start`, { headers: { ...sameOrigin, cookie }, redirect: 'manual' });
+  const consentUrl = new URL(start.headers.get('location'));
+  const page = await (await fetch(consentUrl)).text();
+  const decision = new URLSearchParams();
+  for (const [, name, value] of page.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    decision.append(name, unescapeHtml(value));
+  }
+  for (const [, scope] of page.matchAll(/name="granted_scope" value="([^"]*)"/g)) {
+    decision.append('granted_scope', unescapeHtml(scope));
+  }
+  decision.append('email', email);
+  decision.append('email_verified', 'true');
+  decision.append('decision', 'allow');
+  const action = unescapeHtml(page.match(/<form method="post" action="([^"]+)"/)[1]);
+  const answer = await fetch(new URL(action, consentUrl), { method: 'POST', body: decision, redirect: 'manual' });
+  const callback = await fetch(answer.headers.get('location'), { headers: { cookie }, redirect: 'manual' });
+  if (!callback.ok) throw new Error(`connecting ${email} failed: ${callback.status}`);
+}
+
+/** Runs wrk; returns requests per second and the 99th percentile in milliseconds. */
+function wrk(args) {
+  const out = execFileSync('wrk', ['-t2', '-c32', `-d${duration}`, '--latency', ...args]).toString();
+  if (/Non-2xx or 3xx responses/.test(out)) throw new Error(`wrk saw errors:\n${out}`);
+  const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)[1]);
+  const [, value, unit] = out.match(/\s99%\s+([\d.]+)(us|ms|s)\b/);
+  const p99 = Number(value) * { us: 0.001, ms: 1, s: 1000 }[unit];
+  return { rps, p99 };
+}
+
+await waitForHealth();
+const cookie = await signUp();
+for (let n = 0; n < ACCOUNTS; n++) await connect(cookie, `bench${n}@gmail.com`);
+const listed = await (await fetch(`${app}/api/list_accounts`, { method: 'POST', headers: { ...form, cookie } })).json();
+if (listed.length !== ACCOUNTS) throw new Error(`expected ${ACCOUNTS} accounts, listed ${JSON.stringify(listed)}`);
+
+const lua = path.join(dir, 'list.lua');
+fs.writeFileSync(
+  lua,
+  [
+    'wrk.method = "POST"',
+    'wrk.body = ""',
+    `wrk.headers["Cookie"] = "${cookie}"`,
+    'wrk.headers["Sec-Fetch-Site"] = "same-origin"',
+    'wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"',
+  ].join('\n'),
+);
+const list = wrk(['-s', lua, `${app}/api/list_accounts`]);
+const page = wrk(['-H', `Cookie: ${cookie}`, `${app}/connections`]);
+const status = fs.readFileSync(`/proc/${server.pid}/status`, 'utf8');
+const peakKb = Number(status.match(/VmHWM:\s+(\d+) kB/)[1]);
+
+console.log(`list_rps: ${list.rps.toFixed(0)}`);
+console.log(`list_p99_ms: ${list.p99.toFixed(2)}`);
+console.log(`page_rps: ${page.rps.toFixed(0)}`);
+console.log(`page_p99_ms: ${page.p99.toFixed(2)}`);
+console.log(`server_peak_rss_mb: ${(peakKb / 1024).toFixed(1)}`);
+process.exit(0);
