@@ -9,6 +9,13 @@
 //!
 //! A session ends 30 days after sign-in, or after `SESSION_IDLE_DAYS` without a request.
 //! Housekeeping purges ended sessions.
+//!
+//! A live session read from the database is remembered for [`CACHE_TTL`], so the requests a
+//! page makes in a burst cost one session lookup, not one each. Signing out, a password change
+//! and account deletion forget it on this instance at once; on other instances a session
+//! ended elsewhere keeps working for at most [`CACHE_TTL`].
+
+use std::time::Duration;
 
 use cookie::{Cookie, SameSite};
 use http::{HeaderMap, HeaderValue};
@@ -29,6 +36,10 @@ pub const SECURE_SESSION_COOKIE: &str = "__Host-mc_session";
 const SESSION_TTL_SECS: i64 = 30 * 24 * 60 * 60;
 /// `last_seen_at` is written at most this often per session, not on every request.
 pub const SEEN_GRANULARITY_SECS: i64 = 60 * 60;
+/// How long a live session is remembered without asking the database again.
+pub const CACHE_TTL: Duration = Duration::from_secs(5);
+/// Sessions remembered at once (each a user row and two times).
+const CACHE_CAPACITY: u64 = 10_000;
 
 /// The session id carried by the request's cookie `name`: none when it is absent or appears
 /// more than once.
@@ -55,6 +66,16 @@ pub struct Sessions {
     secure: bool,
     idle_secs: i64,
     clock: Clock,
+    /// Live sessions by id hash, as last read.
+    recent: moka::sync::Cache<String, Live>,
+}
+
+/// A live session as read from the database.
+#[derive(Clone)]
+struct Live {
+    user: users::Model,
+    expires_at: i64,
+    last_seen_at: i64,
 }
 
 impl Sessions {
@@ -66,11 +87,16 @@ impl Sessions {
         clock: Clock,
     ) -> Self {
         let idle_secs = i64::try_from(idle.as_secs()).unwrap_or(SESSION_TTL_SECS);
+        let recent = moka::sync::Cache::builder()
+            .max_capacity(CACHE_CAPACITY)
+            .time_to_live(CACHE_TTL)
+            .build();
         Self {
             db,
             secure,
             idle_secs,
             clock,
+            recent,
         }
     }
 
@@ -121,6 +147,12 @@ impl Sessions {
         };
         let hash = sha256_hex(id.expose_secret());
         let now = self.clock.now();
+        if let Some(live) = self.recent.get(&hash)
+            && live.expires_at > now
+            && now - live.last_seen_at < std::cmp::min(self.idle_secs, SEEN_GRANULARITY_SECS)
+        {
+            return Ok(Some((live.user, hash)));
+        }
         let found = sessions::Entity::find()
             .filter(sessions::Column::TokenHash.eq(hash.clone()))
             .filter(sessions::Column::ExpiresAt.gt(now))
@@ -131,25 +163,41 @@ impl Sessions {
         let Some((session, Some(user))) = found else {
             return Ok(None);
         };
-        if now - session.last_seen_at >= SEEN_GRANULARITY_SECS {
+        let mut last_seen_at = session.last_seen_at;
+        if now - last_seen_at >= SEEN_GRANULARITY_SECS {
             sessions::Entity::update_many()
                 .col_expr(sessions::Column::LastSeenAt, Expr::value(now))
                 .filter(sessions::Column::Id.eq(session.id))
                 .exec(&self.db)
                 .await?;
+            last_seen_at = now;
         }
+        let live = Live {
+            user: user.clone(),
+            expires_at: session.expires_at,
+            last_seen_at,
+        };
+        self.recent.insert(hash.clone(), live);
         Ok(Some((user, hash)))
     }
 
     /// Ends the session the request carries, if any.
     pub async fn end(&self, headers: &HeaderMap) -> Result<(), sea_orm::DbErr> {
         if let Some(id) = session_id(headers, self.cookie_name()) {
+            let hash = sha256_hex(id.expose_secret());
+            self.recent.invalidate(&hash);
             sessions::Entity::delete_many()
-                .filter(sessions::Column::TokenHash.eq(sha256_hex(id.expose_secret())))
+                .filter(sessions::Column::TokenHash.eq(hash))
                 .exec(&self.db)
                 .await?;
         }
         Ok(())
+    }
+
+    /// Forgets every remembered session on this instance, after a change to a user's sessions
+    /// or user row (a password change, an account deleted).
+    pub fn forget_remembered(&self) {
+        self.recent.invalidate_all();
     }
 
     pub fn cookie(&self, id: &SecretString) -> HeaderValue {
@@ -182,6 +230,7 @@ impl Sessions {
             .filter(sessions::Column::TokenHash.ne(keep))
             .exec(&self.db)
             .await?;
+        self.forget_remembered();
         Ok(deleted.rows_affected)
     }
 

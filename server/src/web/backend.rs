@@ -290,6 +290,7 @@ impl Backend for UiBackend {
         crate::identity::users::delete(&self.db, user.id)
             .await
             .map_err(|e| internal("deleting the user failed", e))?;
+        self.sessions.forget_remembered();
         tracing::info!(user_id = user.id, "app account deleted");
         Ok(self.sessions.clear_cookie())
     }

@@ -1,5 +1,7 @@
 //! Sign-up, sign-in, sessions and the members-only page, over HTTP.
 
+use std::time::Duration;
+
 use reqwest::StatusCode;
 use sea_orm::{EntityTrait, PaginatorTrait};
 use server::entities::{sessions, users};
@@ -15,6 +17,7 @@ on_both_databases! {
     a_plain_form_post_that_fails_is_sent_back_to_its_page,
     sign_in_attempts_for_one_address_are_throttled,
     sign_in_changes_the_session_id_and_sign_out_ends_it,
+    a_session_ended_on_another_instance_ends_here_within_the_cache_time,
     connections_page_is_for_signed_in_users,
 }
 
@@ -208,4 +211,34 @@ async fn connections_page_is_for_signed_in_users(db: TestDb) {
     let signin = app.get("/signin").await;
     assert!(signin.status().is_redirection());
     assert_eq!(signin.headers()["location"], "/connections");
+}
+
+async fn a_session_ended_on_another_instance_ends_here_within_the_cache_time(db: TestDb) {
+    let a = spawn_app(&db).await;
+    let b = spawn_app(&db).await;
+    let cookie = session_cookie(&a.sign_up("ada@example.com", "correct horse").await).unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let list_on_b = || async {
+        b.client
+            .post(format!("{}/api/list_accounts", b.address))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(
+        list_on_b().await,
+        StatusCode::OK,
+        "B now remembers the session"
+    );
+
+    a.call("sign_out", &[]).await;
+    assert_eq!(
+        a.call("list_accounts", &[]).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the instance that signed out forgets at once"
+    );
+    tokio::time::sleep(server::identity::sessions::CACHE_TTL + Duration::from_millis(500)).await;
+    assert_eq!(list_on_b().await, StatusCode::UNAUTHORIZED);
 }

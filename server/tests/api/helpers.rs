@@ -126,8 +126,6 @@ pub async fn spawn_app_with_config(test_db: &TestDb, vars: &[(&str, &str)]) -> T
     spawn(test_db, "http://127.0.0.1:9", vars).await
 }
 
-/// A client like a browser on the app's own pages: it keeps cookies, sends
-/// `Sec-Fetch-Site: same-origin` with every request, and never follows redirects.
 /// A client without fetch metadata (an old browser, or a script), keeping no cookies.
 pub fn bare_client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -136,6 +134,8 @@ pub fn bare_client() -> reqwest::Client {
         .unwrap()
 }
 
+/// A client like a browser on the app's own pages: it keeps cookies, sends
+/// `Sec-Fetch-Site: same-origin` with every request, and never follows redirects.
 pub fn browser_client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
