@@ -1,5 +1,5 @@
-//! How the HTTP surface defends itself: attempt limits per client, password hashing slots,
-//! trusted proxies, idle sessions and who may read `/metrics`.
+//! The HTTP surface's settings: attempt limits per client, password hashing slots, trusted
+//! proxies, idle sessions, who may read `/metrics`, and where the built site lives.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
@@ -9,7 +9,7 @@ use secrecy::SecretString;
 
 use super::{ConfigError, SignInLimits, Source};
 
-/// How the HTTP surface defends itself (see SECURITY.md).
+/// The HTTP surface's settings (its defences are described in SECURITY.md).
 #[derive(Clone, Debug)]
 pub struct WebConfig {
     /// Sign-in and sign-up attempts each client address gets.
