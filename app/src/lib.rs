@@ -38,7 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 // The stylesheet under its content-hashed name in a release build.
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -48,16 +48,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The whole site, rendered on the server. Only its islands (`#[island]`: the forms and the
+/// connections list) are compiled into the WASM client and hydrated in the browser; everything
+/// else is plain HTML, and links are ordinary page loads.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, once the page is hydrated: `data-hydrated` on <body>
-    // tells tests (and anyone curious) that clicks are now handled by the app.
-    Effect::new(|| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Title text="mailconnect" />
@@ -75,6 +71,19 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                 </Routes>
             </main>
+            <HydrationMark />
         </Router>
     }
+}
+
+/// Marks `<body>` with `data-hydrated` once the WASM has hydrated the page: tests (and anyone
+/// curious) can tell that clicks are now handled by the app. Islands hydrate in document order
+/// and this one comes last, so by then every island on the page is live.
+#[island]
+fn HydrationMark() -> impl IntoView {
+    Effect::new(|| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 }

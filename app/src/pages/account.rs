@@ -4,32 +4,33 @@
 
 use leptos::prelude::*;
 
-use super::sign_in::FormError;
-use crate::api::account::{ChangePassword, DeleteAccount, get_account_overview};
+use super::forms::{FormAction, ServerForm};
+use crate::api::account::get_account_overview;
 use crate::model::AccountOverview;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_account_overview());
-    let change = ServerAction::<ChangePassword>::new();
-    let delete = ServerAction::<DeleteAccount>::new();
-    let changed = move || matches!(change.value().get(), Some(Ok(())));
 
     view! {
         <section class="card wide">
             <h1>"Your account"</h1>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
                     overview
                         .get()
                         .and_then(Result::ok)
                         .map(|o| view! { <p class="who-am-i">"Signed in as " {o.email}</p> })
                 }}
-            </Transition>
+            </Suspense>
 
             <section aria-labelledby="password-heading">
                 <h2 id="password-heading">"Change your password"</h2>
-                <ActionForm action=change>
+                <ServerForm
+                    action=FormAction::ChangePassword
+                    submit="Change password"
+                    done="Password changed. Every other session was signed out."
+                >
                     <label for="current-password">"Current password"</label>
                     <input
                         id="current-password"
@@ -44,24 +45,17 @@ pub fn AccountPage() -> impl IntoView {
                         type="password"
                         autocomplete="new-password"
                     />
-                    <FormError result=change.value() />
-                    <Show when=changed>
-                        <p class="notice" role="status">
-                            "Password changed. Every other session was signed out."
-                        </p>
-                    </Show>
-                    <button type="submit" disabled=change.pending()>
-                        "Change password"
-                    </button>
-                </ActionForm>
+                </ServerForm>
             </section>
 
             <section aria-labelledby="delete-heading">
                 <h2 id="delete-heading">"Delete your account"</h2>
-                <Transition fallback=|| ()>
+                <Suspense fallback=|| ()>
                     {move || overview.get().and_then(Result::ok).map(|o| what_goes(&o))}
-                </Transition>
-                <ActionForm action=delete>
+                </Suspense>
+                <ServerForm action=FormAction::DeleteAccount submit="Delete my account"
+                    button_class="danger"
+                >
                     <label for="delete-password">"Password"</label>
                     <input
                         id="delete-password"
@@ -69,11 +63,7 @@ pub fn AccountPage() -> impl IntoView {
                         type="password"
                         autocomplete="current-password"
                     />
-                    <FormError result=delete.value() />
-                    <button type="submit" class="danger" disabled=delete.pending()>
-                        "Delete my account"
-                    </button>
-                </ActionForm>
+                </ServerForm>
             </section>
         </section>
     }

@@ -1,134 +1,182 @@
 //! `/connections`: "Email Connections" — connect, list, reconnect, sync and disconnect
 //! mailboxes. The server only renders it for a signed-in user (everyone else is sent to
-//! `/signin`). While any mailbox is syncing, the page re-reads the list every two seconds.
+//! `/signin`), with the list read on the server. In the browser the list is an island: it re-reads
+//! after each change, and every two seconds while any mailbox is syncing.
 
 use std::time::Duration;
 
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use super::gmail_popup::GmailPopup;
 use super::toasts::{ToastKind, ToastList, Toasts};
-use crate::api::accounts::{DisconnectAccount, SyncNow, list_accounts};
+use crate::api::accounts::{disconnect_account, list_accounts, sync_now};
+use crate::error::AppError;
 use crate::model::{AccountStatus, AccountView};
 
 /// How often the list is re-read while a mailbox is syncing.
 const SYNC_POLL: Duration = Duration::from_secs(2);
 const SYNCING: &str = "Syncing…";
 
+type AccountList = Result<Vec<AccountView>, AppError>;
+
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
-    let toasts = Toasts::provide();
-    let popup = GmailPopup::new();
-    let disconnect = ServerAction::<DisconnectAccount>::new();
-    let sync = ServerAction::<SyncNow>::new();
-    let (polls, set_polls) = signal(0u32);
-    let accounts = Resource::new(
-        move || {
-            (
-                disconnect.version().get(),
-                popup.finished.get(),
-                sync.version().get(),
-                polls.get(),
-            )
-        },
-        |_| list_accounts(),
-    );
-    Effect::new(move |_| match disconnect.value().get() {
-        Some(Ok(())) => toasts.show(ToastKind::Success, "Email account disconnected"),
-        Some(Err(error)) => toasts.show(ToastKind::Error, format!("Failed to disconnect: {error}")),
-        None => {}
-    });
-    Effect::new(move |_| {
-        if let Some(Err(error)) = sync.value().get() {
-            toasts.show(
-                ToastKind::Error,
-                format!("Failed to start the sync: {error}"),
-            );
+    let accounts = Resource::new(|| (), |_| list_accounts());
+    view! {
+        <section class="card wide">
+            <h1>"Email Connections"</h1>
+            <p>"Connect a Gmail account so we can read your bank alerts."</p>
+            <Suspense fallback=|| view! { <p>"Loading accounts…"</p> }>
+                {move || accounts.get().map(|initial| view! { <Connections initial /> })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The page's state in the browser, shared by the list and its rows.
+#[derive(Clone, Copy)]
+struct Page {
+    accounts: RwSignal<AccountList>,
+    /// Accounts whose "Sync now" is on its way: they say "Syncing…" until the list read after
+    /// the request arrives with the server's state.
+    sync_requested: RwSignal<Vec<i32>>,
+    disconnecting: RwSignal<bool>,
+    /// Numbers the list reads, so an older answer never replaces a newer one.
+    reads: StoredValue<u64>,
+    popup: GmailPopup,
+    toasts: Toasts,
+}
+
+impl Page {
+    fn new(initial: AccountList) -> Self {
+        Self {
+            accounts: RwSignal::new(initial),
+            sync_requested: RwSignal::new(Vec::new()),
+            disconnecting: RwSignal::new(false),
+            reads: StoredValue::new(0),
+            popup: GmailPopup::new(),
+            toasts: Toasts::provide(),
         }
-    });
+    }
+
+    /// Reads the list from the server again.
+    async fn reload(self) {
+        let read = self.reads.get_value() + 1;
+        self.reads.set_value(read);
+        let list = list_accounts().await;
+        if self.reads.get_value() == read {
+            self.accounts.set(list);
+        }
+    }
+
+    fn disconnect(self, account_id: i32) {
+        self.disconnecting.set(true);
+        spawn_local(async move {
+            match disconnect_account(account_id).await {
+                Ok(()) => self
+                    .toasts
+                    .show(ToastKind::Success, "Email account disconnected"),
+                Err(error) => self
+                    .toasts
+                    .show(ToastKind::Error, format!("Failed to disconnect: {error}")),
+            }
+            self.disconnecting.set(false);
+            self.reload().await;
+        });
+    }
+
+    fn sync(self, account_id: i32) {
+        self.sync_requested.update(|ids| ids.push(account_id));
+        spawn_local(async move {
+            if let Err(error) = sync_now(account_id).await {
+                self.toasts.show(
+                    ToastKind::Error,
+                    format!("Failed to start the sync: {error}"),
+                );
+            }
+            self.reload().await;
+            self.sync_requested
+                .update(|ids| ids.retain(|id| *id != account_id));
+        });
+    }
+}
+
+/// Everything on the page that reacts: the connect button, the list and the toasts. The server
+/// renders it with the list it read; the browser hydrates it with the same list.
+#[island]
+fn Connections(initial: AccountList) -> impl IntoView {
+    let page = Page::new(initial);
+    let popup = page.popup;
+    // A popup that ended may have added or restored an account.
+    Effect::watch(
+        move || popup.finished.get(),
+        move |_, _, _| spawn_local(page.reload()),
+        false,
+    );
     // Effects run only in the browser: the server never polls. Each new list decides whether
     // to read it again; leaving the page or a newer list cancels the pending read.
     Effect::new(move |_| {
-        let any_syncing = accounts
-            .get()
-            .and_then(Result::ok)
-            .is_some_and(|list| list.iter().any(|account| account.sync.syncing));
+        let any_syncing = page.accounts.with(|list| {
+            list.as_ref()
+                .is_ok_and(|list| list.iter().any(|account| account.sync.syncing))
+        });
         if any_syncing
             && let Ok(timer) =
-                set_timeout_with_handle(move || set_polls.update(|n| *n += 1), SYNC_POLL)
+                set_timeout_with_handle(move || spawn_local(page.reload()), SYNC_POLL)
         {
             on_cleanup(move || timer.clear());
         }
     });
 
     view! {
-        <section class="card wide">
-            <h1>"Email Connections"</h1>
-            <p>"Connect a Gmail account so we can read your bank alerts."</p>
-            <button
-                type="button"
-                class="connect"
-                disabled=move || popup.connecting.get()
-                // How many popups have ended: tests wait on it instead of on the clock.
-                data-popup-endings=move || popup.finished.get().to_string()
-                on:click=move |_| popup.start(None)
-            >
-                {move || if popup.connecting.get() { "Connecting..." } else { "Connect Gmail" }}
-            </button>
-            <section aria-labelledby="accounts-heading">
-                <h2 id="accounts-heading">"Connected Accounts"</h2>
-                <Transition fallback=|| view! { <p>"Loading accounts…"</p> }>
-                    {move || {
-                        accounts
-                            .get()
-                            .map(|result| match result {
-                                Ok(list) if list.is_empty() => {
-                                    view! { <p class="empty">"No email accounts connected yet."</p> }
-                                        .into_any()
-                                }
-                                Ok(list) => {
-                                    view! {
-                                        <ul class="accounts">
-                                            {list
-                                                .into_iter()
-                                                .map(|account| view! { <AccountRow account disconnect sync popup /> })
-                                                .collect_view()}
-                                        </ul>
-                                    }
-                                        .into_any()
-                                }
-                                Err(error) => {
-                                    view! {
-                                        <p class="error" role="alert">
-                                            {error.to_string()}
-                                        </p>
-                                    }
-                                        .into_any()
-                                }
-                            })
-                    }}
-                </Transition>
-            </section>
+        <button
+            type="button"
+            class="connect"
+            disabled=move || popup.connecting.get()
+            // How many popups have ended: tests wait on it instead of on the clock.
+            data-popup-endings=move || popup.finished.get().to_string()
+            on:click=move |_| popup.start(None)
+        >
+            {move || if popup.connecting.get() { "Connecting..." } else { "Connect Gmail" }}
+        </button>
+        <section aria-labelledby="accounts-heading">
+            <h2 id="accounts-heading">"Connected Accounts"</h2>
+            // Either, not `into_any`: type erasure would bring every rendering method into the
+            // WASM, used or not.
+            {move || match page.accounts.get() {
+                Ok(list) if list.is_empty() => {
+                    EitherOf3::A(view! { <p class="empty">"No email accounts connected yet."</p> })
+                }
+                Ok(list) => {
+                    EitherOf3::B(view! {
+                        <ul class="accounts">
+                            {list
+                                .into_iter()
+                                .map(|account| view! { <AccountRow account page /> })
+                                .collect_view()}
+                        </ul>
+                    })
+                }
+                Err(error) => {
+                    EitherOf3::C(view! {
+                        <p class="error" role="alert">
+                            {error.to_string()}
+                        </p>
+                    })
+                }
+            }}
         </section>
         <ToastList />
     }
 }
 
 #[component]
-fn AccountRow(
-    account: AccountView,
-    disconnect: ServerAction<DisconnectAccount>,
-    sync: ServerAction<SyncNow>,
-    popup: GmailPopup,
-) -> impl IntoView {
+fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
     let id = account.id;
-    // Set by "Sync now" so the row says "Syncing…" at once, and kept by a row drawn while its
-    // request is still on its way; the list read after the request brings the server's state.
-    let in_flight = sync
-        .input()
-        .with_untracked(|input| input.as_ref().is_some_and(|input| input.account_id == id));
-    let requested = RwSignal::new(in_flight);
-    let syncing = move || account.sync.syncing || requested.get();
+    let server_syncing = account.sync.syncing;
+    let syncing = move || server_syncing || page.sync_requested.with(|ids| ids.contains(&id));
     let summary = account.sync.summary;
     let needs_reconnect = account.status == AccountStatus::NeedsReconnect;
     let status_class = if needs_reconnect {
@@ -136,6 +184,7 @@ fn AccountRow(
     } else {
         "status active"
     };
+    let popup = page.popup;
     view! {
         <li class="account" data-account-id=id data-syncing=move || syncing().to_string()>
             <div>
@@ -154,10 +203,7 @@ fn AccountRow(
                     class="sync-now"
                     aria-label=format!("Sync now {}", account.email)
                     disabled=syncing
-                    on:click=move |_| {
-                        requested.set(true);
-                        sync.dispatch(SyncNow { account_id: id });
-                    }
+                    on:click=move |_| page.sync(id)
                 >
                     "Sync now"
                 </button>
@@ -179,10 +225,8 @@ fn AccountRow(
                     type="button"
                     class="danger"
                     aria-label=format!("Disconnect {}", account.email)
-                    disabled=move || disconnect.pending().get()
-                    on:click=move |_| {
-                        disconnect.dispatch(DisconnectAccount { account_id: id });
-                    }
+                    disabled=move || page.disconnecting.get()
+                    on:click=move |_| page.disconnect(id)
                 >
                     "Disconnect"
                 </button>
@@ -207,10 +251,8 @@ mod tests {
                 status: AccountStatus::Active,
                 sync,
             };
-            let disconnect = ServerAction::<DisconnectAccount>::new();
-            let sync = ServerAction::<SyncNow>::new();
-            let popup = GmailPopup::new();
-            view! { <AccountRow account disconnect sync popup /> }.to_html()
+            let page = Page::new(Ok(Vec::new()));
+            view! { <AccountRow account page /> }.to_html()
         })
     }
 

@@ -3,24 +3,16 @@
 
 use leptos::prelude::*;
 
-use crate::api::auth::{SignIn, SignUp};
-use crate::error::AppError;
+use super::forms::{FormAction, ServerForm};
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let action = ServerAction::<SignUp>::new();
-    let pending = action.pending();
-
     view! {
         <section class="card">
             <h1>"Create your account"</h1>
-            <ActionForm action>
+            <ServerForm action=FormAction::SignUp submit="Sign up">
                 <CredentialFields password_autocomplete="new-password" />
-                <FormError result=action.value() />
-                <button type="submit" disabled=pending>
-                    "Sign up"
-                </button>
-            </ActionForm>
+            </ServerForm>
             <p>"Already have an account? " <a href="/signin">"Sign in"</a></p>
         </section>
     }
@@ -28,19 +20,12 @@ pub fn SignUpPage() -> impl IntoView {
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let action = ServerAction::<SignIn>::new();
-    let pending = action.pending();
-
     view! {
         <section class="card">
             <h1>"Sign in"</h1>
-            <ActionForm action>
+            <ServerForm action=FormAction::SignIn submit="Sign in">
                 <CredentialFields password_autocomplete="current-password" />
-                <FormError result=action.value() />
-                <button type="submit" disabled=pending>
-                    "Sign in"
-                </button>
-            </ActionForm>
+            </ServerForm>
             <p>"New here? " <a href="/signup">"Create an account"</a></p>
         </section>
     }
@@ -54,21 +39,5 @@ fn CredentialFields(password_autocomplete: &'static str) -> impl IntoView {
         <input id="email" name="email" type="text" inputmode="email" autocomplete="email" />
         <label for="password">"Password"</label>
         <input id="password" name="password" type="password" autocomplete=password_autocomplete />
-    }
-}
-
-/// The form's error line, shown after a failed submission.
-#[component]
-pub(crate) fn FormError(
-    #[prop(into)] result: Signal<Option<Result<(), AppError>>>,
-) -> impl IntoView {
-    move || {
-        result.get().and_then(Result::err).map(|error| {
-            view! {
-                <p class="error" role="alert">
-                    {error.to_string()}
-                </p>
-            }
-        })
     }
 }
