@@ -1,25 +1,22 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
+use server_fn::ServerFn;
 
 use crate::api::auth::{SignOut, signed_in_user};
 
 /// The top bar: the product name, and either the signed-in user's pages, address and "Sign out"
-/// or the links to sign in and sign up. It re-reads the user on every navigation.
+/// or the links to sign in and sign up. Rendered on the server for each page load (it is not an
+/// island); "Sign out" is a plain form post that the server answers with a redirect.
 #[component]
 pub fn Header() -> impl IntoView {
-    let location = use_location();
-    let sign_out = ServerAction::<SignOut>::new();
-    let user = Resource::new(
-        move || (location.pathname.get(), sign_out.version().get()),
-        |_| signed_in_user(),
-    );
+    let user = Resource::new(|| (), |_| signed_in_user());
 
     view! {
         <header class="topbar">
             <a class="brand" href="/connections">
                 "mailconnect"
             </a>
-            <Transition fallback=|| ()>
+            <Suspense fallback=|| ()>
                 {move || {
                     user.get()
                         .map(|user| match user {
@@ -31,9 +28,9 @@ pub fn Header() -> impl IntoView {
                                         <NavLink href="/account" label="Account" />
                                     </nav>
                                     <span class="who">{user.email}</span>
-                                    <ActionForm action=sign_out attr:class="inline">
+                                    <form class="inline" method="post" action=SignOut::url()>
                                         <button type="submit">"Sign out"</button>
-                                    </ActionForm>
+                                    </form>
                                 }
                                     .into_any()
                             }
@@ -46,7 +43,7 @@ pub fn Header() -> impl IntoView {
                             }
                         })
                 }}
-            </Transition>
+            </Suspense>
         </header>
     }
 }
