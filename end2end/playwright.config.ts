@@ -61,11 +61,10 @@ export default defineConfig({
       timeout: 30_000,
     },
     {
-      // Built by `cargo leptos build` (run from the repository root first). It runs from the
-      // repository root so that LEPTOS_SITE_ROOT=target/site finds the WASM bundle and CSS.
-      // E2E_SERVER_BIN names another binary, e.g. one that `cargo leptos build` made with
-      // CARGO_TARGET_DIR set; it must come from the same build as target/site: a binary from a
-      // plain `cargo build` renders pages the `cargo leptos` WASM cannot hydrate.
+      // Built by scripts/build-site.sh (or `cargo leptos build`), run from the repository root
+      // first. It runs from the repository root so that LEPTOS_SITE_ROOT=target/site finds the
+      // WASM bundle and CSS. E2E_SERVER_BIN names another binary, e.g. target/release/server
+      // after scripts/build-release.sh; it must come from the same build as target/site.
       name: 'app',
       command: `${process.env.E2E_SERVER_BIN ?? './target/debug/server'} serve`,
       cwd: '..',

@@ -5,7 +5,7 @@
 # its budget (scripts/size.sh; over budget is a warning here, not a failed build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install.sh
+scripts/install.sh --leptos
 
 # Release builds run wasm-opt. Debian's binaryen (108) produces a client that fails at
 # hydration, and cargo-leptos would try to download one; npm's binaryen 132 is used instead,

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing mailconnect needs, skipping whatever is already
-# present. Usage: scripts/install.sh [--test]   (--test adds Chromium and PostgreSQL)
+# present. Usage: scripts/install.sh [--test] [--leptos]
+#   --test    adds Chromium and PostgreSQL (the test command)
+#   --leptos  adds cargo-leptos (release builds and `cargo leptos watch`; the run and test
+#             commands build the site without it, see scripts/build-site.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,7 +11,9 @@ CARGO_LEPTOS_VERSION=0.3.10
 # The wasm-bindgen CLI must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, "", $0); print; exit }' Cargo.lock)
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+say() { printf '\033[1m==> [%ss] %s\033[0m\n' "$SECONDS" "$*"; }
+want() { case " $ARGS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+ARGS="$*"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_install() {
   say "installing Debian packages: $*"
@@ -22,15 +27,17 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # cargo-leptos 0.3.11 needs a newer rustc than this toolchain, so the version is pinned.
-if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
+if want --leptos && [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
   say "installing cargo-leptos $CARGO_LEPTOS_VERSION (a one-time build of several minutes; a debug build takes half the time of a release build and builds the site alike)"
   cargo install cargo-leptos --locked --debug --version "$CARGO_LEPTOS_VERSION"
 fi
 
-# cargo-leptos would download this from GitHub; with it on PATH it downloads nothing.
+# scripts/build-site.sh runs it, and cargo-leptos would download it from GitHub; with it on PATH
+# it downloads nothing. A debug build installs in about half the time and still turns a debug
+# WASM into its JS glue in seconds.
 if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  cargo install wasm-bindgen-cli --debug --version "$WASM_BINDGEN_VERSION"
 fi
 
 # The fake Google (and Playwright): reinstall only when the lock file changed.
@@ -39,7 +46,7 @@ if [ ! -f end2end/node_modules/.package-lock.json ] || [ end2end/package-lock.js
   (cd end2end && npm ci --no-audit --no-fund)
 fi
 
-if [ "${1:-}" = "--test" ]; then
+if want --test; then
   # Playwright drives Debian's Chromium; its own browser download cannot work offline.
   [ -x /usr/bin/chromium ] || apt_install chromium
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints per feature set, the cargo tests (on a SQLite file and on a
 # throwaway PostgreSQL server) and the Playwright end-to-end tests in Debian's Chromium.
-# Installs what is missing.
+# Installs what is missing. Each step prints the seconds since the start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install.sh --test
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+say() { printf '\033[1m==> [%ss] %s\033[0m\n' "$SECONDS" "$*"; }
+
+scripts/install.sh --test
 
 say "checking formatting"
 cargo fmt --all -- --check
@@ -31,7 +32,8 @@ cargo test -p app --features ssr
 cargo test -p migration
 
 say "building the site"
-cargo leptos build
+scripts/build-site.sh
 
 say "Playwright end-to-end tests"
 (cd end2end && npx playwright test)
+say "done"

@@ -10,8 +10,8 @@ export async function waitForHydration(page: Page, timeout = 15_000): Promise<vo
     await page.locator('body[data-hydrated]').waitFor({ state: 'attached', timeout });
   } catch (error) {
     throw new Error(
-      `${page.url()} did not hydrate: the WASM bundle did not load or failed. A server binary built by ` +
-        'plain `cargo build` asks for /pkg/<name>_bg.wasm; build it with `cargo leptos build`.',
+      `${page.url()} did not hydrate: the WASM bundle did not load or failed. Build the server and ` +
+        'the site together (scripts/build-site.sh) so that they agree on the bundle.',
       { cause: error },
     );
   }

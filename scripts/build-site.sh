@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the development site: the server (target/debug/server) and, in target/site, the WASM
+# client with its JS glue, the stylesheet and public/, laid out as `cargo leptos build` lays
+# them out. The run and test commands use this rather than cargo-leptos, for two reasons:
+# cargo-leptos takes minutes to install on a fresh machine, and its debug builds add
+# `--cfg erase_components` to RUSTFLAGS, which compiles every server dependency a second time
+# beside the test build's. This script's server is the very binary `cargo test -p server`
+# already built. Release builds (scripts/build-release.sh) and `cargo leptos watch` use
+# cargo-leptos.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# The bundle name the server was compiled with (.cargo/config.toml).
+NAME=$(awk -F'"' '/^LEPTOS_OUTPUT_NAME/ { print $2 }' .cargo/config.toml)
+SITE=target/site
+PKG=$SITE/pkg
+
+cargo build -p server
+cargo build -p frontend --lib --target wasm32-unknown-unknown
+
+rm -rf "$PKG"
+mkdir -p "$PKG"
+wasm-bindgen --target web --no-typescript --out-dir "$PKG" --out-name "$NAME" \
+  target/wasm32-unknown-unknown/debug/frontend.wasm
+# The page asks for <name>.wasm, as cargo-leptos names it.
+mv "$PKG/${NAME}_bg.wasm" "$PKG/$NAME.wasm"
+cp style/main.css "$PKG/$NAME.css"
+cp -R public/. "$SITE/"
+echo "built the site in $SITE and the server in target/debug/server"
