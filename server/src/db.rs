@@ -21,7 +21,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
-        .max_connections(16)
+        .max_connections(pool_size(url))
         .connect_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
         // WAL lets readers work beside the one writer; NORMAL sync is safe with WAL.
@@ -33,6 +33,13 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         });
     let db = Database::connect(options).await?;
     Ok(db)
+}
+
+/// Connections per process. A SQLite connection is an OS thread of its own and writes take
+/// turns anyway, so a few serve a machine best (with 16, requests spent their time switching
+/// threads; see BENCHMARKS.md). PostgreSQL connections wait on the network, so more help.
+fn pool_size(url: &str) -> u32 {
+    if url.starts_with("sqlite:") { 4 } else { 16 }
 }
 
 /// The file path of a `sqlite:` URL, unless it is in memory.

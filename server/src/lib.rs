@@ -37,11 +37,11 @@ use crate::sync::queue::JobQueue;
 use crate::tokens::{Timing, TokenService};
 use crate::vault::Vault;
 use crate::vault::rotation::RotationReport;
-use crate::web::AppState;
 use crate::web::backend::UiBackend;
 use crate::web::headers::PageHeaders;
 use crate::web::metrics::Exporter;
 use crate::web::shield::Shield;
+use crate::web::{AppState, Services};
 
 /// Leptos' own settings (site root, pkg dir, output name) from the environment cargo-leptos sets,
 /// with the app's defaults when the binary is run on its own.
@@ -138,7 +138,7 @@ pub async fn app_state(
         live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
         sessions: sessions.clone(),
     };
-    Ok(AppState {
+    Ok(AppState::new(Services {
         leptos_options: leptos_options(&config),
         config: Arc::new(config),
         db,
@@ -151,7 +151,7 @@ pub async fn app_state(
         metrics: exporter,
         shield,
         page_headers,
-    })
+    }))
 }
 
 /// The housekeeping loop's parts, from the app's.

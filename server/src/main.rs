@@ -11,6 +11,12 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc instead of the system allocator: each request makes many small allocations on
+/// whichever thread runs it, which glibc's malloc serves slower and holds on to longer (one
+/// arena per thread). See BENCHMARKS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "server",

@@ -2,6 +2,8 @@
 //! pages send a signed-in user on to their connections. Server functions check the session
 //! themselves.
 
+use std::sync::Arc;
+
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,7 +12,7 @@ use http::StatusCode;
 use crate::identity::Sessions;
 
 pub async fn page_guard(
-    State(sessions): State<Sessions>,
+    State(sessions): State<Arc<Sessions>>,
     request: Request,
     next: Next,
 ) -> Response {

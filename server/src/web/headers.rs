@@ -11,6 +11,8 @@
 //! - `Strict-Transport-Security` when the app is served over https; `nosniff`, `DENY` framing and
 //!   a same-origin referrer everywhere.
 
+use std::sync::Arc;
+
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -49,7 +51,7 @@ impl PageHeaders {
 }
 
 pub async fn security_headers(
-    State(pages): State<PageHeaders>,
+    State(pages): State<Arc<PageHeaders>>,
     mut request: Request,
     next: Next,
 ) -> Response {

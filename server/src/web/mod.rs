@@ -12,6 +12,7 @@ pub mod serve;
 pub mod shield;
 pub mod transactions;
 
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,9 +39,13 @@ use crate::identity::Sessions;
 use crate::sync::Syncs;
 use crate::tokens::TokenService;
 
-/// Shared by axum handlers and (through context) Leptos server functions.
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Shared by axum handlers and (through context) Leptos server functions. Leptos puts a clone
+/// in every request's context, so it is one `Arc`: a clone counts a reference instead of copying
+/// every service's settings. Fields are read through `Deref`.
+#[derive(Clone)]
+pub struct AppState(Arc<Services>);
+
+pub struct Services {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub db: DatabaseConnection,
@@ -54,6 +59,38 @@ pub struct AppState {
     pub shield: shield::Shield,
     pub page_headers: headers::PageHeaders,
 }
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// `State<T>` for the parts handlers extract on their own.
+macro_rules! state_parts {
+    ($($field:ident: $part:ty),* $(,)?) => {
+        $(impl FromRef<AppState> for $part {
+            fn from_ref(state: &AppState) -> Self {
+                state.$field.clone()
+            }
+        })*
+    };
+}
+
+state_parts!(
+    leptos_options: LeptosOptions,
+    db: DatabaseConnection,
+    connect: ConnectState,
+    metrics: metrics::Exporter,
+);
 
 /// Every request, the popup's callback included, is answered within this.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -81,16 +118,17 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Layers run outside-in from the last: trace, compression, time limit, body limit,
         // headers, shield, page guard, route.
+        // Each layer's state is cloned for every request: an `Arc` keeps that a reference count.
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            Arc::new(state.sessions.clone()),
             guard::page_guard,
         ))
         .layer(middleware::from_fn_with_state(
-            state.shield.clone(),
+            Arc::new(state.shield.clone()),
             shield::shield,
         ))
         .layer(middleware::from_fn_with_state(
-            state.page_headers.clone(),
+            Arc::new(state.page_headers.clone()),
             headers::security_headers,
         ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))

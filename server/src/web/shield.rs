@@ -83,7 +83,11 @@ fn too_many_params(query: Option<&str>) -> bool {
     query.is_some_and(|q| q.split('&').filter(|p| !p.is_empty()).count() > MAX_QUERY_PARAMS)
 }
 
-pub async fn shield(State(shield): State<Shield>, mut request: Request, next: Next) -> Response {
+pub async fn shield(
+    State(shield): State<Arc<Shield>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     if too_many_params(request.uri().query()) {
         return (StatusCode::BAD_REQUEST, "Too many query parameters.").into_response();
     }
