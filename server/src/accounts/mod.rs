@@ -30,6 +30,7 @@ use crate::clock::Clock;
 use crate::entities::SealedField;
 use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts::{self, Status};
+use crate::entities::mailbox_sync;
 use crate::provider::google::Google;
 use crate::vault::{Vault, VaultError};
 
@@ -94,6 +95,22 @@ impl Accounts {
     /// The user's accounts that are not disconnected, oldest first.
     pub async fn list_for_user(&self, user_id: i32) -> Result<Vec<email_accounts::Model>, DbErr> {
         email_accounts::Entity::find()
+            .filter(email_accounts::Column::UserId.eq(user_id))
+            .filter(email_accounts::Column::Status.ne(Status::Disconnected))
+            .order_by_asc(email_accounts::Column::CreatedAt)
+            .order_by_asc(email_accounts::Column::Id)
+            .all(&self.db)
+            .await
+    }
+
+    /// The same accounts as [`Accounts::list_for_user`], each with its mail sync state, in one
+    /// query (the account list is the app's most requested read).
+    pub async fn list_with_sync_state(
+        &self,
+        user_id: i32,
+    ) -> Result<Vec<(email_accounts::Model, Option<mailbox_sync::Model>)>, DbErr> {
+        email_accounts::Entity::find()
+            .find_also_related(mailbox_sync::Entity)
             .filter(email_accounts::Column::UserId.eq(user_id))
             .filter(email_accounts::Column::Status.ne(Status::Disconnected))
             .order_by_asc(email_accounts::Column::CreatedAt)

@@ -63,7 +63,17 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// The account's mail sync state (absent until its first sync is queued).
+    #[sea_orm(has_one = "super::mailbox_sync::Entity")]
+    MailboxSync,
+}
+
+impl Related<super::mailbox_sync::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::MailboxSync.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}
 

@@ -50,6 +50,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::email_accounts::Entity",
+        from = "Column::AccountId",
+        to = "super::email_accounts::Column::Id"
+    )]
+    Account,
+}
+
+impl Related<super::email_accounts::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Account.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

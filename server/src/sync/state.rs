@@ -189,12 +189,4 @@ impl Syncs {
             .one(&self.db)
             .await
     }
-
-    /// The sync states of several mailboxes.
-    pub async fn states(&self, account_ids: &[i32]) -> Result<Vec<mailbox_sync::Model>, DbErr> {
-        mailbox_sync::Entity::find()
-            .filter(mailbox_sync::Column::AccountId.is_in(account_ids.iter().copied()))
-            .all(&self.db)
-            .await
-    }
 }

@@ -299,22 +299,13 @@ impl Backend for UiBackend {
         let user = self.signed_in_user(req).await?;
         let rows = self
             .accounts
-            .list_for_user(user.id)
+            .list_with_sync_state(user.id)
             .await
             .map_err(|e| internal("listing accounts failed", e))?;
-        let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
-        let states = self
-            .syncs
-            .states(&ids)
-            .await
-            .map_err(|e| internal("reading sync states failed", e))?;
         let now = self.syncs.clock().now();
         Ok(rows
             .into_iter()
-            .map(|row| {
-                let state = states.iter().find(|s| s.account_id == row.id);
-                account_view(row, state, now)
-            })
+            .map(|(row, state)| account_view(row, state.as_ref(), now))
             .collect())
     }
 
