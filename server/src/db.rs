@@ -23,6 +23,10 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     options
         .max_connections(pool_size(url))
         .connect_timeout(Duration::from_secs(10))
+        // The pool pings a connection before each use by default: a second round trip per
+        // query (for SQLite, a second hop to the connection's thread). Only connections idle
+        // long enough to have been dropped by a server, proxy or firewall are pinged.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
         .sqlx_logging(false)
         // WAL lets readers work beside the one writer; NORMAL sync is safe with WAL.
         .map_sqlx_sqlite_opts(|sqlite| {

@@ -5,7 +5,6 @@ use std::sync::{Arc, LazyLock, Mutex, mpsc};
 use std::time::Duration;
 
 use app::error::AppError;
-use std::cell::RefCell;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{self, Output, ParamsString, PasswordHash, Salt, SaltString};
@@ -73,9 +72,8 @@ pub enum HashError {
 }
 
 /// Runs argon2 on `PASSWORD_HASH_CONCURRENCY` dedicated threads, behind a semaphore of as many
-/// permits. Each hash holds 19 MiB while it runs; a fixed set of threads also bounds what the
-/// allocator keeps between hashes (each thread's arena holds on to its last 19 MiB; the shared
-/// blocking pool would grow a thread, and an arena, per request at once). A request that finds
+/// permits. Each hash holds 19 MiB while it runs, so the number of threads bounds the memory
+/// hashing can take at once (the shared blocking pool would grow a thread per request). A request that finds
 /// every permit taken waits up to [`HASH_WAIT`], then gets [`HashError::Busy`]. The permit
 /// travels with the job: a client that hangs up does not free it before the hash is done.
 #[derive(Clone)]
@@ -151,24 +149,6 @@ impl HashGate {
     }
 }
 
-thread_local! {
-    /// A hashing thread's argon2 memory (19 MiB at the default parameters), reused by every
-    /// hash it runs. Allocating it per hash lets the allocator keep a growing pile of freed
-    /// 19 MiB blocks (measured: eight per thread with glibc) instead of returning them.
-    static BLOCKS: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Runs argon2 with this thread's memory blocks.
-fn with_blocks<T>(argon2: &Argon2, run: impl FnOnce(&Argon2, &mut [Block]) -> T) -> T {
-    BLOCKS.with_borrow_mut(|blocks| {
-        let count = argon2.params().block_count();
-        if blocks.len() != count {
-            *blocks = vec![Block::default(); count];
-        }
-        run(argon2, blocks)
-    })
-}
-
 /// The raw argon2 output for `password` and `salt`, `len` bytes long.
 fn raw_hash(argon2: &Argon2, password: &[u8], salt: &Salt, len: usize) -> anyhow::Result<Output> {
     let mut salt_bytes = [0u8; Salt::MAX_LENGTH];
@@ -176,10 +156,12 @@ fn raw_hash(argon2: &Argon2, password: &[u8], salt: &Salt, len: usize) -> anyhow
         .decode_b64(&mut salt_bytes)
         .map_err(|e| anyhow::anyhow!("unreadable salt: {e}"))?;
     let mut out = vec![0u8; len];
-    with_blocks(argon2, |argon2, blocks| {
-        argon2.hash_password_into_with_memory(password, salt, &mut out, blocks)
-    })
-    .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))?;
+    // Allocated per hash and freed right after: the allocator hands the 19 MiB back to the
+    // system within a second, so an idle server does not hold a hash's memory.
+    let mut blocks = vec![Block::default(); argon2.params().block_count()];
+    argon2
+        .hash_password_into_with_memory(password, salt, &mut out, &mut blocks)
+        .map_err(|e| anyhow::anyhow!("argon2 hashing failed: {e}"))?;
     Output::new(&out).map_err(|e| anyhow::anyhow!("argon2 output: {e}"))
 }
 
