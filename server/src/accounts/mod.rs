@@ -21,20 +21,50 @@ use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use secrecy::SecretString;
 
 use crate::clock::Clock;
 use crate::entities::SealedField;
 use crate::entities::api_access_log::Action;
-use crate::entities::email_accounts::{self, Status};
-use crate::entities::mailbox_sync;
+use crate::entities::email_accounts::{self, Provider, Status};
+use crate::entities::mailbox_sync::{self, SyncFailure, SyncState, SyncSummary};
 use crate::provider::google::Google;
 use crate::vault::{Vault, VaultError};
 
 pub use grants::{Grant, GrantError};
+
+/// One row of the account list (see [`Accounts::list_with_sync_state`]).
+#[derive(Debug, FromQueryResult)]
+pub struct ListedAccount {
+    pub id: i32,
+    pub email_address: String,
+    pub provider: Provider,
+    pub status: Status,
+    pub created_at: i64,
+    pub token_expires_at: i64,
+    /// The sync state's columns, all `None` for a mailbox never synced.
+    pub state: Option<SyncState>,
+    pub last_synced_at: Option<i64>,
+    pub last_new_transactions: Option<i32>,
+    pub failure: Option<SyncFailure>,
+    pub retry_at: Option<i64>,
+}
+
+impl ListedAccount {
+    /// The mailbox's sync state, if it has one.
+    pub fn sync(&self) -> Option<SyncSummary> {
+        Some(SyncSummary {
+            state: self.state?,
+            last_synced_at: self.last_synced_at,
+            last_new_transactions: self.last_new_transactions.unwrap_or_default(),
+            failure: self.failure,
+            retry_at: self.retry_at,
+        })
+    }
+}
 
 #[derive(Clone)]
 pub struct Accounts {
@@ -104,17 +134,34 @@ impl Accounts {
     }
 
     /// The same accounts as [`Accounts::list_for_user`], each with its mail sync state, in one
-    /// query (the account list is the app's most requested read).
-    pub async fn list_with_sync_state(
-        &self,
-        user_id: i32,
-    ) -> Result<Vec<(email_accounts::Model, Option<mailbox_sync::Model>)>, DbErr> {
+    /// query that reads only the listed columns (the account list is the app's most requested
+    /// read; the sealed tokens and lease columns stay in the database).
+    pub async fn list_with_sync_state(&self, user_id: i32) -> Result<Vec<ListedAccount>, DbErr> {
+        use email_accounts::Column as Account;
+        use mailbox_sync::Column as Sync;
         email_accounts::Entity::find()
-            .find_also_related(mailbox_sync::Entity)
-            .filter(email_accounts::Column::UserId.eq(user_id))
-            .filter(email_accounts::Column::Status.ne(Status::Disconnected))
-            .order_by_asc(email_accounts::Column::CreatedAt)
-            .order_by_asc(email_accounts::Column::Id)
+            .select_only()
+            .columns([
+                Account::Id,
+                Account::EmailAddress,
+                Account::Provider,
+                Account::Status,
+                Account::CreatedAt,
+                Account::TokenExpiresAt,
+            ])
+            .columns([
+                Sync::State,
+                Sync::LastSyncedAt,
+                Sync::LastNewTransactions,
+                Sync::Failure,
+                Sync::RetryAt,
+            ])
+            .left_join(mailbox_sync::Entity)
+            .filter(Account::UserId.eq(user_id))
+            .filter(Account::Status.ne(Status::Disconnected))
+            .order_by_asc(Account::CreatedAt)
+            .order_by_asc(Account::Id)
+            .into_model::<ListedAccount>()
             .all(&self.db)
             .await
     }

@@ -49,6 +49,28 @@ pub struct Model {
     pub retry_at: Option<i64>,
 }
 
+/// What the account list shows of a sync state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SyncSummary {
+    pub state: SyncState,
+    pub last_synced_at: Option<i64>,
+    pub last_new_transactions: i32,
+    pub failure: Option<SyncFailure>,
+    pub retry_at: Option<i64>,
+}
+
+impl From<&Model> for SyncSummary {
+    fn from(model: &Model) -> Self {
+        Self {
+            state: model.state,
+            last_synced_at: model.last_synced_at,
+            last_new_transactions: model.last_new_transactions,
+            failure: model.failure,
+            retry_at: model.retry_at,
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

@@ -15,11 +15,10 @@ use sea_orm::{
 };
 use secrecy::SecretString;
 
-use crate::accounts::Accounts;
 use crate::accounts::disconnect::DisconnectError;
+use crate::accounts::{Accounts, ListedAccount};
 use crate::clock;
-use crate::entities::email_accounts::{self, Status};
-use crate::entities::mailbox_sync;
+use crate::entities::email_accounts::Status;
 use crate::entities::{transactions, users};
 use crate::identity::passwords::{self, HashError, HashGate};
 use crate::identity::{Attempt, Sessions, Throttle};
@@ -303,10 +302,7 @@ impl Backend for UiBackend {
             .await
             .map_err(|e| internal("listing accounts failed", e))?;
         let now = self.syncs.clock().now();
-        Ok(rows
-            .into_iter()
-            .map(|(row, state)| account_view(row, state.as_ref(), now))
-            .collect())
+        Ok(rows.into_iter().map(|row| account_view(row, now)).collect())
     }
 
     async fn disconnect_account(&self, req: &Parts, account_id: i32) -> Result<(), AppError> {
@@ -363,19 +359,16 @@ impl Backend for UiBackend {
     }
 }
 
-fn account_view(
-    row: email_accounts::Model,
-    sync: Option<&mailbox_sync::Model>,
-    now: i64,
-) -> AccountView {
+fn account_view(row: ListedAccount, now: i64) -> AccountView {
     let needs_reconnect = row.status == Status::NeedsReconnect;
+    let sync = super::format::sync_view(row.sync().as_ref(), needs_reconnect, now);
     AccountView {
         id: row.id,
         email: row.email_address,
         provider: row.provider.as_str().into(),
         connected_on: clock::format_date(row.created_at),
         token_expires: clock::format_date_time(row.token_expires_at),
-        sync: super::format::sync_view(sync, needs_reconnect, now),
+        sync,
         status: match row.status {
             Status::NeedsReconnect => AccountStatus::NeedsReconnect,
             Status::Active | Status::Disconnected => AccountStatus::Active,

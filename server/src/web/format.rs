@@ -6,7 +6,7 @@ use time::macros::{format_description, offset};
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::alerts::{Bank, Currency, Kind};
-use crate::entities::mailbox_sync::{self, SyncFailure, SyncState};
+use crate::entities::mailbox_sync::{SyncFailure, SyncState, SyncSummary};
 
 /// The zone the banks write in, and the one times are shown in.
 pub const DISPLAY_OFFSET: UtcOffset = offset!(-6);
@@ -115,7 +115,7 @@ pub fn bank(code: &str) -> String {
 }
 
 /// What a mailbox's row says about its sync.
-pub fn sync_view(state: Option<&mailbox_sync::Model>, needs_reconnect: bool, now: i64) -> SyncView {
+pub fn sync_view(state: Option<&SyncSummary>, needs_reconnect: bool, now: i64) -> SyncView {
     let Some(state) = state else {
         return SyncView {
             syncing: false,
