@@ -41,9 +41,11 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 
 /// Connections per process. A SQLite connection is an OS thread of its own and writes take
 /// turns anyway, so a few serve a machine best (with 16, requests spent their time switching
-/// threads; see BENCHMARKS.md). PostgreSQL connections wait on the network, so more help.
+/// threads). PostgreSQL connections wait on the network, so more help, up to a point: on a
+/// 2-core machine 8 answered the list faster than 16, with a lower p99 (BENCHMARKS.md), and
+/// several instances share the server's connection limit (100 by default).
 fn pool_size(url: &str) -> u32 {
-    if url.starts_with("sqlite:") { 4 } else { 16 }
+    if url.starts_with("sqlite:") { 4 } else { 8 }
 }
 
 /// The file path of a `sqlite:` URL, unless it is in memory.
