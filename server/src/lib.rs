@@ -31,7 +31,8 @@ use crate::housekeeping::Housekeeping;
 use crate::identity::passwords::HashGate;
 use crate::identity::{Sessions, Throttle};
 use crate::provider::gmail::Gmail;
-use crate::provider::google::{self, Google};
+use crate::provider::google::Google;
+use crate::provider::http_client;
 use crate::sync::Syncs;
 use crate::sync::queue::JobQueue;
 use crate::tokens::{Timing, TokenService};
@@ -66,7 +67,7 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// The account owner over an open database (what the token service and tests build on).
 pub fn accounts(config: &Config, db: DatabaseConnection, clock: Clock) -> Accounts {
-    let google = Google::new(&config.google, google::http_client());
+    let google = Google::new(&config.google, http_client());
     Accounts::new(
         db,
         config.vault.clone(),
@@ -91,7 +92,7 @@ pub async fn app_state(
         clock.clone(),
     );
     let throttle = Arc::new(Throttle::new(config.sign_in, config.web.per_client));
-    let http = google::http_client();
+    let http = http_client();
     let google = Google::new(&config.google, http.clone());
     let accounts = accounts(&config, db.clone(), clock.clone());
     let tokens = TokenService::new(accounts.clone(), google.clone(), Timing::default());

@@ -18,7 +18,7 @@ use super::Accounts;
 use super::lease::{ReleaseLease, due_at};
 use crate::entities::SealedField;
 use crate::entities::email_accounts::{self, Provider, Status};
-use crate::provider::google::{Identity, Tokens};
+use crate::provider::{Identity, Tokens};
 
 /// What a successful consent gave us.
 pub struct Grant<'a> {

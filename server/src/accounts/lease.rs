@@ -22,7 +22,7 @@ use super::audit::{self, Entry};
 use crate::entities::SealedField;
 use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts::{self, Status};
-use crate::provider::google::Tokens;
+use crate::provider::Tokens;
 
 /// Time kept free before expiry for retries: failed calls, a crashed holder's lease lapsing
 /// and the next round all cost absolute seconds, whatever the token's lifetime.

@@ -17,7 +17,8 @@ use super::{ConnectError, ConnectState};
 use crate::accounts::{Grant, GrantError, audit};
 use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts;
-use crate::provider::google::{GMAIL_READONLY, Identity, IdentityError, Tokens};
+use crate::provider::google::GMAIL_READONLY;
+use crate::provider::{Identity, IdentityError, Tokens};
 use crate::web::shield::ClientAddress;
 
 /// A `state` or `code` longer than this is refused before any database or crypto work (ours

@@ -3,7 +3,7 @@
 
 use http::StatusCode;
 
-use crate::provider::google::TokenError;
+use crate::provider::TokenError;
 
 pub const CANCELLED: &str = "Gmail connection cancelled";
 pub const PERMISSION_MISSING: &str =

@@ -4,6 +4,9 @@
 
 pub mod gmail;
 pub mod google;
+pub mod oauth;
+
+pub use oauth::{Identity, IdentityError, TokenError, Tokens, http_client};
 
 /// A reqwest error's description without its URL (which could carry a token in a query).
 pub(crate) fn describe(error: &reqwest::Error) -> String {

@@ -10,7 +10,7 @@ use tracing::Instrument;
 use super::{TokenFailure, TokenService, db_failure};
 use crate::entities::SealedField;
 use crate::entities::email_accounts;
-use crate::provider::google::TokenError;
+use crate::provider::TokenError;
 
 pub(super) enum Purpose {
     /// A worker needs a token good for more than [`super::MIN_VALIDITY_SECS`].

@@ -8,7 +8,8 @@ use secrecy::SecretString;
 use server::accounts::Grant;
 use server::entities::api_access_log::{self, Action};
 use server::entities::email_accounts::{self, Status};
-use server::provider::google::{GMAIL_READONLY, Identity, Tokens};
+use server::provider::google::GMAIL_READONLY;
+use server::provider::{Identity, Tokens};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

@@ -12,7 +12,8 @@ use server::accounts::Grant;
 use server::clock::Clock;
 use server::config::Config;
 use server::entities::users;
-use server::provider::google::{GMAIL_READONLY, Identity, Tokens};
+use server::provider::google::GMAIL_READONLY;
+use server::provider::{Identity, Tokens};
 
 /// A seeded account and the tokens it was given.
 #[derive(Debug, Clone)]

@@ -11,7 +11,8 @@ use server::config::Config;
 use server::entities::SealedField;
 use server::entities::api_access_log::{self, Action};
 use server::entities::email_accounts::{self, Status};
-use server::provider::google::{Google, http_client};
+use server::provider::google::Google;
+use server::provider::http_client;
 use server::tokens::{Round, Timing, TokenFailure, TokenService};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -402,7 +403,7 @@ async fn a_stalled_holders_late_writes_are_dropped(test_db: TestDb) {
     let lease = Timing::default().lease;
     assert!(accounts.take_lease(id, "successor", lease).await.unwrap());
 
-    let tokens = |access: &str, refresh: &str| server::provider::google::Tokens {
+    let tokens = |access: &str, refresh: &str| server::provider::Tokens {
         access_token: SecretString::from(access.to_owned()),
         refresh_token: Some(SecretString::from(refresh.to_owned())),
         expires_in: Duration::from_secs(3600),
