@@ -24,6 +24,8 @@ pub struct Config {
     pub site_addr: SocketAddr,
     pub vault: Vault,
     pub google: GoogleConfig,
+    /// Set when `MICROSOFT_CLIENT_ID` is: Outlook mailboxes can be connected.
+    pub microsoft: Option<MicrosoftConfig>,
     pub refresh: RefreshConfig,
     pub sign_in: SignInLimits,
     pub sync: SyncConfig,
@@ -67,6 +69,18 @@ pub struct GoogleConfig {
     pub gmail_api_url: Url,
     /// The `iss` Google adds to the callback (RFC 9207); another value is refused.
     pub issuer: String,
+}
+
+/// Microsoft's OAuth client, its identity platform's endpoints and Graph (all configurable,
+/// like Google's).
+#[derive(Clone, Debug)]
+pub struct MicrosoftConfig {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub redirect_uri: Url,
+    pub auth_url: Url,
+    pub token_url: Url,
+    pub graph_api_url: Url,
 }
 
 /// The background refresher's cadence.
@@ -125,6 +139,7 @@ impl Config {
 
         let vault = load_vault(source)?;
         let google = load_google(source, &app_origin)?;
+        let microsoft = load_microsoft(source, &app_origin)?;
         let refresh = RefreshConfig {
             interval: seconds(source, "REFRESH_INTERVAL_SECS", 60, 1)?,
             window: seconds(source, "REFRESH_WINDOW_SECS", 7200, 600)?,
@@ -175,6 +190,7 @@ impl Config {
             site_addr,
             vault,
             google,
+            microsoft,
             refresh,
             sign_in,
             sync,
@@ -292,6 +308,47 @@ fn load_google(source: &Source, app_origin: &Url) -> Result<GoogleConfig, Config
             .unwrap_or("https://accounts.google.com")
             .to_owned(),
     })
+}
+
+/// Microsoft's settings, or `None` when no client id is set (Outlook is then not offered).
+fn load_microsoft(
+    source: &Source,
+    app_origin: &Url,
+) -> Result<Option<MicrosoftConfig>, ConfigError> {
+    let Some(client_id) = source.get("MICROSOFT_CLIENT_ID") else {
+        return Ok(None);
+    };
+    let client_secret = SecretString::from(
+        source
+            .get("MICROSOFT_CLIENT_SECRET")
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "MICROSOFT_CLIENT_SECRET",
+                    "is not set (MICROSOFT_CLIENT_ID is)",
+                    "set it to the app registration's client secret, or unset MICROSOFT_CLIENT_ID",
+                )
+            })?
+            .to_owned(),
+    );
+    let default_redirect = app_origin
+        .join("/auth/outlook/callback")
+        .expect("origin joins a path");
+    Ok(Some(MicrosoftConfig {
+        client_id: client_id.to_owned(),
+        client_secret,
+        redirect_uri: url_var(source, "MICROSOFT_REDIRECT_URI", default_redirect.as_str())?,
+        auth_url: url_var(
+            source,
+            "MICROSOFT_AUTH_URL",
+            "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+        )?,
+        token_url: url_var(
+            source,
+            "MICROSOFT_TOKEN_URL",
+            "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+        )?,
+        graph_api_url: url_var(source, "GRAPH_API_URL", "https://graph.microsoft.com/v1.0")?,
+    }))
 }
 
 fn url_var(source: &Source, var: &'static str, default: &str) -> Result<Url, ConfigError> {

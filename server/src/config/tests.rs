@@ -40,6 +40,47 @@ fn defaults_need_only_the_key_and_client() {
     assert!(config.web.password_hash_concurrency >= 1);
     assert!(config.web.trusted_proxies.is_empty());
     assert!(config.web.metrics_token.is_none() && config.web.metrics_addr.is_none());
+    assert!(
+        config.microsoft.is_none(),
+        "Outlook is offered only when configured"
+    );
+}
+
+#[test]
+fn microsoft_is_configured_by_its_client_id() {
+    let config = Config::load(&source_with(&[
+        ("MICROSOFT_CLIENT_ID", "ms-id"),
+        ("MICROSOFT_CLIENT_SECRET", "ms-secret"),
+    ]))
+    .unwrap();
+    let microsoft = config.microsoft.unwrap();
+    assert_eq!(microsoft.client_id, "ms-id");
+    assert_eq!(
+        microsoft.redirect_uri.as_str(),
+        "http://127.0.0.1:3000/auth/outlook/callback"
+    );
+    assert_eq!(
+        microsoft.auth_url.as_str(),
+        "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
+    );
+    assert_eq!(
+        microsoft.token_url.as_str(),
+        "https://login.microsoftonline.com/common/oauth2/v2.0/token"
+    );
+    assert_eq!(
+        microsoft.graph_api_url.as_str(),
+        "https://graph.microsoft.com/v1.0"
+    );
+
+    let error = Config::load(&source_with(&[("MICROSOFT_CLIENT_ID", "ms-id")])).unwrap_err();
+    assert_eq!(error.var, "MICROSOFT_CLIENT_SECRET");
+    let error = Config::load(&source_with(&[
+        ("MICROSOFT_CLIENT_ID", "ms-id"),
+        ("MICROSOFT_CLIENT_SECRET", "ms-secret"),
+        ("GRAPH_API_URL", "graph"),
+    ]))
+    .unwrap_err();
+    assert_eq!(error.var, "GRAPH_API_URL");
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 pub mod gmail;
 pub mod google;
+pub mod microsoft;
 pub mod oauth;
 
 pub use oauth::{Identity, IdentityError, TokenError, Tokens, http_client};

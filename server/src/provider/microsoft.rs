@@ -1,0 +1,364 @@
+//! Microsoft's identity platform (v2 endpoints: Outlook.com and Microsoft 365 accounts) and
+//! Graph's `/me`, through the `oauth2` crate over the shared `reqwest` client. Every URL comes
+//! from configuration, so tests use a fake Microsoft.
+//!
+//! Two differences from Google matter to callers: every refresh answers with a new refresh
+//! token (the old one stays valid for a while, so a lost answer can be retried with it), and
+//! there is no endpoint to revoke one app's grant: the user removes it in their account.
+
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+};
+use oauth2::{
+    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, StandardRevocableToken,
+    TokenUrl,
+};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use url::Url;
+
+use super::describe;
+use super::oauth::{Identity, IdentityError, TokenBody, TokenError, Tokens, classify};
+use crate::config::MicrosoftConfig;
+
+/// Reading mail through Graph.
+pub const MAIL_READ: &str = "https://graph.microsoft.com/Mail.Read";
+pub const SCOPES: [&str; 5] = ["openid", "email", "profile", "offline_access", MAIL_READ];
+
+/// Where users remove the app's access, as Microsoft has no revocation endpoint.
+pub const PERSONAL_CONSENT_PAGE: &str = "https://account.live.com/consent/Manage";
+pub const WORK_CONSENT_PAGE: &str = "https://myapplications.microsoft.com";
+
+/// Microsoft's error codes that mean the user must sign in again (multi-factor or conditional
+/// access now required, consent withdrawn).
+const DEAD_GRANT: &[&str] = &["interaction_required", "consent_required"];
+
+type Client = oauth2::Client<
+    BasicErrorResponse,
+    TokenBody,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// Whether granted scopes include reading mail. Microsoft lists Graph's scopes with or without
+/// Graph's address in front (`Mail.Read`), in any case.
+pub fn grants_mail_read(scopes: &[String]) -> bool {
+    scopes.iter().any(|scope| {
+        let name = scope
+            .strip_prefix("https://graph.microsoft.com/")
+            .unwrap_or(scope);
+        name.eq_ignore_ascii_case("Mail.Read")
+    })
+}
+
+#[derive(Clone)]
+pub struct Microsoft {
+    oauth: Client,
+    http: reqwest::Client,
+    me_url: Url,
+}
+
+impl Microsoft {
+    pub fn new(config: &MicrosoftConfig, http: reqwest::Client) -> Self {
+        let oauth = oauth2::Client::new(ClientId::new(config.client_id.clone()))
+            .set_client_secret(ClientSecret::new(
+                config.client_secret.expose_secret().to_owned(),
+            ))
+            .set_auth_uri(AuthUrl::from_url(config.auth_url.clone()))
+            .set_token_uri(TokenUrl::from_url(config.token_url.clone()))
+            .set_redirect_uri(RedirectUrl::from_url(config.redirect_uri.clone()));
+        let mut me_url = config.graph_api_url.clone();
+        me_url
+            .path_segments_mut()
+            .expect("GRAPH_API_URL is an http(s) URL")
+            .pop_if_empty()
+            .push("me");
+        me_url.set_query(Some("$select=id,mail,userPrincipalName"));
+        Self {
+            oauth,
+            http,
+            me_url,
+        }
+    }
+
+    /// The consent URL for a new flow, and the PKCE verifier to keep for the exchange.
+    /// `login_hint` (an address, when reconnecting a known account) preselects that account.
+    pub fn authorize_url(
+        &self,
+        state: &SecretString,
+        login_hint: Option<&str>,
+    ) -> (Url, SecretString) {
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let state = state.expose_secret().to_owned();
+        let mut request = self
+            .oauth
+            .authorize_url(move || CsrfToken::new(state))
+            .add_scopes(SCOPES.iter().map(|s| Scope::new((*s).to_owned())))
+            .set_pkce_challenge(challenge)
+            .add_extra_param("response_mode", "query")
+            .add_extra_param("prompt", "select_account");
+        if let Some(hint) = login_hint {
+            request = request.add_extra_param("login_hint", hint);
+        }
+        let (url, _) = request.url();
+        (url, SecretString::from(verifier.into_secret()))
+    }
+
+    pub async fn exchange_code(
+        &self,
+        code: SecretString,
+        verifier: SecretString,
+    ) -> Result<Tokens, TokenError> {
+        let response = self
+            .oauth
+            .exchange_code(AuthorizationCode::new(code.expose_secret().to_owned()))
+            .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose_secret().to_owned()))
+            .request_async(&self.http)
+            .await;
+        classify(response, DEAD_GRANT)
+    }
+
+    /// Redeems a refresh token. The answer carries its successor, which must be stored in the
+    /// same write as the access token.
+    pub async fn refresh(&self, refresh_token: &SecretString) -> Result<Tokens, TokenError> {
+        let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
+        let response = self
+            .oauth
+            .exchange_refresh_token(&token)
+            .add_scopes(SCOPES.iter().map(|s| Scope::new((*s).to_owned())))
+            .request_async(&self.http)
+            .await;
+        classify(response, DEAD_GRANT)
+    }
+
+    /// Graph's `/me`: `id` is the stable subject, `mail` (else `userPrincipalName`) the address.
+    /// An account with neither is refused.
+    pub async fn identity(&self, access_token: &SecretString) -> Result<Identity, IdentityError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Me {
+            id: String,
+            mail: Option<String>,
+            user_principal_name: Option<String>,
+        }
+        let response = self
+            .http
+            .get(self.me_url.clone())
+            .bearer_auth(access_token.expose_secret())
+            .send()
+            .await
+            .map_err(|e| IdentityError::Failed(describe(&e)))?;
+        if !response.status().is_success() {
+            return Err(IdentityError::Failed(format!(
+                "status {}",
+                response.status()
+            )));
+        }
+        let me: Me = response
+            .json()
+            .await
+            .map_err(|_| IdentityError::Failed("unreadable answer".into()))?;
+        let address = [me.mail, me.user_principal_name]
+            .into_iter()
+            .flatten()
+            .map(|a| a.trim().to_lowercase())
+            .find(|a| a.contains('@'));
+        match address {
+            Some(email) if !me.id.is_empty() => Ok(Identity {
+                subject: me.id,
+                email,
+            }),
+            _ => Err(IdentityError::Unverified {
+                subject: Some(me.id).filter(|id| !id.is_empty()),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use wiremock::matchers::{body_string_contains, header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    async fn microsoft(server: &MockServer) -> Microsoft {
+        let base = Url::parse(&server.uri()).unwrap();
+        let config = MicrosoftConfig {
+            client_id: "ms-client".into(),
+            client_secret: SecretString::from("ms-secret"),
+            redirect_uri: Url::parse("http://127.0.0.1:3000/auth/outlook/callback").unwrap(),
+            auth_url: base.join("/common/oauth2/v2.0/authorize").unwrap(),
+            token_url: base.join("/common/oauth2/v2.0/token").unwrap(),
+            graph_api_url: base.join("/v1.0").unwrap(),
+        };
+        Microsoft::new(&config, crate::provider::http_client())
+    }
+
+    #[tokio::test]
+    async fn the_consent_url_asks_for_mail_offline_and_pkce() {
+        let server = MockServer::start().await;
+        let state = SecretString::from("the-state");
+        let (url, verifier) = microsoft(&server)
+            .await
+            .authorize_url(&state, Some("ada@outlook.com"));
+        let params: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
+        assert_eq!(url.path(), "/common/oauth2/v2.0/authorize");
+        assert_eq!(params["client_id"], "ms-client");
+        assert_eq!(params["response_type"], "code");
+        assert_eq!(params["state"], "the-state");
+        assert_eq!(params["scope"], SCOPES.join(" "));
+        assert_eq!(params["code_challenge_method"], "S256");
+        assert_eq!(params["login_hint"], "ada@outlook.com");
+        assert_eq!(
+            params["redirect_uri"],
+            "http://127.0.0.1:3000/auth/outlook/callback"
+        );
+        assert!(verifier.expose_secret().len() >= 43);
+    }
+
+    #[tokio::test]
+    async fn a_refresh_returns_the_rotated_refresh_token() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/common/oauth2/v2.0/token"))
+            .and(body_string_contains("grant_type=refresh_token"))
+            .and(body_string_contains("refresh_token=old-refresh"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "token_type": "Bearer", "expires_in": 3599, "access_token": "new-access",
+                "refresh_token": "next-refresh",
+                "scope": "https://graph.microsoft.com/Mail.Read openid email profile",
+            })))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let tokens = microsoft(&server)
+            .await
+            .refresh(&SecretString::from("old-refresh"))
+            .await
+            .unwrap();
+        assert_eq!(tokens.access_token.expose_secret(), "new-access");
+        assert_eq!(
+            tokens.refresh_token.unwrap().expose_secret(),
+            "next-refresh"
+        );
+        assert_eq!(tokens.expires_in, Duration::from_secs(3599));
+        assert!(grants_mail_read(&tokens.scopes.unwrap()));
+    }
+
+    #[tokio::test]
+    async fn refusals_are_classified() {
+        let server = MockServer::start().await;
+        for (code, refresh) in [
+            ("invalid_grant", "expired"),
+            ("interaction_required", "needs-mfa"),
+            ("invalid_client", "bad-client"),
+            ("temporarily_unavailable", "busy"),
+        ] {
+            Mock::given(method("POST"))
+                .and(body_string_contains(format!("refresh_token={refresh}")))
+                .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+                    "error": code, "error_description": "AADSTS70000: details",
+                })))
+                .mount(&server)
+                .await;
+        }
+        let ms = microsoft(&server).await;
+        let refresh = |token: &'static str| {
+            let ms = ms.clone();
+            async move { ms.refresh(&SecretString::from(token)).await }
+        };
+        assert!(matches!(
+            refresh("expired").await,
+            Err(TokenError::InvalidGrant(_))
+        ));
+        assert!(matches!(
+            refresh("needs-mfa").await,
+            Err(TokenError::InvalidGrant(_))
+        ));
+        assert!(matches!(
+            refresh("bad-client").await,
+            Err(TokenError::InvalidClient(_))
+        ));
+        assert!(matches!(
+            refresh("busy").await,
+            Err(TokenError::Transient(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_identity_is_graphs_id_and_address() {
+        let server = MockServer::start().await;
+        let me = |token: &str, body: serde_json::Value| {
+            Mock::given(method("GET"))
+                .and(path("/v1.0/me"))
+                .and(query_param("$select", "id,mail,userPrincipalName"))
+                .and(header("authorization", format!("Bearer {token}").as_str()))
+                .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        };
+        me(
+            "with-mail",
+            serde_json::json!({"id": "00-1", "mail": "Ada@Contoso.com", "userPrincipalName": "ada@contoso.onmicrosoft.com"}),
+        )
+        .mount(&server)
+        .await;
+        me(
+            "personal",
+            serde_json::json!({"id": "00-2", "mail": null, "userPrincipalName": "grace@outlook.com"}),
+        )
+        .mount(&server)
+        .await;
+        me(
+            "no-address",
+            serde_json::json!({"id": "00-3", "mail": null, "userPrincipalName": "not-an-address"}),
+        )
+        .mount(&server)
+        .await;
+        let ms = microsoft(&server).await;
+        let identity = |token: &'static str| {
+            let ms = ms.clone();
+            async move { ms.identity(&SecretString::from(token)).await }
+        };
+        assert_eq!(
+            identity("with-mail").await.unwrap(),
+            Identity {
+                subject: "00-1".into(),
+                email: "ada@contoso.com".into()
+            }
+        );
+        assert_eq!(
+            identity("personal").await.unwrap().email,
+            "grace@outlook.com"
+        );
+        assert!(matches!(
+            identity("no-address").await,
+            Err(IdentityError::Unverified { subject: Some(s) }) if s == "00-3"
+        ));
+        assert!(matches!(
+            identity("unknown-token").await,
+            Err(IdentityError::Failed(_))
+        ));
+    }
+
+    #[test]
+    fn mail_read_is_recognised_in_either_spelling() {
+        let scopes = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(grants_mail_read(&scopes(&["openid", MAIL_READ])));
+        assert!(grants_mail_read(&scopes(&["mail.read", "User.Read"])));
+        assert!(!grants_mail_read(&scopes(&[
+            "openid",
+            "Mail.ReadWrite.Shared"
+        ])));
+        assert!(!grants_mail_read(&scopes(&[
+            "https://outlook.office.com/Mail.Read2"
+        ])));
+        assert!(!grants_mail_read(&[]));
+    }
+}
