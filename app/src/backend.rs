@@ -10,7 +10,9 @@ use http::HeaderValue;
 use http::request::Parts;
 
 use crate::error::AppError;
-use crate::model::{AccountOverview, AccountView, CurrentUser, TransactionPage, TransactionQuery};
+use crate::model::{
+    AccountOverview, AccountView, CurrentUser, MailService, TransactionPage, TransactionQuery,
+};
 
 #[async_trait::async_trait]
 pub trait Backend: Send + Sync + 'static {
@@ -45,8 +47,11 @@ pub trait Backend: Send + Sync + 'static {
     async fn delete_account(&self, req: &Parts, password: String) -> Result<HeaderValue, AppError>;
     /// The signed-in user's own accounts (never anyone else's).
     async fn list_accounts(&self, req: &Parts) -> Result<Vec<AccountView>, AppError>;
+    /// The mail services this server connects (Outlook only when it is configured).
+    fn mail_services(&self) -> Vec<MailService>;
     /// Revokes the grant at the provider, wipes the tokens and marks the account disconnected.
-    async fn disconnect_account(&self, req: &Parts, account_id: i32) -> Result<(), AppError>;
+    /// Disconnects one of the user's accounts; answers what to tell the user.
+    async fn disconnect_account(&self, req: &Parts, account_id: i32) -> Result<String, AppError>;
     /// Queues a mail sync of one of the user's accounts now (nothing if one is pending).
     async fn sync_now(&self, req: &Parts, account_id: i32) -> Result<(), AppError>;
     /// One page of the user's transactions, filtered.

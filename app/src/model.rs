@@ -38,7 +38,7 @@ impl AccountStatus {
 pub struct AccountView {
     pub id: i32,
     pub email: String,
-    pub provider: String,
+    pub service: MailService,
     /// Already formatted for display, e.g. "25 Nov 2026".
     pub connected_on: String,
     pub token_expires: String,
@@ -169,6 +169,8 @@ pub struct TransactionRow {
     pub bank: String,
     /// The mailbox the alert came from.
     pub mailbox: String,
+    /// Its mail service, when the mailbox is still connected.
+    pub service: Option<MailService>,
     /// "Purchase", "Payment", "Transfer out", "Transfer in" or "Declined".
     pub kind: String,
     pub declined: bool,
@@ -204,7 +206,40 @@ pub struct TransactionPage {
 /// for when the popup has lost `window.opener` on its way through Google.
 pub const POPUP_CHANNEL: &str = "mailconnect-gmail-auth";
 
-/// How a Connect Gmail popup ended, as its `type` field spells it.
+/// A mail service the app connects, as routes, popup messages and pages name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MailService {
+    Gmail,
+    Outlook,
+}
+
+impl MailService {
+    pub const ALL: [MailService; 2] = [MailService::Gmail, MailService::Outlook];
+
+    /// In routes (`/auth/gmail/start`) and in the popup's message (`provider`).
+    pub const fn route(self) -> &'static str {
+        match self {
+            MailService::Gmail => "gmail",
+            MailService::Outlook => "outlook",
+        }
+    }
+
+    pub fn from_route(route: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|service| service.route() == route)
+    }
+
+    /// As people call it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            MailService::Gmail => "Gmail",
+            MailService::Outlook => "Outlook",
+        }
+    }
+}
+
+/// How a connect popup ended, as its `type` field spells it (with the service in front).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PopupOutcome {
     Success,
@@ -212,33 +247,34 @@ pub enum PopupOutcome {
 }
 
 impl PopupOutcome {
-    pub const fn type_name(self) -> &'static str {
-        match self {
-            PopupOutcome::Success => "GMAIL_AUTH_SUCCESS",
-            PopupOutcome::Error => "GMAIL_AUTH_ERROR",
+    /// `GMAIL_AUTH_SUCCESS`, `OUTLOOK_AUTH_ERROR`, …
+    pub const fn type_name(self, service: MailService) -> &'static str {
+        match (service, self) {
+            (MailService::Gmail, PopupOutcome::Success) => "GMAIL_AUTH_SUCCESS",
+            (MailService::Gmail, PopupOutcome::Error) => "GMAIL_AUTH_ERROR",
+            (MailService::Outlook, PopupOutcome::Success) => "OUTLOOK_AUTH_SUCCESS",
+            (MailService::Outlook, PopupOutcome::Error) => "OUTLOOK_AUTH_ERROR",
         }
     }
 
-    pub fn from_type_name(name: &str) -> Option<Self> {
-        [PopupOutcome::Success, PopupOutcome::Error]
+    pub fn from_type_name(name: &str) -> Option<(MailService, Self)> {
+        MailService::ALL
             .into_iter()
-            .find(|outcome| outcome.type_name() == name)
-    }
-}
-
-impl Serialize for PopupOutcome {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.type_name())
+            .flat_map(|service| {
+                [PopupOutcome::Success, PopupOutcome::Error].map(|outcome| (service, outcome))
+            })
+            .find(|(service, outcome)| outcome.type_name(*service) == name)
     }
 }
 
 /// What the popup's result page reports to the page that opened it:
-/// `{"type": "GMAIL_AUTH_SUCCESS" | "GMAIL_AUTH_ERROR", "message": …, "flow": …}`.
+/// `{"type": "GMAIL_AUTH_SUCCESS" | "GMAIL_AUTH_ERROR" | "OUTLOOK_AUTH_…", "provider": "gmail" |
+/// "outlook", "message": …, "flow": …}`.
 /// Never carries a token or a code; the page trusts it for nothing but the toast, and re-reads
 /// the account list from the server.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PopupReport {
-    #[serde(rename = "type")]
+    pub service: MailService,
     pub outcome: PopupOutcome,
     pub message: String,
     /// The opening page's flow id, when the flow is known.
@@ -246,20 +282,34 @@ pub struct PopupReport {
 }
 
 impl PopupReport {
-    pub fn success(message: impl Into<String>, flow: Option<String>) -> Self {
+    pub fn success(service: MailService, message: impl Into<String>, flow: Option<String>) -> Self {
         Self {
+            service,
             outcome: PopupOutcome::Success,
             message: message.into(),
             flow,
         }
     }
 
-    pub fn error(message: impl Into<String>, flow: Option<String>) -> Self {
+    pub fn error(service: MailService, message: impl Into<String>, flow: Option<String>) -> Self {
         Self {
+            service,
             outcome: PopupOutcome::Error,
             message: message.into(),
             flow,
         }
+    }
+}
+
+impl Serialize for PopupReport {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut report = serializer.serialize_struct("PopupReport", 4)?;
+        report.serialize_field("type", self.outcome.type_name(self.service))?;
+        report.serialize_field("provider", self.service.route())?;
+        report.serialize_field("message", &self.message)?;
+        report.serialize_field("flow", &self.flow)?;
+        report.end()
     }
 }
 
@@ -269,21 +319,33 @@ mod tests {
 
     #[test]
     fn popup_reports_spell_their_type_the_way_the_page_reads_it() {
-        for outcome in [PopupOutcome::Success, PopupOutcome::Error] {
-            let json = serde_json::to_value(PopupReport {
-                outcome,
-                message: "m".into(),
-                flow: Some("f".into()),
-            })
-            .unwrap();
-            let name = json["type"].as_str().unwrap();
-            assert_eq!(PopupOutcome::from_type_name(name), Some(outcome));
-            assert_eq!(json["message"], "m");
-            assert_eq!(json["flow"], "f");
+        for service in MailService::ALL {
+            for outcome in [PopupOutcome::Success, PopupOutcome::Error] {
+                let json = serde_json::to_value(PopupReport {
+                    service,
+                    outcome,
+                    message: "m".into(),
+                    flow: Some("f".into()),
+                })
+                .unwrap();
+                let name = json["type"].as_str().unwrap();
+                assert_eq!(PopupOutcome::from_type_name(name), Some((service, outcome)));
+                assert_eq!(json["provider"], service.route());
+                assert_eq!(MailService::from_route(service.route()), Some(service));
+                assert_eq!(json["message"], "m");
+                assert_eq!(json["flow"], "f");
+            }
         }
-        assert_eq!(PopupOutcome::Success.type_name(), "GMAIL_AUTH_SUCCESS");
-        assert_eq!(PopupOutcome::Error.type_name(), "GMAIL_AUTH_ERROR");
+        let gmail = MailService::Gmail;
+        assert_eq!(PopupOutcome::Success.type_name(gmail), "GMAIL_AUTH_SUCCESS");
+        assert_eq!(PopupOutcome::Error.type_name(gmail), "GMAIL_AUTH_ERROR");
+        let outlook = MailService::Outlook;
+        assert_eq!(
+            PopupOutcome::Success.type_name(outlook),
+            "OUTLOOK_AUTH_SUCCESS"
+        );
         assert_eq!(PopupOutcome::from_type_name("GMAIL_AUTH_MAYBE"), None);
+        assert_eq!(MailService::from_route("yahoo"), None);
     }
 
     #[test]

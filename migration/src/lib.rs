@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_initial;
 mod m20261130_000001_mail_sync;
 mod m20261201_000001_hardening;
+mod m20261202_000001_providers;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_initial::Migration),
             Box::new(m20261130_000001_mail_sync::Migration),
             Box::new(m20261201_000001_hardening::Migration),
+            Box::new(m20261202_000001_providers::Migration),
         ]
     }
 }

@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 use secrecy::ExposeSecret;
 use server::clock::Clock;
 use server::config::{Config, Source};
-use server::provider::google::Google;
-use server::provider::http_client;
+use server::provider::{Providers, http_client};
 use server::tokens::{Timing, TokenService};
 use server::vault::VaultKey;
 use wiremock::matchers::{method, path};
@@ -60,8 +59,8 @@ async fn main() {
     let seeded = seed::accounts(&config, &db, owner, ACCOUNTS, 600).await;
     let ids: Vec<i32> = seeded.iter().map(|a| a.id).collect();
     let accounts = server::accounts(&config, db.clone(), Clock::system());
-    let google_client = Google::new(&config.google, http_client());
-    let service = TokenService::new(accounts, google_client, Timing::default());
+    let providers = Providers::new(&config, http_client());
+    let service = TokenService::new(accounts, providers, Timing::default());
 
     let started = Instant::now();
     let round = service.refresh_due(concurrency).await.unwrap();

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::AccountView;
+use crate::model::{AccountView, MailService};
 
 #[server(prefix = "/api", endpoint = "list_accounts")]
 pub async fn list_accounts() -> Result<Vec<AccountView>, AppError> {
@@ -12,8 +12,17 @@ pub async fn list_accounts() -> Result<Vec<AccountView>, AppError> {
     .await
 }
 
+#[server(prefix = "/api", endpoint = "mail_services")]
+pub async fn mail_services() -> Result<Vec<MailService>, AppError> {
+    super::ssr::answer(async {
+        let (backend, _) = super::ssr::request()?;
+        Ok(backend.mail_services())
+    })
+    .await
+}
+
 #[server(prefix = "/api", endpoint = "disconnect_account")]
-pub async fn disconnect_account(account_id: i32) -> Result<(), AppError> {
+pub async fn disconnect_account(account_id: i32) -> Result<String, AppError> {
     super::ssr::answer(async {
         let (backend, req) = super::ssr::request()?;
         backend.disconnect_account(&req, account_id).await

@@ -9,11 +9,11 @@ use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::gmail_popup::GmailPopup;
+use super::connect_popup::ConnectPopup;
 use super::toasts::{ToastKind, ToastList, Toasts};
-use crate::api::accounts::{disconnect_account, list_accounts, sync_now};
+use crate::api::accounts::{disconnect_account, list_accounts, mail_services, sync_now};
 use crate::error::AppError;
-use crate::model::{AccountStatus, AccountView};
+use crate::model::{AccountStatus, AccountView, MailService};
 
 /// How often the list is re-read while a mailbox is syncing.
 const SYNC_POLL: Duration = Duration::from_secs(2);
@@ -24,12 +24,16 @@ type AccountList = Result<Vec<AccountView>, AppError>;
 #[component]
 pub fn ConnectionsPage() -> impl IntoView {
     let accounts = Resource::new(|| (), |_| list_accounts());
+    let services = Resource::new(|| (), |_| mail_services());
     view! {
         <section class="card wide">
             <h1>"Email Connections"</h1>
-            <p>"Connect a Gmail account so we can read your bank alerts."</p>
+            <p>"Connect a mailbox so we can read your bank alerts."</p>
             <Suspense fallback=|| view! { <p>"Loading accounts…"</p> }>
-                {move || accounts.get().map(|initial| view! { <Connections initial /> })}
+                {move || {
+                    let services = services.get()?.unwrap_or_else(|_| vec![MailService::Gmail]);
+                    accounts.get().map(|initial| view! { <Connections initial services /> })
+                }}
             </Suspense>
         </section>
     }
@@ -45,7 +49,7 @@ struct Page {
     disconnecting: RwSignal<bool>,
     /// Numbers the list reads, so an older answer never replaces a newer one.
     reads: StoredValue<u64>,
-    popup: GmailPopup,
+    popup: ConnectPopup,
     toasts: Toasts,
 }
 
@@ -56,7 +60,7 @@ impl Page {
             sync_requested: RwSignal::new(Vec::new()),
             disconnecting: RwSignal::new(false),
             reads: StoredValue::new(0),
-            popup: GmailPopup::new(),
+            popup: ConnectPopup::new(),
             toasts: Toasts::provide(),
         }
     }
@@ -75,9 +79,7 @@ impl Page {
         self.disconnecting.set(true);
         spawn_local(async move {
             match disconnect_account(account_id).await {
-                Ok(()) => self
-                    .toasts
-                    .show(ToastKind::Success, "Email account disconnected"),
+                Ok(message) => self.toasts.show(ToastKind::Success, message),
                 Err(error) => self
                     .toasts
                     .show(ToastKind::Error, format!("Failed to disconnect: {error}")),
@@ -106,7 +108,7 @@ impl Page {
 /// Everything on the page that reacts: the connect button, the list and the toasts. The server
 /// renders it with the list it read; the browser hydrates it with the same list.
 #[island]
-fn Connections(initial: AccountList) -> impl IntoView {
+fn Connections(initial: AccountList, services: Vec<MailService>) -> impl IntoView {
     let page = Page::new(initial);
     let popup = page.popup;
     // A popup that ended may have added or restored an account.
@@ -131,16 +133,37 @@ fn Connections(initial: AccountList) -> impl IntoView {
     });
 
     view! {
-        <button
-            type="button"
-            class="connect"
-            disabled=move || popup.connecting.get()
-            // How many popups have ended: tests wait on it instead of on the clock.
-            data-popup-endings=move || popup.finished.get().to_string()
-            on:click=move |_| popup.start(None)
-        >
-            {move || if popup.connecting.get() { "Connecting..." } else { "Connect Gmail" }}
-        </button>
+        <div class="connect-buttons">
+            {services
+                .into_iter()
+                .map(|service| {
+                    view! {
+                        <button
+                            type="button"
+                            // `connect` is Gmail's alone: pages and tests have always found the
+                            // Gmail button by it.
+                            class=match service {
+                                MailService::Gmail => "connect",
+                                MailService::Outlook => "connect-outlook",
+                            }
+                            disabled=move || popup.connecting.get()
+                            // How many popups have ended: tests wait on it instead of on the
+                            // clock.
+                            data-popup-endings=move || popup.finished.get().to_string()
+                            on:click=move |_| popup.start(service, None)
+                        >
+                            {move || {
+                                if popup.connecting.get() {
+                                    "Connecting...".to_owned()
+                                } else {
+                                    format!("Connect {}", service.name())
+                                }
+                            }}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </div>
         <section aria-labelledby="accounts-heading">
             <h2 id="accounts-heading">"Connected Accounts"</h2>
             // Either, not `into_any`: type erasure would bring every rendering method into the
@@ -185,10 +208,12 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
         "status active"
     };
     let popup = page.popup;
+    let service = account.service;
     view! {
         <li class="account" data-account-id=id data-syncing=move || syncing().to_string()>
             <div>
                 <strong>{account.email.clone()}</strong>
+                <p class="service">{service.name()}</p>
                 <p>"Connected on " {account.connected_on}</p>
                 <p>"Token expires: " {account.token_expires}</p>
                 <p class=status_class>{account.status.label()}</p>
@@ -215,7 +240,7 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
                                 class="secondary"
                                 aria-label=format!("Reconnect {}", account.email)
                                 disabled=move || popup.connecting.get()
-                                on:click=move |_| popup.start(Some(id))
+                                on:click=move |_| popup.start(service, Some(id))
                             >
                                 "Reconnect"
                             </button>
@@ -245,7 +270,7 @@ mod tests {
             let account = AccountView {
                 id: 7,
                 email: "me@example.com".into(),
-                provider: "gmail".into(),
+                service: MailService::Gmail,
                 connected_on: "25 Nov 2026".into(),
                 token_expires: "in 50 minutes".into(),
                 status: AccountStatus::Active,

@@ -1,7 +1,7 @@
 pub mod account;
+mod connect_popup;
 pub mod connections;
 mod forms;
-mod gmail_popup;
 pub mod header;
 pub mod sign_in;
 pub mod toasts;

@@ -8,7 +8,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::transactions::list_transactions;
 use crate::model::{
-    CurrencyTotal, MailboxOption, Period, TransactionPage, TransactionQuery, TransactionRow,
+    CurrencyTotal, MailService, MailboxOption, Period, TransactionPage, TransactionQuery,
+    TransactionRow,
 };
 
 #[component]
@@ -222,7 +223,7 @@ fn Row(row: TransactionRow) -> impl IntoView {
             <td class="amount">{row.amount}</td>
             <td class="card-number">{row.card.unwrap_or_else(|| "—".to_owned())}</td>
             <td class="bank">{row.bank}</td>
-            <td class="mailbox">{row.mailbox}</td>
+            <td class="mailbox" data-service=row.service.map(MailService::name)>{row.mailbox}</td>
             <td class="kind">{row.kind}</td>
         </tr>
     }
@@ -301,6 +302,7 @@ mod tests {
             card: Some("••3640".into()),
             bank: "BAC".into(),
             mailbox: "b@example.com".into(),
+            service: Some(MailService::Outlook),
             kind: kind.into(),
             declined,
         }
@@ -359,6 +361,7 @@ mod tests {
         assert!(html.contains("<option value=\"3\" selected>b@example.com</option>"));
         assert!(html.contains("<option value=\"90\" selected>Last 90 days</option>"));
         assert!(html.contains("<option value=\"\">All mailboxes</option>"));
+        assert!(html.contains("<td data-service=\"Outlook\" class=\"mailbox\">b@example.com</td>"));
         assert!(!html.contains("No transactions yet"));
     }
 

@@ -1,6 +1,7 @@
 //! Disconnecting: revoke the grant at Google, wipe the tokens, mark the account disconnected,
 //! audit it. If Google cannot be reached the account still goes; the grant is kept (sealed)
-//! only until a later retry revokes it.
+//! only until a later retry revokes it. Microsoft has no endpoint to revoke one app's grant:
+//! its tokens are wiped, and the user is told where to remove the app's access.
 //!
 //! Google revokes the whole grant of a Google account, so the revocation is skipped (and the
 //! audit says why) while another active row, of this user or another, uses the same Google
@@ -21,6 +22,7 @@ use super::lease::ReleaseLease;
 use crate::entities::SealedField;
 use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts::{self, Status};
+use crate::provider::Providers;
 
 /// Queued revocations tried per housekeeping round, at most.
 pub const REVOKE_BATCH: u64 = 50;
@@ -48,6 +50,17 @@ pub struct RevokeRound {
     pub given_up: usize,
 }
 
+/// What the user should know once an account is disconnected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disconnected {
+    /// The grant was revoked, queued for revocation, or kept for another connection that
+    /// uses it.
+    Done,
+    /// The provider cannot revoke one app's grant: the user removes the app's access in their
+    /// account.
+    RemoveAccessYourself,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum DisconnectError {
     /// No such account, not the user's, or already disconnected.
@@ -65,16 +78,20 @@ impl Accounts {
         user_id: i32,
         account_id: i32,
         ip: Option<String>,
-    ) -> Result<(), DisconnectError> {
+    ) -> Result<Disconnected, DisconnectError> {
         let account = self
             .find_for_user(user_id, account_id)
             .await?
             .ok_or(DisconnectError::NotFound)?;
 
-        let shared = self
-            .grant_in_use(&account.provider_subject, Some(account.id))
-            .await?;
-        let grant = if shared {
+        let revocable = Providers::can_revoke(account.provider);
+        let shared = revocable
+            && self
+                .grant_in_use(&account.provider_subject, Some(account.id))
+                .await?;
+        let grant = if !revocable {
+            None
+        } else if shared {
             tracing::info!("grant kept at Google: another connection uses this Google account");
             None
         } else {
@@ -126,7 +143,9 @@ impl Accounts {
             .filter(email_accounts::Column::Id.eq(account.id))
             .exec(&txn)
             .await?;
-        let note = if shared {
+        let note = if !revocable {
+            Some("no revocation endpoint: the user removes the app's access in their account")
+        } else if shared {
             Some("grant kept at Google: another connection uses this Google account")
         } else {
             revoke_error
@@ -143,7 +162,11 @@ impl Accounts {
         };
         audit::record(&txn, now, entry).await?;
         txn.commit().await?;
-        Ok(())
+        Ok(if revocable {
+            Disconnected::Done
+        } else {
+            Disconnected::RemoveAccessYourself
+        })
     }
 
     /// Retries revocations that failed at disconnect time, those whose time has come: at most

@@ -22,6 +22,7 @@ use crate::provider::{Identity, Tokens};
 
 /// What a successful consent gave us.
 pub struct Grant<'a> {
+    pub provider: Provider,
     pub identity: &'a Identity,
     pub tokens: &'a Tokens,
     pub scopes: &'a [String],
@@ -37,11 +38,11 @@ pub enum GrantError {
     Database(#[from] DbErr),
 }
 
-/// The user's row for this Google account, if any.
-fn row_of(user_id: i32, subject: &str) -> Select<email_accounts::Entity> {
+/// The user's row for this provider's account, if any.
+fn row_of(user_id: i32, provider: Provider, subject: &str) -> Select<email_accounts::Entity> {
     email_accounts::Entity::find()
         .filter(email_accounts::Column::UserId.eq(user_id))
-        .filter(email_accounts::Column::Provider.eq(Provider::Google))
+        .filter(email_accounts::Column::Provider.eq(provider))
         .filter(email_accounts::Column::ProviderSubject.eq(subject))
 }
 
@@ -53,13 +54,14 @@ impl Accounts {
         grant: Grant<'_>,
     ) -> Result<email_accounts::Model, GrantError> {
         let Grant {
+            provider,
             identity,
             tokens,
             scopes,
         } = grant;
         let subject = identity.subject.as_str();
         if tokens.refresh_token.is_none() {
-            let kept = row_of(user_id, subject)
+            let kept = row_of(user_id, provider, subject)
                 .one(&self.db)
                 .await?
                 .is_some_and(|row| row.refresh_token.is_some());
@@ -73,7 +75,7 @@ impl Accounts {
         // scheduler until the update below makes it a grant.
         let placeholder = email_accounts::ActiveModel {
             user_id: Set(user_id),
-            provider: Set(Provider::Google),
+            provider: Set(provider),
             provider_subject: Set(identity.subject.clone()),
             email_address: Set(identity.email.clone()),
             token_expires_at: Set(now),
@@ -92,7 +94,7 @@ impl Accounts {
             ])
             .exec_without_returning(&self.db)
             .await?;
-        let account_id: i32 = row_of(user_id, subject)
+        let account_id: i32 = row_of(user_id, provider, subject)
             .select_only()
             .column(email_accounts::Column::Id)
             .into_tuple()

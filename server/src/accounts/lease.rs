@@ -21,7 +21,7 @@ use super::Accounts;
 use super::audit::{self, Entry};
 use crate::entities::SealedField;
 use crate::entities::api_access_log::Action;
-use crate::entities::email_accounts::{self, Status};
+use crate::entities::email_accounts::{self, Provider, Status};
 use crate::provider::Tokens;
 
 /// Time kept free before expiry for retries: failed calls, a crashed holder's lease lapsing
@@ -109,12 +109,14 @@ impl Accounts {
     }
 
     /// Active accounts whose refresh is due and whose lease is free, soonest expiry first: each
-    /// id with its sealed refresh token (so a caller can tell whether it changed).
-    pub async fn due_for_refresh(&self, limit: u64) -> Result<Vec<(i32, String)>, DbErr> {
+    /// id with its provider and its sealed refresh token (so a caller can tell whether it
+    /// changed).
+    pub async fn due_for_refresh(&self, limit: u64) -> Result<Vec<(i32, Provider, String)>, DbErr> {
         let now = self.clock.now();
         email_accounts::Entity::find()
             .select_only()
             .column(email_accounts::Column::Id)
+            .column(email_accounts::Column::Provider)
             .column(email_accounts::Column::RefreshToken)
             .filter(email_accounts::Column::Status.eq(Status::Active))
             .filter(email_accounts::Column::RefreshToken.is_not_null())

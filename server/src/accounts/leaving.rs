@@ -28,7 +28,7 @@ impl Accounts {
             .await?;
         for row in rows.iter().filter(|r| r.status != Status::Disconnected) {
             match self.disconnect(user_id, row.id, ip.clone()).await {
-                Ok(()) | Err(super::disconnect::DisconnectError::NotFound) => {}
+                Ok(_) | Err(super::disconnect::DisconnectError::NotFound) => {}
                 Err(super::disconnect::DisconnectError::Database(e)) => return Err(e),
             }
         }

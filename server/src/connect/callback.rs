@@ -1,9 +1,10 @@
-//! `/auth/gmail/callback`: refuse oversized parameters and a foreign `iss`, claim the flow,
-//! exchange the code, check the grant, store it.
+//! `/auth/{provider}/callback`: refuse oversized parameters and a foreign `iss`, claim the
+//! flow, exchange the code, check the grant, store it.
 
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
 use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 use secrecy::SecretString;
@@ -13,20 +14,19 @@ use tracing::Instrument;
 use app::model::PopupReport;
 
 use super::flows::Claimed;
-use super::{ConnectError, ConnectState};
+use super::{ConnectError, ConnectState, offered};
 use crate::accounts::{Grant, GrantError, audit};
 use crate::entities::api_access_log::Action;
-use crate::entities::email_accounts;
-use crate::provider::google::GMAIL_READONLY;
-use crate::provider::{Identity, IdentityError, Tokens};
+use crate::entities::email_accounts::{self, Provider};
+use crate::provider::{Identity, IdentityError, Providers, Tokens};
 use crate::web::shield::ClientAddress;
 
 /// A `state` or `code` longer than this is refused before any database or crypto work (ours
 /// are 43 characters; Google's codes are a few hundred).
 pub const MAX_PARAM_BYTES: usize = 2048;
 
-/// The callback's parameters as Google sends them. A repeated parameter fails to parse, and is
-/// refused like a forged state.
+/// The callback's parameters as providers send them. A repeated parameter fails to parse, and
+/// is refused like a forged state.
 #[derive(Debug, Deserialize)]
 pub struct CallbackQuery {
     state: Option<String>,
@@ -38,14 +38,17 @@ pub struct CallbackQuery {
 }
 
 impl CallbackQuery {
-    /// Why the request is refused before its state is even looked up, if it is.
-    fn precheck(&self, issuer: &str) -> Result<(), &'static str> {
+    /// Why the request is refused before its state is even looked up, if it is. `issuer` is
+    /// the provider's, when it names itself in callbacks.
+    fn precheck(&self, issuer: Option<&str>) -> Result<(), &'static str> {
         let too_long =
             |value: &Option<String>| value.as_ref().is_some_and(|v| v.len() > MAX_PARAM_BYTES);
         if too_long(&self.state) || too_long(&self.code) {
             return Err("oversized state or code");
         }
-        if self.iss.as_ref().is_some_and(|iss| iss != issuer) {
+        if let (Some(iss), Some(issuer)) = (&self.iss, issuer)
+            && iss != issuer
+        {
             return Err("wrong issuer");
         }
         Ok(())
@@ -54,27 +57,32 @@ impl CallbackQuery {
 
 pub async fn callback(
     State(state): State<ConnectState>,
+    Path(route): Path<String>,
     client: Option<Extension<ClientAddress>>,
     query: Result<Query<CallbackQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
+    let Some(provider) = offered(&state, &route) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let Ok(Query(query)) = query else {
         tracing::warn!("OAuth callback refused: malformed or repeated parameters");
-        return state.failure_page(&ConnectError::InvalidLink, None);
+        return state.failure_page(provider, &ConnectError::InvalidLink, None);
     };
-    if let Err(note) = query.precheck(&state.issuer) {
+    let issuer = (provider == Provider::Google).then_some(state.issuer.as_str());
+    if let Err(note) = query.precheck(issuer) {
         tracing::warn!(note, "OAuth callback refused");
-        return state.failure_page(&ConnectError::InvalidLink, None);
+        return state.failure_page(provider, &ConnectError::InvalidLink, None);
     }
     let flow = match state
         .flows
-        .claim(query.state.as_deref(), &state.sessions, &headers)
+        .claim(provider, query.state.as_deref(), &state.sessions, &headers)
         .await
     {
         Ok(flow) => flow,
         Err(error) => {
             tracing::warn!(note = error.audit_note(), "OAuth callback refused");
-            return state.failure_page(&error, None);
+            return state.failure_page(provider, &error, None);
         }
     };
     let span = tracing::info_span!(
@@ -108,12 +116,13 @@ pub async fn callback(
     match outcome {
         Ok(account) => state.page(
             PopupReport::success(
+                provider.service(),
                 format!("Connected {}.", account.email_address),
                 flow.flow_id,
             ),
             StatusCode::OK,
         ),
-        Err(error) => state.failure_page(&error, flow.flow_id),
+        Err(error) => state.failure_page(provider, &error, flow.flow_id),
     }
 }
 
@@ -138,15 +147,18 @@ async fn complete(
         .as_ref()
         .map_err(|_| ConnectError::VerifierUnavailable)?;
     let tokens = state
-        .google
-        .exchange_code(SecretString::from(code), verifier.clone())
+        .providers
+        .exchange_code(flow.provider, SecretString::from(code), verifier.clone())
         .await
         .map_err(|error| {
             tracing::warn!(%error, "code exchange failed");
             ConnectError::Exchange(error)
         })?;
-    let identity = state.google.identity(&tokens.access_token).await;
-    // Whose grant this is, as far as Google said: it decides whether dropping it is safe.
+    let identity = state
+        .providers
+        .identity(flow.provider, &tokens.access_token)
+        .await;
+    // Whose grant this is, as far as the provider said: it decides whether dropping it is safe.
     let subject = match &identity {
         Ok(identity) => Some(identity.subject.clone()),
         Err(IdentityError::Unverified { subject }) => subject.clone(),
@@ -155,14 +167,14 @@ async fn complete(
     let result = match identity {
         Ok(identity) => keep_grant(state, flow, &tokens, &identity, query.scope).await,
         Err(error) => {
-            tracing::warn!(%error, "reading the Google identity failed");
+            tracing::warn!(%error, "reading the account's identity failed");
             Err(match error {
                 IdentityError::Unverified { .. } => ConnectError::Unverified,
                 IdentityError::Failed(_) => ConnectError::IdentityFailed,
             })
         }
     };
-    if result.is_err() {
+    if result.is_err() && Providers::can_revoke(flow.provider) {
         drop_grant(state, &tokens, subject.as_deref()).await;
     }
     result
@@ -193,12 +205,12 @@ async fn drop_grant(state: &ConnectState, tokens: &Tokens, subject: Option<&str>
         .refresh_token
         .as_ref()
         .unwrap_or(&tokens.access_token);
-    if let Err(error) = state.google.revoke(grant).await {
+    if let Err(error) = state.providers.google.revoke(grant).await {
         tracing::warn!(%error, "revoking an unwanted grant failed");
     }
 }
 
-/// Checks the granted scopes and the reconnect's Google account, then stores the grant.
+/// Checks the granted scopes and the reconnect's account, then stores the grant.
 async fn keep_grant(
     state: &ConnectState,
     flow: &Claimed,
@@ -206,12 +218,12 @@ async fn keep_grant(
     identity: &Identity,
     callback_scope: Option<String>,
 ) -> Result<email_accounts::Model, ConnectError> {
-    // The scopes Google granted: the token response's, else the callback's `scope`.
+    // The scopes granted: the token response's, else the callback's `scope`.
     let scopes: Vec<String> = tokens.scopes.clone().unwrap_or_else(|| {
         let scope = callback_scope.unwrap_or_default();
         scope.split_whitespace().map(str::to_owned).collect()
     });
-    if !scopes.iter().any(|s| s == GMAIL_READONLY) {
+    if !Providers::grants_mail(flow.provider, &scopes) {
         return Err(ConnectError::PermissionMissing);
     }
     if let Some(account_id) = flow.account_id {
@@ -228,6 +240,7 @@ async fn keep_grant(
         }
     }
     let grant = Grant {
+        provider: flow.provider,
         identity,
         tokens,
         scopes: &scopes,
@@ -255,9 +268,9 @@ mod tests {
 
     #[test]
     fn oversized_parameters_and_foreign_issuers_are_refused_first() {
-        let google = "https://accounts.google.com";
+        let google = Some("https://accounts.google.com");
         assert!(query("s", "c", None).precheck(google).is_ok());
-        assert!(query("s", "c", Some(google)).precheck(google).is_ok());
+        assert!(query("s", "c", google).precheck(google).is_ok());
         let long = "x".repeat(MAX_PARAM_BYTES + 1);
         assert!(query(&long, "c", None).precheck(google).is_err());
         assert!(query("s", &long, None).precheck(google).is_err());
@@ -266,5 +279,12 @@ mod tests {
                 .precheck(google)
                 .is_err()
         );
+        // A provider that does not name itself is not checked for it; sizes still are.
+        assert!(
+            query("s", "c", Some("https://login.example"))
+                .precheck(None)
+                .is_ok()
+        );
+        assert!(query(&long, "c", None).precheck(None).is_err());
     }
 }

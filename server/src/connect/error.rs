@@ -1,24 +1,31 @@
-//! Every way connecting Gmail can fail, each with what the user reads, what the audit trail
-//! records and the HTTP status of the popup's result page.
+//! Every way connecting a mailbox can fail, each with what the user reads (in the provider's
+//! words: "Gmail", "Google"; "Outlook", "Microsoft"), what the audit trail records and the HTTP
+//! status of the popup's result page.
 
 use http::StatusCode;
 
+use crate::entities::email_accounts::Provider;
 use crate::provider::TokenError;
 
-pub const CANCELLED: &str = "Gmail connection cancelled";
-pub const PERMISSION_MISSING: &str =
-    "Gmail permission was not granted. Tick the Gmail box to connect.";
 const INVALID_LINK: &str =
     "This connection link is not valid. Please start again from your connections page.";
 const EXPIRED_LINK: &str = "This connection attempt expired. Please try again.";
 const USED_LINK: &str = "This connection link was already used. Please try again.";
-const SIGN_IN_FIRST: &str = "Please sign in again, then connect Gmail.";
-const EXCHANGE_FAILED: &str = "Could not complete the connection with Google. Please try again.";
-const UNVERIFIED: &str =
-    "Google did not confirm this account's email address, so it was not connected.";
-const NO_OFFLINE_ACCESS: &str = "Google did not grant offline access; press Connect Gmail again.";
 const TOO_MANY: &str = "Too many connection attempts, try again in a minute.";
 const OUR_FAULT: &str = "Something went wrong on our side. Please try again.";
+
+/// What the user reads when the mail permission was left out.
+pub fn permission_missing(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Google => "Gmail permission was not granted. Tick the Gmail box to connect.",
+        Provider::Microsoft => "Outlook mail permission was not granted.",
+    }
+}
+
+/// What the user reads after pressing Cancel at the provider.
+pub fn cancelled(provider: Provider) -> String {
+    format!("{} connection cancelled", provider.service().name())
+}
 
 #[derive(Debug)]
 pub enum ConnectError {
@@ -56,30 +63,38 @@ pub enum ConnectError {
 
 impl ConnectError {
     /// What the result page says. Plain text: the page escapes it.
-    pub fn user_message(&self) -> String {
+    pub fn user_message(&self, provider: Provider) -> String {
+        let (mail, company) = (provider.service().name(), provider.company());
         match self {
-            Self::SignInFirst => SIGN_IN_FIRST.into(),
+            Self::SignInFirst => format!("Please sign in again, then connect {mail}."),
             Self::InvalidLink => INVALID_LINK.into(),
             Self::ExpiredLink => EXPIRED_LINK.into(),
             Self::UsedLink => USED_LINK.into(),
-            Self::Cancelled => CANCELLED.into(),
-            Self::ProviderError(error) => format!("Google reported an error: {error}"),
+            Self::Cancelled => cancelled(provider),
+            Self::ProviderError(error) => format!("{company} reported an error: {error}"),
             Self::MissingCode
             | Self::VerifierUnavailable
             | Self::Exchange(_)
-            | Self::IdentityFailed => EXCHANGE_FAILED.into(),
-            Self::PermissionMissing => PERMISSION_MISSING.into(),
-            Self::Unverified => UNVERIFIED.into(),
-            Self::WrongAccount { expected, other } => format!(
-                "That Google account is {other}, not {expected}. Sign in to Google as {expected} to reconnect it."
+            | Self::IdentityFailed => {
+                format!("Could not complete the connection with {company}. Please try again.")
+            }
+            Self::PermissionMissing => permission_missing(provider).into(),
+            Self::Unverified => format!(
+                "{company} did not confirm this account's email address, so it was not connected."
             ),
-            Self::NoOfflineAccess => NO_OFFLINE_ACCESS.into(),
+            Self::WrongAccount { expected, other } => format!(
+                "That {company} account is {other}, not {expected}. Sign in to {company} as {expected} to reconnect it."
+            ),
+            Self::NoOfflineAccess => {
+                format!("{company} did not grant offline access; press Connect {mail} again.")
+            }
             Self::TooManyAttempts => TOO_MANY.into(),
             Self::Internal => OUR_FAULT.into(),
         }
     }
 
-    /// What the audit trail records (never a secret, never Google's text beyond the error code).
+    /// What the audit trail records (never a secret, never the provider's text beyond the error
+    /// code).
     pub fn audit_note(&self) -> &'static str {
         match self {
             Self::SignInFirst => "no session",
@@ -93,10 +108,10 @@ impl ConnectError {
             Self::Exchange(TokenError::InvalidGrant(_)) => "code exchange refused",
             Self::Exchange(TokenError::InvalidClient(_)) => "OAuth client rejected",
             Self::Exchange(TokenError::Transient(_)) => "token endpoint unavailable",
-            Self::PermissionMissing => "gmail scope not granted",
+            Self::PermissionMissing => "mail scope not granted",
             Self::Unverified => "email missing or unverified",
-            Self::IdentityFailed => "userinfo failed",
-            Self::WrongAccount { .. } => "reconnect consented with another Google account",
+            Self::IdentityFailed => "identity lookup failed",
+            Self::WrongAccount { .. } => "reconnect consented with another account",
             Self::NoOfflineAccess => "no refresh token on a first connection",
             Self::TooManyAttempts => "too many connect attempts",
             Self::Internal => "internal error",
@@ -140,11 +155,35 @@ mod tests {
             other: "bob@example.com".into(),
         };
         assert_eq!(
-            wrong.user_message(),
+            wrong.user_message(Provider::Google),
             "That Google account is bob@example.com, not ada@example.com. Sign in to Google as ada@example.com to reconnect it."
         );
         assert_eq!(wrong.status(), StatusCode::CONFLICT);
-        assert_eq!(ConnectError::Cancelled.user_message(), CANCELLED);
+        let cancel = ConnectError::Cancelled;
+        assert_eq!(
+            cancel.user_message(Provider::Google),
+            "Gmail connection cancelled"
+        );
+        assert_eq!(
+            cancel.user_message(Provider::Microsoft),
+            "Outlook connection cancelled"
+        );
+        assert_eq!(
+            ConnectError::PermissionMissing.user_message(Provider::Google),
+            "Gmail permission was not granted. Tick the Gmail box to connect."
+        );
+        assert_eq!(
+            ConnectError::PermissionMissing.user_message(Provider::Microsoft),
+            "Outlook mail permission was not granted."
+        );
+        assert_eq!(
+            ConnectError::NoOfflineAccess.user_message(Provider::Google),
+            "Google did not grant offline access; press Connect Gmail again."
+        );
+        assert_eq!(
+            ConnectError::IdentityFailed.user_message(Provider::Microsoft),
+            "Could not complete the connection with Microsoft. Please try again."
+        );
         assert_eq!(ConnectError::Cancelled.status(), StatusCode::OK);
         assert_eq!(ConnectError::InvalidLink.status(), StatusCode::BAD_REQUEST);
         let exchange = ConnectError::Exchange(TokenError::Transient("x".into()));

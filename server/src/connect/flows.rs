@@ -14,6 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::error::ConnectError;
 use crate::clock::Clock;
+use crate::entities::email_accounts::Provider;
 use crate::entities::{SealedField, oauth_flows};
 use crate::identity::Sessions;
 use crate::secrets::sha256_hex;
@@ -27,6 +28,7 @@ pub const FLOW_TTL_SECS: i64 = 10 * 60;
 pub struct NewFlow<'a> {
     pub state: &'a SecretString,
     pub verifier: &'a SecretString,
+    pub provider: Provider,
     pub user_id: i32,
     pub session_hash: String,
     /// The page's flow id, echoed back to it.
@@ -37,6 +39,7 @@ pub struct NewFlow<'a> {
 
 /// A flow the callback has claimed.
 pub struct Claimed {
+    pub provider: Provider,
     pub user_id: i32,
     pub flow_id: Option<String>,
     pub account_id: Option<i32>,
@@ -65,6 +68,7 @@ impl Flows {
         oauth_flows::ActiveModel {
             pkce_verifier: Set(verifier),
             state_hash: Set(state_hash),
+            provider: Set(flow.provider),
             user_id: Set(flow.user_id),
             session_hash: Set(flow.session_hash),
             flow_id: Set(flow.flow_id),
@@ -80,9 +84,11 @@ impl Flows {
     }
 
     /// Finds the flow `state` names and marks it used, if it is valid for this request's
-    /// session. Everything refused here is refused before any call to Google.
+    /// session and was started for `provider`. Everything refused here is refused before any
+    /// call to the provider.
     pub async fn claim(
         &self,
+        provider: Provider,
         state: Option<&str>,
         sessions: &Sessions,
         headers: &HeaderMap,
@@ -102,8 +108,9 @@ impl Flows {
             .await
             .map_err(db_error)?
             .ok_or(ConnectError::InvalidLink)?;
-        // Another session's (or user's) state is as good as unknown.
-        if flow.session_hash != session_hash || flow.user_id != user.id {
+        // Another session's (or user's, or provider's) state is as good as unknown.
+        if flow.session_hash != session_hash || flow.user_id != user.id || flow.provider != provider
+        {
             return Err(ConnectError::InvalidLink);
         }
         if flow.used_at.is_some() {
@@ -133,6 +140,7 @@ impl Flows {
                 ConnectError::VerifierUnavailable
             });
         Ok(Claimed {
+            provider: flow.provider,
             user_id: flow.user_id,
             flow_id: flow.flow_id,
             account_id: flow.account_id,

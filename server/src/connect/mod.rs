@@ -1,12 +1,12 @@
-//! Connecting Gmail: `/auth/gmail/start` and `/auth/gmail/callback`, the popup's side of the
-//! OAuth flow.
+//! Connecting a mailbox: `/auth/{gmail,outlook}/start` and `/auth/{gmail,outlook}/callback`,
+//! the popup's side of the OAuth flow.
 //!
 //! Start (only from the app's own pages, see `web::shield`; 20 a minute per user) makes a
-//! single-use `state` and a PKCE S256 verifier ([`flows`]) and redirects to Google.
-//! The callback ([`callback`]) refuses a bad, duplicated, expired, reused or other-session state
-//! before any call to Google and without writing anything; then it exchanges the code, checks
-//! the granted scopes and the Google identity, and stores the grant through `Accounts`. Every
-//! outcome is a [`ConnectError`] or a success, shown by the [`result_page`].
+//! single-use `state` and a PKCE S256 verifier ([`flows`]) and redirects to the provider.
+//! The callback ([`callback`]) refuses a bad, duplicated, expired, reused, other-session or
+//! other-provider state before any call to the provider and without writing anything; then it
+//! exchanges the code, checks the granted scopes and the identity, and stores the grant through
+//! `Accounts`. Every outcome is a [`ConnectError`] or a success, shown by the [`result_page`].
 
 pub mod callback;
 pub mod error;
@@ -14,18 +14,19 @@ pub mod flows;
 pub mod result_page;
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 
-use app::model::PopupReport;
+use app::model::{MailService, PopupReport};
 
 use std::sync::Arc;
 
 use crate::accounts::Accounts;
+use crate::entities::email_accounts::Provider;
 use crate::identity::{Sessions, Throttle};
-use crate::provider::google::Google;
+use crate::provider::Providers;
 use crate::secrets::random_token;
 use crate::sync::Syncs;
 
@@ -38,12 +39,12 @@ pub use flows::Flows;
 pub struct ConnectState {
     pub flows: Flows,
     pub sessions: Sessions,
-    pub google: Google,
+    pub providers: Providers,
     pub accounts: Accounts,
     /// A connected mailbox's first sync is queued at once.
     pub syncs: Syncs,
     pub origin: String,
-    /// `GOOGLE_ISSUER`: a callback's `iss`, when present, must equal it.
+    /// `GOOGLE_ISSUER`: a Google callback's `iss`, when present, must equal it.
     pub issuer: String,
     /// Connect attempts per user.
     pub throttle: Arc<Throttle>,
@@ -54,16 +55,28 @@ impl ConnectState {
         result_page::render(&report, &self.origin, status)
     }
 
-    fn failure_page(&self, error: &ConnectError, flow: Option<String>) -> Response {
+    fn failure_page(
+        &self,
+        provider: Provider,
+        error: &ConnectError,
+        flow: Option<String>,
+    ) -> Response {
         self.page(
-            PopupReport::error(error.user_message(), flow),
+            PopupReport::error(provider.service(), error.user_message(provider), flow),
             error.status(),
         )
     }
 }
 
-/// `/auth/gmail/start?flow=<page's id>[&account=<id to reconnect>]`. A repeated parameter is
-/// refused.
+/// The provider a route names, if this instance offers it.
+fn offered(state: &ConnectState, route: &str) -> Option<Provider> {
+    MailService::from_route(route)
+        .map(Provider::from_service)
+        .filter(|&provider| state.providers.offers(provider))
+}
+
+/// `/auth/{provider}/start?flow=<page's id>[&account=<id to reconnect>]`. A repeated parameter
+/// is refused.
 #[derive(Debug, Deserialize)]
 pub struct StartQuery {
     flow: Option<String>,
@@ -81,21 +94,34 @@ fn valid_flow_id(flow: Option<String>) -> Option<String> {
 
 pub async fn start(
     State(state): State<ConnectState>,
+    Path(route): Path<String>,
     query: Result<Query<StartQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
+    let Some(provider) = offered(&state, &route) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
     let Ok(Query(query)) = query else {
-        return state.failure_page(&ConnectError::InvalidLink, None);
+        return state.failure_page(provider, &ConnectError::InvalidLink, None);
     };
     let flow = valid_flow_id(query.flow);
-    match begin(&state, query.account.as_deref(), flow.clone(), &headers).await {
+    match begin(
+        &state,
+        provider,
+        query.account.as_deref(),
+        flow.clone(),
+        &headers,
+    )
+    .await
+    {
         Ok(response) => response,
-        Err(error) => state.failure_page(&error, flow),
+        Err(error) => state.failure_page(provider, &error, flow),
     }
 }
 
 async fn begin(
     state: &ConnectState,
+    provider: Provider,
     account: Option<&str>,
     flow: Option<String>,
     headers: &HeaderMap,
@@ -110,7 +136,8 @@ async fn begin(
         tracing::warn!(user_id = user.id, "connect attempts are over the limit");
         return Err(ConnectError::TooManyAttempts);
     }
-    // Reconnecting names one of the user's own accounts; anything else is refused.
+    // Reconnecting names one of the user's own accounts of this provider; anything else is
+    // refused.
     let reconnect = match account {
         None => None,
         Some(raw) => {
@@ -120,16 +147,24 @@ async fn begin(
                 .find_for_user(user.id, id)
                 .await
                 .map_err(|e| ConnectError::internal("reading the account failed", e))?;
-            Some(found.ok_or(ConnectError::InvalidLink)?)
+            Some(
+                found
+                    .filter(|a| a.provider == provider)
+                    .ok_or(ConnectError::InvalidLink)?,
+            )
         }
     };
 
     let secret_state = random_token();
     let hint = reconnect.as_ref().map(|a| a.email_address.as_str());
-    let (url, verifier) = state.google.authorize_url(&secret_state, hint);
+    let (url, verifier) = state
+        .providers
+        .authorize_url(provider, &secret_state, hint)
+        .ok_or(ConnectError::InvalidLink)?;
     let new_flow = flows::NewFlow {
         state: &secret_state,
         verifier: &verifier,
+        provider,
         user_id: user.id,
         session_hash,
         flow_id: flow,

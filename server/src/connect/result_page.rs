@@ -18,9 +18,10 @@ use crate::secrets::random_token;
 /// [`POPUP_CHANNEL`], then closes itself.
 pub fn render(report: &PopupReport, origin: &str, status: StatusCode) -> Response {
     let nonce = random_token().expose_secret().to_owned();
+    let service = report.service.name();
     let (heading, close_after_ms) = match report.outcome {
-        PopupOutcome::Success => ("Gmail connected", 2000),
-        PopupOutcome::Error => ("Gmail connection failed", 5000),
+        PopupOutcome::Success => (format!("{service} connected"), 2000),
+        PopupOutcome::Error => (format!("{service} connection failed"), 5000),
     };
     let data = json_for_script(report);
     let origin_json = json_for_script(&origin);
@@ -101,6 +102,7 @@ fn json_for_script(value: &impl Serialize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::model::MailService;
 
     async fn body(response: Response) -> String {
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
@@ -113,7 +115,7 @@ mod tests {
     async fn hostile_text_is_escaped_for_html_and_javascript() {
         let evil = r#"</script><script>alert(1)</script><img src=x onerror=alert(2)> "' \u2028"#;
         let response = render(
-            &PopupReport::error(evil, Some("flow-1".into())),
+            &PopupReport::error(MailService::Gmail, evil, Some("flow-1".into())),
             "http://127.0.0.1:3000",
             StatusCode::OK,
         );
@@ -138,7 +140,7 @@ mod tests {
     #[tokio::test]
     async fn posts_to_the_configured_origin_only() {
         let html = body(render(
-            &PopupReport::success("ok", None),
+            &PopupReport::success(MailService::Gmail, "ok", None),
             "https://mail.example.com",
             StatusCode::OK,
         ))

@@ -1,3 +1,4 @@
+use app::model::MailService;
 use sea_orm::entity::prelude::*;
 
 /// Where an account stands. Stored as text (`active`, `needs_reconnect`, `disconnected`).
@@ -78,17 +79,46 @@ impl Related<super::mailbox_sync::Entity> for Entity {
 impl ActiveModelBehavior for ActiveModel {}
 
 /// The provider of an account. Stored as text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 pub enum Provider {
+    /// Gmail, through Google's OAuth and the Gmail API.
     #[sea_orm(string_value = "google")]
     Google,
+    /// Outlook.com and Microsoft 365, through Microsoft's identity platform and Graph.
+    #[sea_orm(string_value = "microsoft")]
+    Microsoft,
 }
 
 impl Provider {
+    /// The stored name, also the label used in metrics.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Google => "google",
+            Self::Microsoft => "microsoft",
+        }
+    }
+
+    /// The mail service it serves, whose name routes and the popup's message use.
+    pub fn service(self) -> MailService {
+        match self {
+            Self::Google => MailService::Gmail,
+            Self::Microsoft => MailService::Outlook,
+        }
+    }
+
+    pub fn from_service(service: MailService) -> Self {
+        match service {
+            MailService::Gmail => Self::Google,
+            MailService::Outlook => Self::Microsoft,
+        }
+    }
+
+    /// The company whose account signs in: "Google", "Microsoft".
+    pub fn company(self) -> &'static str {
+        match self {
+            Self::Google => "Google",
+            Self::Microsoft => "Microsoft",
         }
     }
 }

@@ -23,8 +23,9 @@ use tokio::sync::OnceCell;
 
 use crate::accounts::Accounts;
 use crate::entities::SealedField;
+use crate::entities::email_accounts::Provider;
 use crate::entities::email_accounts::{self, Status};
-use crate::provider::google::Google;
+use crate::provider::Providers;
 use crate::secrets::random_token;
 
 pub use refresher::Round;
@@ -66,7 +67,7 @@ pub struct TokenService {
 
 struct Inner {
     accounts: Accounts,
-    google: Google,
+    providers: Providers,
     /// This process's name on leases.
     owner: String,
     timing: Timing,
@@ -75,8 +76,8 @@ struct Inner {
     /// on: not tried again until that changes (`rotate-keys`) or the process restarts with
     /// other keys.
     unreadable: Mutex<HashMap<i32, String>>,
-    /// Set while the token endpoint rejects our OAuth client.
-    client: Mutex<ClientRejection>,
+    /// Set while a provider's token endpoint rejects our OAuth client.
+    client: Mutex<HashMap<Provider, ClientRejection>>,
 }
 
 /// The token endpoint said `invalid_client`: every refresh would fail alike until the
@@ -95,16 +96,16 @@ const MAX_CLIENT_PAUSE: Duration = Duration::from_secs(15 * 60);
 const CLIENT_LOG_EVERY: Duration = Duration::from_secs(60);
 
 impl TokenService {
-    pub fn new(accounts: Accounts, google: Google, timing: Timing) -> Self {
+    pub fn new(accounts: Accounts, providers: Providers, timing: Timing) -> Self {
         let owner = random_token().expose_secret()[..16].to_owned();
         let inner = Inner {
             accounts,
-            google,
+            providers,
             owner,
             timing,
             in_flight: Mutex::new(HashMap::new()),
             unreadable: Mutex::new(HashMap::new()),
-            client: Mutex::new(ClientRejection::default()),
+            client: Mutex::new(HashMap::new()),
         };
         Self {
             inner: Arc::new(inner),
@@ -115,15 +116,20 @@ impl TokenService {
         self.inner.accounts.clock().now()
     }
 
-    /// Whether refreshes are paused because the token endpoint rejects our client.
-    fn client_paused(&self) -> bool {
-        let client = self.inner.client.lock().expect("client state");
-        client.until.is_some_and(|until| Instant::now() < until)
+    /// Whether refreshes are paused because `provider`'s token endpoint rejects our client.
+    fn client_paused(&self, provider: Provider) -> bool {
+        let clients = self.inner.client.lock().expect("client state");
+        clients
+            .get(&provider)
+            .and_then(|client| client.until)
+            .is_some_and(|until| Instant::now() < until)
     }
 
-    /// The token endpoint rejected our client: pause refreshes, longer each time.
-    fn client_rejected(&self, reason: &str) {
-        let mut client = self.inner.client.lock().expect("client state");
+    /// The token endpoint rejected our client: pause that provider's refreshes, longer each
+    /// time.
+    fn client_rejected(&self, provider: Provider, reason: &str) {
+        let mut clients = self.inner.client.lock().expect("client state");
+        let client = clients.entry(provider).or_default();
         client.pause = (client.pause * 2).clamp(FIRST_CLIENT_PAUSE, MAX_CLIENT_PAUSE);
         client.until = Some(Instant::now() + client.pause);
         if client
@@ -133,20 +139,24 @@ impl TokenService {
             client.logged_at = Some(Instant::now());
             tracing::error!(
                 %reason,
+                provider = provider.as_str(),
                 pause_secs = client.pause.as_secs(),
                 "configuration error: the token endpoint rejects our OAuth client \
-                 (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET); refreshes are paused, accounts left untouched"
+                 (GOOGLE_ or MICROSOFT_CLIENT_ID / _CLIENT_SECRET); the provider's refreshes are \
+                 paused, accounts left untouched"
             );
         }
     }
 
     /// The token endpoint answered something other than `invalid_client`.
-    fn client_accepted(&self) {
-        let mut client = self.inner.client.lock().expect("client state");
-        if client.until.is_some() {
-            tracing::info!("the token endpoint accepts our OAuth client again");
+    fn client_accepted(&self, provider: Provider) {
+        let mut clients = self.inner.client.lock().expect("client state");
+        if clients.remove(&provider).is_some_and(|c| c.until.is_some()) {
+            tracing::info!(
+                provider = provider.as_str(),
+                "the token endpoint accepts our OAuth client again"
+            );
         }
-        *client = ClientRejection::default();
     }
 
     /// Whether this account's refresh token already failed to open, unchanged since.

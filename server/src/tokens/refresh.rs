@@ -134,7 +134,7 @@ impl TokenService {
             release().await?;
             return fallback(&row);
         }
-        if self.client_paused() {
+        if self.client_paused(row.provider) {
             release().await?;
             return match purpose {
                 Purpose::Use => self.still_valid(&row, now).map(Some),
@@ -164,7 +164,7 @@ impl TokenService {
         let started = Instant::now();
         let answer = tokio::time::timeout(
             self.inner.timing.call_timeout,
-            self.inner.google.refresh(&refresh_token),
+            self.inner.providers.refresh(row.provider, &refresh_token),
         )
         .await
         .unwrap_or_else(|_| Err(TokenError::Transient("timed out".into())));
@@ -176,8 +176,8 @@ impl TokenService {
         };
 
         match &answer {
-            Err(TokenError::InvalidClient(reason)) => self.client_rejected(reason),
-            _ => self.client_accepted(),
+            Err(TokenError::InvalidClient(reason)) => self.client_rejected(row.provider, reason),
+            _ => self.client_accepted(row.provider),
         }
         match answer {
             Ok(tokens) => {

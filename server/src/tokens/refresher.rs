@@ -51,12 +51,10 @@ impl TokenService {
 
     /// The accounts to refresh now, soonest expiry first.
     ///
-    /// While the token endpoint rejects our client, none (a global pause that grows); accounts
-    /// whose refresh token could not be opened are left out until it changes.
+    /// While a provider's token endpoint rejects our client, none of its accounts (a pause
+    /// that grows); accounts whose refresh token could not be opened are left out until it
+    /// changes.
     async fn due_now(&self) -> Result<Vec<i32>, TokenFailure> {
-        if self.client_paused() {
-            return Ok(Vec::new());
-        }
         let due = self
             .inner
             .accounts
@@ -65,8 +63,10 @@ impl TokenService {
             .map_err(db_failure)?;
         Ok(due
             .into_iter()
-            .filter(|(id, sealed)| !self.known_unreadable(*id, sealed))
-            .map(|(id, _)| id)
+            .filter(|(id, provider, sealed)| {
+                !self.client_paused(*provider) && !self.known_unreadable(*id, sealed)
+            })
+            .map(|(id, _, _)| id)
             .collect())
     }
 

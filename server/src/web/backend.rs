@@ -5,7 +5,8 @@ use std::net::IpAddr;
 use app::backend::Backend;
 use app::error::AppError;
 use app::model::{
-    AccountOverview, AccountStatus, AccountView, CurrentUser, TransactionPage, TransactionQuery,
+    AccountOverview, AccountStatus, AccountView, CurrentUser, MailService, TransactionPage,
+    TransactionQuery,
 };
 use http::HeaderValue;
 use http::request::Parts;
@@ -15,15 +16,19 @@ use sea_orm::{
 };
 use secrecy::SecretString;
 
-use crate::accounts::disconnect::DisconnectError;
+use crate::accounts::disconnect::{DisconnectError, Disconnected};
 use crate::accounts::{Accounts, ListedAccount};
 use crate::clock;
 use crate::entities::email_accounts::Status;
 use crate::entities::{transactions, users};
 use crate::identity::passwords::{self, HashError, HashGate};
 use crate::identity::{Attempt, Sessions, Throttle};
+use crate::provider::microsoft;
 use crate::sync::Syncs;
 use crate::web::shield::ClientAddress;
+
+/// What a disconnect tells the user.
+const DISCONNECTED: &str = "Email account disconnected";
 
 pub struct UiBackend {
     pub db: DatabaseConnection,
@@ -32,6 +37,8 @@ pub struct UiBackend {
     pub syncs: Syncs,
     pub throttle: std::sync::Arc<Throttle>,
     pub passwords: HashGate,
+    /// The mail services offered: Gmail, and Outlook when Microsoft is configured.
+    pub services: Vec<MailService>,
 }
 
 /// Logs an internal failure and gives the browser only the generic message.
@@ -305,14 +312,24 @@ impl Backend for UiBackend {
         Ok(rows.into_iter().map(|row| account_view(row, now)).collect())
     }
 
-    async fn disconnect_account(&self, req: &Parts, account_id: i32) -> Result<(), AppError> {
+    fn mail_services(&self) -> Vec<MailService> {
+        self.services.clone()
+    }
+
+    async fn disconnect_account(&self, req: &Parts, account_id: i32) -> Result<String, AppError> {
         let user = self.signed_in_user(req).await?;
         match self
             .accounts
             .disconnect(user.id, account_id, client_ip(req))
             .await
         {
-            Ok(()) => Ok(()),
+            Ok(Disconnected::Done) => Ok(DISCONNECTED.into()),
+            Ok(Disconnected::RemoveAccessYourself) => Ok(format!(
+                "{DISCONNECTED}. Microsoft keeps the app's access until you remove it: at {} for a \
+                 personal account, at {} for a work or school account.",
+                microsoft::PERSONAL_CONSENT_PAGE,
+                microsoft::WORK_CONSENT_PAGE
+            )),
             Err(DisconnectError::NotFound) => Err(AppError::NotFound),
             Err(DisconnectError::Database(e)) => {
                 Err(internal("disconnecting an account failed", e))
@@ -353,7 +370,7 @@ impl Backend for UiBackend {
             .await
             .map_err(|e| internal("listing accounts failed", e))?
             .into_iter()
-            .map(|a| (a.id, a.email_address))
+            .map(|a| (a.id, a.email_address, a.provider.service()))
             .collect();
         super::transactions::page(&self.syncs, user.id, accounts, query).await
     }
@@ -361,11 +378,12 @@ impl Backend for UiBackend {
 
 fn account_view(row: ListedAccount, now: i64) -> AccountView {
     let needs_reconnect = row.status == Status::NeedsReconnect;
-    let sync = super::format::sync_view(row.sync().as_ref(), needs_reconnect, now);
+    let service = row.provider.service();
+    let sync = super::format::sync_view(row.sync().as_ref(), service.name(), needs_reconnect, now);
     AccountView {
         id: row.id,
         email: row.email_address,
-        provider: row.provider.as_str().into(),
+        service,
         connected_on: clock::format_date(row.created_at),
         token_expires: clock::format_date_time(row.token_expires_at),
         sync,

@@ -114,8 +114,14 @@ pub fn bank(code: &str) -> String {
     Bank::from_code(code).map_or_else(|| code.to_owned(), |b| b.display_name().to_owned())
 }
 
-/// What a mailbox's row says about its sync.
-pub fn sync_view(state: Option<&SyncSummary>, needs_reconnect: bool, now: i64) -> SyncView {
+/// What a mailbox's row says about its sync; `service` ("Gmail", "Outlook") names the mail
+/// service in problems.
+pub fn sync_view(
+    state: Option<&SyncSummary>,
+    service: &str,
+    needs_reconnect: bool,
+    now: i64,
+) -> SyncView {
     let Some(state) = state else {
         return SyncView {
             syncing: false,
@@ -131,8 +137,12 @@ pub fn sync_view(state: Option<&SyncSummary>, needs_reconnect: bool, now: i64) -
         Some("Reconnect needed".to_owned())
     } else {
         match state.failure {
-            Some(SyncFailure::RateLimited) => Some(retry("Gmail is rate limiting us")),
-            Some(SyncFailure::Unavailable) => Some(retry("Gmail could not be reached")),
+            Some(SyncFailure::RateLimited) => {
+                Some(retry(&format!("{service} is rate limiting us")))
+            }
+            Some(SyncFailure::Unavailable) => {
+                Some(retry(&format!("{service} could not be reached")))
+            }
             Some(SyncFailure::NeedsReconnect) => Some("Reconnect needed".into()),
             None => None,
         }

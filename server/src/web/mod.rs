@@ -105,8 +105,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
-        .route("/auth/gmail/start", get(connect::start))
-        .route("/auth/gmail/callback", get(connect::callback))
+        .route("/auth/{provider}/start", get(connect::start))
+        .route("/auth/{provider}/callback", get(connect::callback))
         .route("/transactions.csv", get(transactions::csv))
         .nest(&format!("/{}", options.site_pkg_dir), assets::pkg(&options))
         .leptos_routes_with_context(

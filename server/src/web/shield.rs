@@ -5,7 +5,7 @@
 //!   is `X-Forwarded-For` read, from the right, skipping the trusted hops. Rate limits and the
 //!   audit trail both use this one address ([`ClientAddress`]).
 //! - **Cross-site requests.** Every request that changes something (any method but GET, HEAD and
-//!   OPTIONS, plus `GET /auth/gmail/start`) is refused with 403 unless the browser says it comes
+//!   OPTIONS, plus `GET /auth/{provider}/start`) is refused with 403 unless the browser says it comes
 //!   from this origin: `Sec-Fetch-Site: same-origin` (or `none`, a user's own navigation), or,
 //!   from a browser too old to send that header, an `Origin` equal to `APP_ORIGIN`. A request
 //!   with neither header is refused too. This stops login CSRF (a cross-site form posting to
@@ -76,7 +76,8 @@ impl Shield {
 
 /// Changes something: refused unless it comes from this origin.
 fn changes_state(method: &Method, path: &str) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) || path == "/auth/gmail/start"
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || (path.starts_with("/auth/") && path.ends_with("/start"))
 }
 
 fn too_many_params(query: Option<&str>) -> bool {
@@ -176,6 +177,7 @@ mod tests {
     fn which_requests_change_state() {
         assert!(changes_state(&Method::POST, "/api/sign_in"));
         assert!(changes_state(&Method::GET, "/auth/gmail/start"));
+        assert!(changes_state(&Method::GET, "/auth/outlook/start"));
         assert!(!changes_state(&Method::GET, "/auth/gmail/callback"));
         assert!(!changes_state(&Method::GET, "/connections"));
     }

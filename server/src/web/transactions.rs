@@ -2,9 +2,11 @@
 //! user's own rows only, filtered by mailbox and period.
 
 use app::error::AppError;
+use std::collections::HashMap;
+
 use app::model::{
-    CurrencyTotal, MailboxOption, TRANSACTIONS_PER_PAGE, TransactionPage, TransactionQuery,
-    TransactionRow,
+    CurrencyTotal, MailService, MailboxOption, TRANSACTIONS_PER_PAGE, TransactionPage,
+    TransactionQuery, TransactionRow,
 };
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -26,7 +28,7 @@ fn filter(user_id: i32, query: &TransactionQuery, now: i64) -> Filter {
     }
 }
 
-fn row(model: transactions::Model) -> TransactionRow {
+fn row(model: transactions::Model, services: &HashMap<i32, MailService>) -> TransactionRow {
     let mut merchant = model.merchant.unwrap_or_else(|| "—".into());
     for place in [model.city, model.country].into_iter().flatten() {
         merchant.push_str(", ");
@@ -38,6 +40,7 @@ fn row(model: transactions::Model) -> TransactionRow {
         amount: format::money(model.amount_minor, &model.currency),
         card: model.card_last4.map(|last4| format!("••{last4}")),
         bank: format::bank(&model.bank),
+        service: services.get(&model.account_id).copied(),
         mailbox: model.mailbox,
         kind: format::kind(&model.kind).to_owned(),
         declined: model.kind == "declined",
@@ -48,7 +51,7 @@ fn row(model: transactions::Model) -> TransactionRow {
 pub async fn page(
     syncs: &Syncs,
     user_id: i32,
-    accounts: Vec<(i32, String)>,
+    accounts: Vec<(i32, String, MailService)>,
     mut query: TransactionQuery,
 ) -> Result<TransactionPage, AppError> {
     let fail = |e| internal("reading transactions failed", e);
@@ -69,9 +72,13 @@ pub async fn page(
         })
         .collect();
     // Connected mailboxes, and disconnected ones that still have transactions.
+    let services: HashMap<i32, MailService> = accounts
+        .iter()
+        .map(|&(id, _, service)| (id, service))
+        .collect();
     let mut mailboxes: Vec<MailboxOption> = accounts
         .into_iter()
-        .map(|(id, email)| MailboxOption { id, email })
+        .map(|(id, email, _)| MailboxOption { id, email })
         .collect();
     for (id, email) in syncs
         .mailboxes_with_transactions(user_id)
@@ -85,7 +92,7 @@ pub async fn page(
     let pages = total_rows.div_ceil(TRANSACTIONS_PER_PAGE).max(1) as u32;
     Ok(TransactionPage {
         query,
-        rows: rows.into_iter().map(row).collect(),
+        rows: rows.into_iter().map(|r| row(r, &services)).collect(),
         total_rows,
         pages,
         totals,

@@ -7,7 +7,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use secrecy::SecretString;
 use server::accounts::Grant;
 use server::entities::api_access_log::{self, Action};
-use server::entities::email_accounts::{self, Status};
+use server::entities::email_accounts::{self, Provider, Status};
 use server::provider::google::GMAIL_READONLY;
 use server::provider::{Identity, Tokens};
 use wiremock::matchers::{method, path};
@@ -234,6 +234,7 @@ async fn concurrent_duplicate_connections_end_with_one_row(db: TestDb) {
     let scopes = [GMAIL_READONLY.to_owned()];
     let stores = tokens.iter().map(|tokens| {
         let grant = Grant {
+            provider: Provider::Google,
             identity: &identity,
             tokens,
             scopes: &scopes,

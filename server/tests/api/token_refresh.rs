@@ -11,8 +11,7 @@ use server::config::Config;
 use server::entities::SealedField;
 use server::entities::api_access_log::{self, Action};
 use server::entities::email_accounts::{self, Status};
-use server::provider::google::Google;
-use server::provider::http_client;
+use server::provider::{Providers, http_client};
 use server::tokens::{Round, Timing, TokenFailure, TokenService};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -40,7 +39,7 @@ on_both_databases! {
     a_holder_dying_mid_refresh_loses_nothing,
 }
 
-fn fast_timing() -> Timing {
+pub(crate) fn fast_timing() -> Timing {
     Timing {
         call_timeout: Duration::from_millis(700),
         wait: Duration::from_secs(10),
@@ -80,11 +79,11 @@ pub(crate) async fn fixture_with(
 
 impl Fixture {
     /// A separate service with its own connection pool, as another server process would have.
-    async fn service(&self, timing: Timing) -> TokenService {
+    pub(crate) async fn service(&self, timing: Timing) -> TokenService {
         let db = server::db::connect(&self.test_db.url).await.unwrap();
         let accounts = server::accounts(&self.config, db, self.clock.clone());
-        let google = Google::new(&self.config.google, http_client());
-        TokenService::new(accounts, google, timing)
+        let providers = Providers::new(&self.config, http_client());
+        TokenService::new(accounts, providers, timing)
     }
 
     /// Accounts of a new user whose access tokens expire `expires_in` seconds from now.

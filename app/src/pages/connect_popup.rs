@@ -1,7 +1,7 @@
-//! The "Connect Gmail" popup, from the page's side.
+//! The "Connect Gmail" / "Connect Outlook" popup, from the page's side.
 //!
-//! The click opens `/auth/gmail/start?flow=<id>` synchronously (nothing awaited first, so popup
-//! blockers stay quiet). The page then waits for the result page's message: from its own origin,
+//! The click opens `/auth/gmail/start?flow=<id>` (or `/auth/outlook/…`) synchronously (nothing
+//! awaited first, so popup blockers stay quiet). The page then waits for the result page's message: from its own origin,
 //! from its own popup or carrying its flow id, with a known type. It never trusts the message for
 //! state: it re-reads the account list from the server. A popup closed without a result is
 //! "cancelled". Each attempt ends exactly once, and its listener, channel and timer go with it.
@@ -13,9 +13,8 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{BroadcastChannel, MessageEvent, Window};
 
 use super::toasts::{ToastKind, use_toasts};
-use crate::model::{POPUP_CHANNEL, PopupOutcome};
+use crate::model::{MailService, POPUP_CHANNEL, PopupOutcome};
 
-pub const CANCELLED: &str = "Gmail connection cancelled";
 pub const POPUP_BLOCKED: &str = "Popup blocked. Please allow popups for this site.";
 
 /// One popup in flight, with everything that must be cleaned up when it ends.
@@ -46,11 +45,11 @@ enum Ending {
     Closed,
 }
 
-/// The popup flow for the page: `start(None)` connects a new account, `start(Some(id))`
-/// reconnects one. `connecting` is true while a popup is open; `finished` counts endings (the
+/// The popup flow for the page: `start(service, None)` connects a new account,
+/// `start(service, Some(id))` reconnects one. `connecting` is true while a popup is open; `finished` counts endings (the
 /// account list re-reads on it).
 #[derive(Clone, Copy)]
-pub struct GmailPopup {
+pub struct ConnectPopup {
     pub connecting: ReadSignal<bool>,
     pub finished: ReadSignal<u32>,
     set_connecting: WriteSignal<bool>,
@@ -60,7 +59,7 @@ pub struct GmailPopup {
     attempt: StoredValue<Option<SendWrapper<Attempt>>>,
 }
 
-impl GmailPopup {
+impl ConnectPopup {
     pub fn new() -> Self {
         let (connecting, set_connecting) = signal(false);
         let (finished, set_finished) = signal(0u32);
@@ -76,7 +75,7 @@ impl GmailPopup {
     }
 
     /// Opens the popup. Must run synchronously inside the click handler.
-    pub fn start(self, account: Option<i32>) {
+    pub fn start(self, service: MailService, account: Option<i32>) {
         if self.connecting.get_untracked() {
             return;
         }
@@ -88,13 +87,13 @@ impl GmailPopup {
             .crypto()
             .map(|c| c.random_uuid())
             .unwrap_or_else(|_| format!("{}", js_sys::Math::random()));
-        let mut url = format!("/auth/gmail/start?flow={flow}");
+        let mut url = format!("/auth/{}/start?flow={flow}", service.route());
         if let Some(id) = account {
             url.push_str(&format!("&account={id}"));
         }
         let popup = match window.open_with_url_and_target_and_features(
             &url,
-            "mailconnect_gmail",
+            &format!("mailconnect_{}", service.route()),
             "popup,width=500,height=600",
         ) {
             Ok(Some(popup)) => popup,
@@ -123,7 +122,10 @@ impl GmailPopup {
                         success: false,
                         message,
                     } => toasts.show(ToastKind::Error, message),
-                    Ending::Closed => toasts.show(ToastKind::Info, CANCELLED),
+                    Ending::Closed => toasts.show(
+                        ToastKind::Info,
+                        format!("{} connection cancelled", service.name()),
+                    ),
                 }
                 self.set_finished.update(|n| *n += 1);
             });
@@ -186,14 +188,15 @@ fn read_outcome(data: &wasm_bindgen::JsValue) -> Option<(bool, String, Option<St
             .ok()
             .and_then(|v| v.as_string())
     };
-    let success = PopupOutcome::from_type_name(&field("type")?)? == PopupOutcome::Success;
+    let (service, outcome) = PopupOutcome::from_type_name(&field("type")?)?;
+    let success = outcome == PopupOutcome::Success;
     let message = field("message")
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| {
             if success {
-                "Gmail connected".to_owned()
+                format!("{} connected", service.name())
             } else {
-                "Failed to connect Gmail".to_owned()
+                format!("Failed to connect {}", service.name())
             }
         });
     Some((success, message, field("flow")))
