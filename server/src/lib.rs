@@ -27,12 +27,12 @@ use crate::accounts::Accounts;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::connect::{ConnectState, Flows};
+use crate::entities::email_accounts::Provider;
 use crate::housekeeping::Housekeeping;
 use crate::identity::passwords::HashGate;
 use crate::identity::{Sessions, Throttle};
-use crate::provider::gmail::Gmail;
 use crate::provider::google::Google;
-use crate::provider::http_client;
+use crate::provider::{MailApis, Providers, http_client};
 use crate::sync::Syncs;
 use crate::sync::queue::JobQueue;
 use crate::tokens::{Timing, TokenService};
@@ -67,6 +67,7 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// The account owner over an open database (what the token service and tests build on).
 pub fn accounts(config: &Config, db: DatabaseConnection, clock: Clock) -> Accounts {
+    // Only Google revokes grants; Microsoft has no endpoint for it.
     let google = Google::new(&config.google, http_client());
     Accounts::new(
         db,
@@ -93,16 +94,16 @@ pub async fn app_state(
     );
     let throttle = Arc::new(Throttle::new(config.sign_in, config.web.per_client));
     let http = http_client();
-    let google = Google::new(&config.google, http.clone());
+    let providers = Providers::new(&config, http.clone());
     let accounts = accounts(&config, db.clone(), clock.clone());
-    let tokens = TokenService::new(accounts.clone(), google.clone(), Timing::default());
-    let gmail = Gmail::new(http, config.google.gmail_api_url.clone());
+    let tokens = TokenService::new(accounts.clone(), providers.clone(), Timing::default());
+    let mail = MailApis::new(&config, http);
     let queue = JobQueue::connect(&db).await?;
     let syncs = Syncs::new(
         db.clone(),
         accounts.clone(),
         tokens.clone(),
-        gmail,
+        mail,
         config.sync.clone(),
         queue,
     );
@@ -113,11 +114,16 @@ pub async fn app_state(
         syncs: syncs.clone(),
         throttle: throttle.clone(),
         passwords: HashGate::new(config.web.password_hash_concurrency),
+        services: [Provider::Google, Provider::Microsoft]
+            .into_iter()
+            .filter(|&provider| providers.offers(provider))
+            .map(Provider::service)
+            .collect(),
     });
     let connect = ConnectState {
         flows: Flows::new(db.clone(), config.vault.clone(), clock),
         sessions: sessions.clone(),
-        google,
+        providers,
         accounts: accounts.clone(),
         syncs: syncs.clone(),
         origin: config.origin(),

@@ -1,23 +1,23 @@
-//! Is a bank mail genuine? Gmail's own verdict decides: the topmost `Authentication-Results`
-//! header whose authserv-id is `mx.google.com` (RFC 8601). Any other header, a lower
-//! `mx.google.com` one included, is something a sender or relay could have written and counts
-//! for nothing. The mail passes when that header reports
+//! Is a bank mail genuine? The receiving mail service's own verdict decides: the topmost
+//! `Authentication-Results` header whose authserv-id is that service's (RFC 8601;
+//! `mx.google.com` for Gmail, `mx.microsoft.com` for Outlook by default). Any other header, a
+//! lower one with the same authserv-id included, is something a sender or relay could have
+//! written and counts for nothing. The mail passes when that header reports
 //! - `dmarc=pass` with `header.from` equal to the From domain, or
 //! - `dkim=pass` with `header.d` (or the domain of `header.i`) equal to the From domain or a
 //!   parent of it with at least two labels.
 
-/// The authserv-id Gmail stamps on what it received.
-const GMAIL: &str = "mx.google.com";
-
-/// Decides from the raw header values, topmost first, and the From address's domain.
+/// Decides from the raw header values, topmost first, the trusted authserv-id and the From
+/// address's domain.
 pub(crate) fn is_authentic<'a>(
     headers: impl IntoIterator<Item = &'a str>,
+    authserv_id: &str,
     from_domain: &str,
 ) -> bool {
     let Some(sections) = headers.into_iter().map(sections).find(|s| {
         s.first()
             .and_then(|id| id.first())
-            .is_some_and(|id| id.eq_ignore_ascii_case(GMAIL))
+            .is_some_and(|id| id.eq_ignore_ascii_case(authserv_id))
     }) else {
         return false;
     };
@@ -120,6 +120,9 @@ fn sections(value: &str) -> Vec<Vec<String>> {
 mod tests {
     use super::*;
 
+    const GMAIL: &str = "mx.google.com";
+    const OUTLOOK: &str = "mx.microsoft.com";
+
     const GOOD: &str = " mx.google.com;\r\n       dkim=pass header.i=@bancobcr.com header.s=s1 \
         header.b=Ab+c/9=;\r\n       spf=pass (google.com: domain of x@bancobcr.com designates \
         1.2.3.4 as permitted sender) smtp.mailfrom=x@bancobcr.com;\r\n       dmarc=pass \
@@ -132,10 +135,10 @@ mod tests {
         assert_eq!(s[1][0], "dkim=pass");
         assert_eq!(s[2], vec!["spf=pass", "smtp.mailfrom=x@bancobcr.com"]);
         assert_eq!(s[3], vec!["dmarc=pass", "header.from=bancobcr.com"]);
-        assert!(is_authentic([GOOD], "bancobcr.com"));
-        assert!(is_authentic([GOOD], "alertas.bancobcr.com"));
-        assert!(!is_authentic([GOOD], "evil.io"));
-        assert!(!is_authentic([GOOD], "notbancobcr.com"));
+        assert!(is_authentic([GOOD], GMAIL, "bancobcr.com"));
+        assert!(is_authentic([GOOD], GMAIL, "alertas.bancobcr.com"));
+        assert!(!is_authentic([GOOD], GMAIL, "evil.io"));
+        assert!(!is_authentic([GOOD], GMAIL, "notbancobcr.com"));
     }
 
     #[test]
@@ -232,10 +235,23 @@ mod tests {
         ];
         for (headers, domain, want) in cases {
             assert_eq!(
-                is_authentic(headers.iter().copied(), domain),
+                is_authentic(headers.iter().copied(), GMAIL, domain),
                 *want,
                 "{headers:?} for {domain}"
             );
         }
+    }
+
+    #[test]
+    fn only_the_trusted_service_counts() {
+        let outlook = "mx.microsoft.com 1; spf=pass smtp.mailfrom=bancobcr.com; \
+            dkim=pass (signature was verified) header.d=bancobcr.com; \
+            dmarc=pass action=none header.from=bancobcr.com;compauth=pass reason=100";
+        assert!(is_authentic([outlook], OUTLOOK, "bancobcr.com"));
+        assert!(!is_authentic([outlook], GMAIL, "bancobcr.com"));
+        assert!(!is_authentic([GOOD], OUTLOOK, "bancobcr.com"));
+        // Microsoft's plain header, without an authserv-id, names no service: it counts for nothing.
+        let anonymous = "spf=pass smtp.mailfrom=bancobcr.com; dmarc=pass header.from=bancobcr.com";
+        assert!(!is_authentic([anonymous], OUTLOOK, "bancobcr.com"));
     }
 }

@@ -1,7 +1,8 @@
 //! Bank alerts: recognise the banks' notification mails, prove they are genuine, and read the
 //! transactions out of them. Pure code: bytes in, [`Outcome`] out; no I/O, no async.
 //!
-//! [`classify`] takes one raw RFC 5322 message, as Gmail's `format=raw` returns it, and decides
+//! [`classify`] takes one raw RFC 5322 message, as Gmail's `format=raw` (or Graph's `$value`)
+//! returns it, and decides
 //! in this order:
 //!
 //! 1. **Sender**, from the parsed From header only. It must hold exactly one mailbox whose
@@ -15,8 +16,9 @@
 //!    is [`Outcome::NotBank`], including other mailboxes of bank-owned domains that are not
 //!    alert senders. Look-alikes that none of these rules catch (e.g. punycode domains) end up
 //!    as `NotBank`: either way they never become transactions.
-//! 2. **Authenticity**, for bank senders only: Gmail's topmost `Authentication-Results` header
-//!    with authserv-id `mx.google.com` must report `dmarc=pass` for the From domain or
+//! 2. **Authenticity**, for bank senders only: the mail service's topmost
+//!    `Authentication-Results` header (authserv-id `mx.google.com` for Gmail, the configured
+//!    one for Outlook) must report `dmarc=pass` for the From domain or
 //!    `dkim=pass` for it or a parent domain; otherwise [`Rejection::NotAuthenticated`]. See
 //!    `authenticity.rs`.
 //! 3. **Format**, from the one table in `banks/mod.rs` (bank, exact sender addresses, subject,
@@ -53,8 +55,17 @@ pub use model::{Bank, Currency, Ignored, Kind, Money, Outcome, Rejection, Transa
 use message::Mail;
 use sender::Sender;
 
-/// Classifies one raw message and extracts its transactions. Never panics.
+/// The authserv-id Gmail stamps on the mail it receives.
+pub const GMAIL_AUTHSERV_ID: &str = "mx.google.com";
+
+/// Classifies one raw message from a Gmail mailbox and extracts its transactions. Never panics.
 pub fn classify(raw: &[u8]) -> Outcome {
+    classify_received_by(raw, GMAIL_AUTHSERV_ID)
+}
+
+/// Classifies one raw message from a mailbox whose service stamps its verdicts with
+/// `authserv_id` (Outlook's, for an Outlook mailbox). Never panics.
+pub fn classify_received_by(raw: &[u8], authserv_id: &str) -> Outcome {
     let Some(mail) = Mail::parse(raw) else {
         return Outcome::NotBank;
     };
@@ -65,7 +76,7 @@ pub fn classify(raw: &[u8]) -> Outcome {
             address, domain, ..
         } => (address, domain),
     };
-    if !authenticity::is_authentic(mail.authentication_results(), &domain) {
+    if !authenticity::is_authentic(mail.authentication_results(), authserv_id, &domain) {
         return Outcome::Rejected(Rejection::NotAuthenticated);
     }
     banks::read(&address, &mail)
@@ -81,6 +92,19 @@ pub fn sender_addresses() -> impl Iterator<Item = &'static str> {
 /// Every domain accepted as a bank's (with its subdomains).
 pub fn bank_domains() -> impl Iterator<Item = &'static str> {
     banks::DOMAINS.iter().map(|&(d, _)| d)
+}
+
+/// Whether a listed message's sender address could be a bank's: one of the table's addresses
+/// or an address in a bank domain. What a list without Gmail's search keeps for [`classify`];
+/// like the query below, it lets spoofs through for `classify` to sort out.
+pub fn may_be_bank_sender(address: &str) -> bool {
+    let address = address.trim();
+    if sender_addresses().any(|a| a.eq_ignore_ascii_case(address)) {
+        return true;
+    }
+    address
+        .rsplit_once('@')
+        .is_some_and(|(_, domain)| bank_domains().any(|b| sender::is_same_or_subdomain(domain, b)))
 }
 
 /// A Gmail search query that finds every mail [`classify`] could accept:

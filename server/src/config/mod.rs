@@ -81,6 +81,10 @@ pub struct MicrosoftConfig {
     pub auth_url: Url,
     pub token_url: Url,
     pub graph_api_url: Url,
+    /// The authserv-id of the `Authentication-Results` header Outlook adds to what it receives
+    /// (`OUTLOOK_AUTHSERV_ID`, default `mx.microsoft.com`): the one verdict on a bank mail's
+    /// authenticity that counts in an Outlook mailbox.
+    pub authserv_id: String,
 }
 
 /// The background refresher's cadence.
@@ -310,6 +314,9 @@ fn load_google(source: &Source, app_origin: &Url) -> Result<GoogleConfig, Config
     })
 }
 
+/// The authserv-id Exchange Online stamps on the mail it receives.
+pub const OUTLOOK_AUTHSERV_ID: &str = "mx.microsoft.com";
+
 /// Microsoft's settings, or `None` when no client id is set (Outlook is then not offered).
 fn load_microsoft(
     source: &Source,
@@ -348,7 +355,30 @@ fn load_microsoft(
             "https://login.microsoftonline.com/common/oauth2/v2.0/token",
         )?,
         graph_api_url: url_var(source, "GRAPH_API_URL", "https://graph.microsoft.com/v1.0")?,
+        authserv_id: authserv_id(source)?,
     }))
+}
+
+/// `OUTLOOK_AUTHSERV_ID`: a host name (letters, digits, dots and hyphens).
+fn authserv_id(source: &Source) -> Result<String, ConfigError> {
+    let raw = source
+        .get("OUTLOOK_AUTHSERV_ID")
+        .unwrap_or(OUTLOOK_AUTHSERV_ID);
+    let valid = !raw.is_empty()
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    if valid {
+        Ok(raw.to_ascii_lowercase())
+    } else {
+        Err(ConfigError::new(
+            "OUTLOOK_AUTHSERV_ID",
+            format!("is not a host name: {raw:?}"),
+            format!(
+                "set it to the authserv-id Outlook stamps on received mail (default {OUTLOOK_AUTHSERV_ID})"
+            ),
+        ))
+    }
 }
 
 fn url_var(source: &Source, var: &'static str, default: &str) -> Result<Url, ConfigError> {

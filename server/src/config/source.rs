@@ -55,7 +55,8 @@ impl Source {
 
     /// Fills in what the local demo needs and an operator has not set: a development token key
     /// (kept in `data/dev-token-key`, created with mode 0600 on first use) and, without a
-    /// `GOOGLE_CLIENT_ID`, the fake Google from `end2end/` on 127.0.0.1:4010. Never for production.
+    /// `GOOGLE_CLIENT_ID`, the fake Google from `end2end/` on 127.0.0.1:4010, and without a
+    /// `MICROSOFT_CLIENT_ID`, the fake Microsoft on 127.0.0.1:4011. Never for production.
     pub fn with_demo_defaults(mut self) -> Result<Self, ConfigError> {
         if self.get("TOKEN_ENCRYPTION_KEY").is_none() {
             let key = demo_key(std::path::Path::new(DEMO_KEY_FILE))?;
@@ -76,6 +77,30 @@ impl Source {
                 ("GOOGLE_USERINFO_URL", format!("{DEMO_GOOGLE}/v1/userinfo")),
                 ("GOOGLE_REVOKE_URL", format!("{DEMO_GOOGLE}/revoke")),
                 ("GMAIL_API_URL", DEMO_GOOGLE.to_owned()),
+            ];
+            for (var, value) in fake {
+                self.values.insert(var.into(), value);
+            }
+        }
+        if self.get("MICROSOFT_CLIENT_ID").is_none() {
+            tracing::warn!(
+                "demo mode: MICROSOFT_CLIENT_ID is not set, so Outlook connects go to the fake Microsoft at {DEMO_MICROSOFT}"
+            );
+            let fake = [
+                ("MICROSOFT_CLIENT_ID", "fake-microsoft-client-id".to_owned()),
+                (
+                    "MICROSOFT_CLIENT_SECRET",
+                    "fake-microsoft-client-secret".to_owned(),
+                ),
+                (
+                    "MICROSOFT_AUTH_URL",
+                    format!("{DEMO_MICROSOFT}/common/oauth2/v2.0/authorize"),
+                ),
+                (
+                    "MICROSOFT_TOKEN_URL",
+                    format!("{DEMO_MICROSOFT}/common/oauth2/v2.0/token"),
+                ),
+                ("GRAPH_API_URL", format!("{DEMO_MICROSOFT}/v1.0")),
             ];
             for (var, value) in fake {
                 self.values.insert(var.into(), value);
@@ -109,6 +134,7 @@ impl Source {
 
 pub const DEMO_KEY_FILE: &str = "data/dev-token-key";
 const DEMO_GOOGLE: &str = "http://127.0.0.1:4010";
+const DEMO_MICROSOFT: &str = "http://127.0.0.1:4011";
 
 /// Reads the development key file, or creates it (mode 0600) with a fresh key.
 pub(super) fn demo_key(path: &std::path::Path) -> Result<SecretString, ConfigError> {

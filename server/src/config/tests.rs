@@ -71,6 +71,7 @@ fn microsoft_is_configured_by_its_client_id() {
         microsoft.graph_api_url.as_str(),
         "https://graph.microsoft.com/v1.0"
     );
+    assert_eq!(microsoft.authserv_id, "mx.microsoft.com");
 
     let error = Config::load(&source_with(&[("MICROSOFT_CLIENT_ID", "ms-id")])).unwrap_err();
     assert_eq!(error.var, "MICROSOFT_CLIENT_SECRET");
@@ -81,6 +82,13 @@ fn microsoft_is_configured_by_its_client_id() {
     ]))
     .unwrap_err();
     assert_eq!(error.var, "GRAPH_API_URL");
+    let error = Config::load(&source_with(&[
+        ("MICROSOFT_CLIENT_ID", "ms-id"),
+        ("MICROSOFT_CLIENT_SECRET", "ms-secret"),
+        ("OUTLOOK_AUTHSERV_ID", "mx.microsoft.com; dkim=pass"),
+    ]))
+    .unwrap_err();
+    assert_eq!(error.var, "OUTLOOK_AUTHSERV_ID");
 }
 
 #[test]

@@ -3,12 +3,11 @@
 //! `users.history.list`. Every call first waits for its quota units on the account's limiter,
 //! so a mailbox stays under Gmail's 250 units per user per second however many tasks read it.
 //!
-//! Failures come back classified ([`GmailError`]); retrying, and renewing a rejected token, is
+//! Failures come back classified ([`MailError`]); retrying, and renewing a rejected token, is
 //! the caller's business (`sync::mailbox`).
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::Duration;
 
 use base64_simd::{URL_SAFE, URL_SAFE_NO_PAD};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -18,6 +17,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::describe;
+use super::mail::{MailError, retry_after};
 
 /// Gmail's per-user quota.
 pub const UNITS_PER_SECOND: u32 = 250;
@@ -40,25 +40,6 @@ impl Call {
             Call::History => 2,
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GmailError {
-    /// 401: the access token was refused.
-    #[error("the access token was refused")]
-    Unauthorized,
-    /// 404: no such message, or (for history) a start id too old to answer from.
-    #[error("not found")]
-    NotFound,
-    /// 429, or 403 with `rateLimitExceeded` / `userRateLimitExceeded`.
-    #[error("rate limited")]
-    RateLimited { retry_after: Option<Duration> },
-    /// 5xx, a network failure or a timeout: worth retrying.
-    #[error("Gmail unavailable ({0})")]
-    Unavailable(String),
-    /// Anything else (400, 403 without a rate-limit reason, an unreadable answer).
-    #[error("Gmail refused the request ({0})")]
-    Refused(String),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -162,7 +143,7 @@ impl Gmail {
         call: Call,
         token: &SecretString,
         url: Url,
-    ) -> Result<T, GmailError> {
+    ) -> Result<T, MailError> {
         self.spend(account_id, call).await;
         let response = self
             .http
@@ -170,20 +151,15 @@ impl Gmail {
             .bearer_auth(token.expose_secret())
             .send()
             .await
-            .map_err(|e| GmailError::Unavailable(describe(&e)))?;
+            .map_err(|e| MailError::Unavailable(describe(&e)))?;
         let status = response.status();
         if status.is_success() {
             return response
                 .json()
                 .await
-                .map_err(|_| GmailError::Refused("unreadable answer".into()));
+                .map_err(|_| MailError::Refused("unreadable answer".into()));
         }
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = retry_after(&response);
         let body = response.json::<ErrorBody>().await.ok();
         let rate_reason = body.as_ref().is_some_and(|b| {
             b.error.errors.iter().any(|e| {
@@ -194,12 +170,8 @@ impl Gmail {
             })
         });
         Err(match status {
-            StatusCode::UNAUTHORIZED => GmailError::Unauthorized,
-            StatusCode::NOT_FOUND => GmailError::NotFound,
-            StatusCode::TOO_MANY_REQUESTS => GmailError::RateLimited { retry_after },
-            StatusCode::FORBIDDEN if rate_reason => GmailError::RateLimited { retry_after },
-            s if s.is_server_error() => GmailError::Unavailable(format!("status {s}")),
-            s => GmailError::Refused(format!("status {s}")),
+            StatusCode::FORBIDDEN if rate_reason => MailError::RateLimited { retry_after },
+            s => MailError::from_status(s, retry_after),
         })
     }
 
@@ -208,7 +180,7 @@ impl Gmail {
         &self,
         account_id: i32,
         token: &SecretString,
-    ) -> Result<Profile, GmailError> {
+    ) -> Result<Profile, MailError> {
         let url = self.url("profile");
         self.get_json(account_id, Call::Profile, token, url).await
     }
@@ -221,7 +193,7 @@ impl Gmail {
         query: &str,
         max_results: u32,
         page_token: Option<&str>,
-    ) -> Result<ListPage, GmailError> {
+    ) -> Result<ListPage, MailError> {
         let mut url = self.url("messages");
         {
             let mut pairs = url.query_pairs_mut();
@@ -240,15 +212,15 @@ impl Gmail {
         account_id: i32,
         token: &SecretString,
         message_id: &str,
-    ) -> Result<Vec<u8>, GmailError> {
+    ) -> Result<Vec<u8>, MailError> {
         let mut url = self.url("messages/");
         url.path_segments_mut()
-            .map_err(|_| GmailError::Refused("bad base URL".into()))?
+            .map_err(|_| MailError::Refused("bad base URL".into()))?
             .pop_if_empty()
             .push(message_id);
         url.query_pairs_mut().append_pair("format", "raw");
         let message: RawMessage = self.get_json(account_id, Call::Get, token, url).await?;
-        decode_base64url(&message.raw).ok_or(GmailError::Refused("undecodable raw message".into()))
+        decode_base64url(&message.raw).ok_or(MailError::Refused("undecodable raw message".into()))
     }
 
     /// `users.history.list` of added messages since `start_history_id`, one page.
@@ -258,7 +230,7 @@ impl Gmail {
         token: &SecretString,
         start_history_id: &str,
         page_token: Option<&str>,
-    ) -> Result<HistoryPage, GmailError> {
+    ) -> Result<HistoryPage, MailError> {
         let mut url = self.url("history");
         {
             let mut pairs = url.query_pairs_mut();

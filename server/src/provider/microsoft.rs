@@ -198,6 +198,7 @@ mod tests {
             auth_url: base.join("/common/oauth2/v2.0/authorize").unwrap(),
             token_url: base.join("/common/oauth2/v2.0/token").unwrap(),
             graph_api_url: base.join("/v1.0").unwrap(),
+            authserv_id: crate::config::OUTLOOK_AUTHSERV_ID.into(),
         };
         Microsoft::new(&config, crate::provider::http_client())
     }

@@ -1,7 +1,7 @@
-//! One mailbox's Gmail session during a sync: a valid token from the token service, one renewal
-//! when Gmail refuses it (401), and backoff with jitter when Gmail is rate limiting or
-//! unavailable, honouring `Retry-After`. A wait longer than the job should sleep ends the run
-//! instead; the job is retried later.
+//! One mailbox's session with its mail service (Gmail or Outlook's Graph) during a sync: a valid
+//! token from the token service, one renewal when the service refuses it (401), and backoff
+//! with jitter when it is rate limiting or unavailable, honouring `Retry-After`. A wait longer
+//! than the job should sleep ends the run instead; the job is retried later.
 
 use std::time::Duration;
 
@@ -9,8 +9,15 @@ use rand::Rng;
 use secrecy::SecretString;
 use tokio::sync::Mutex;
 
+use url::Url;
+
 use super::SyncError;
-use crate::provider::gmail::{Gmail, GmailError, HistoryPage, ListPage, Profile};
+use crate::alerts::GMAIL_AUTHSERV_ID;
+use crate::entities::email_accounts::Provider;
+use crate::provider::MailApis;
+use crate::provider::gmail::{HistoryPage, ListPage, Profile};
+use crate::provider::mail::MailError;
+use crate::provider::outlook::{MessagePage, Outlook};
 use crate::tokens::{TokenFailure, TokenService};
 
 /// Attempts per call before a temporary failure ends the run.
@@ -24,19 +31,42 @@ const PAGE_SIZE: u32 = 100;
 
 pub struct Mailbox<'a> {
     pub account_id: i32,
-    gmail: &'a Gmail,
+    provider: Provider,
+    apis: &'a MailApis,
     tokens: &'a TokenService,
     token: Mutex<Option<SecretString>>,
 }
 
 impl<'a> Mailbox<'a> {
-    pub fn new(account_id: i32, gmail: &'a Gmail, tokens: &'a TokenService) -> Self {
+    pub fn new(
+        account_id: i32,
+        provider: Provider,
+        apis: &'a MailApis,
+        tokens: &'a TokenService,
+    ) -> Self {
         Self {
             account_id,
-            gmail,
+            provider,
+            apis,
             tokens,
             token: Mutex::new(None),
         }
+    }
+
+    /// The authserv-id whose `Authentication-Results` count in this mailbox.
+    pub fn authserv_id(&self) -> &str {
+        match (self.provider, &self.apis.outlook) {
+            (Provider::Microsoft, Some((_, authserv_id))) => authserv_id,
+            _ => GMAIL_AUTHSERV_ID,
+        }
+    }
+
+    fn outlook(&self) -> Result<&'a Outlook, MailError> {
+        let apis: &'a MailApis = self.apis;
+        apis.outlook
+            .as_ref()
+            .map(|(outlook, _)| outlook)
+            .ok_or_else(|| MailError::Refused("Microsoft is not configured".into()))
     }
 
     async fn token(&self) -> Result<SecretString, SyncError> {
@@ -80,7 +110,15 @@ impl<'a> Mailbox<'a> {
         }
     }
 
-    /// One message's raw bytes; `SyncError::NotFound` when Gmail no longer has it.
+    /// One page of Outlook's messages received since `since`, or the page at `next`.
+    pub async fn messages(&self, since: i64, next: Option<&Url>) -> Result<MessagePage, SyncError> {
+        match self.call(Request::Messages { since, next }).await? {
+            Response::Messages(page) => Ok(page),
+            _ => unreachable!("a messages request answers with messages"),
+        }
+    }
+
+    /// One message's raw bytes; `SyncError::NotFound` when the mailbox no longer has it.
     pub async fn get_raw(&self, message_id: &str) -> Result<Vec<u8>, SyncError> {
         match self.call(Request::Get { message_id }).await? {
             Response::Raw(raw) => Ok(raw),
@@ -100,23 +138,27 @@ impl<'a> Mailbox<'a> {
         &self,
         token: &SecretString,
         request: &Request<'_>,
-    ) -> Result<Response, GmailError> {
-        let (gmail, id) = (self.gmail, self.account_id);
+    ) -> Result<Response, MailError> {
+        let (gmail, id) = (&self.apis.gmail, self.account_id);
         Ok(match *request {
             Request::Profile => Response::Profile(gmail.profile(id, token).await?),
             Request::List { query, page } => {
                 Response::List(gmail.list(id, token, query, PAGE_SIZE, page).await?)
             }
-            Request::Get { message_id } => {
-                Response::Raw(gmail.get_raw(id, token, message_id).await?)
-            }
+            Request::Get { message_id } => Response::Raw(match self.provider {
+                Provider::Google => gmail.get_raw(id, token, message_id).await?,
+                Provider::Microsoft => self.outlook()?.mime(id, token, message_id).await?,
+            }),
             Request::History { start, page } => {
                 Response::History(gmail.history(id, token, start, page).await?)
+            }
+            Request::Messages { since, next } => {
+                Response::Messages(self.outlook()?.messages(id, token, since, next).await?)
             }
         })
     }
 
-    /// Runs one Gmail request with the mailbox's token: renews the token once on a 401, and
+    /// Runs one request with the mailbox's token: renews the token once on a 401, and
     /// backs off on rate limits and outages. `NotFound` is passed back for the caller to decide.
     async fn call(&self, request: Request<'_>) -> Result<Response, SyncError> {
         let mut renewed = false;
@@ -129,26 +171,26 @@ impl<'a> Mailbox<'a> {
             };
             attempt += 1;
             let wait = match error {
-                GmailError::Unauthorized if !renewed => {
+                MailError::Unauthorized if !renewed => {
                     renewed = true;
                     self.renew(&token).await?;
                     continue;
                 }
-                GmailError::Unauthorized => {
-                    return Err(SyncError::Refused("Gmail refused a renewed token".into()));
+                MailError::Unauthorized => {
+                    return Err(SyncError::Refused("a renewed token was refused".into()));
                 }
-                GmailError::NotFound => return Err(SyncError::NotFound),
-                GmailError::Refused(reason) => return Err(SyncError::Refused(reason)),
-                GmailError::RateLimited { retry_after } => {
+                MailError::NotFound => return Err(SyncError::NotFound),
+                MailError::Refused(reason) => return Err(SyncError::Refused(reason)),
+                MailError::RateLimited { retry_after } => {
                     let wait = retry_after.unwrap_or_else(|| backoff(attempt));
                     if attempt >= ATTEMPTS || wait > LONGEST_WAIT {
                         return Err(SyncError::RateLimited { retry_in: wait });
                     }
                     wait
                 }
-                GmailError::Unavailable(reason) => {
+                MailError::Unavailable(reason) => {
                     if attempt >= ATTEMPTS {
-                        tracing::warn!(%reason, "Gmail unavailable");
+                        tracing::warn!(%reason, "the mail service is unavailable");
                         return Err(SyncError::Unavailable {
                             retry_in: backoff(attempt),
                         });
@@ -156,14 +198,18 @@ impl<'a> Mailbox<'a> {
                     backoff(attempt)
                 }
             };
-            tracing::debug!(?wait, attempt, "Gmail asks us to wait");
+            tracing::debug!(?wait, attempt, "the mail service asks us to wait");
             tokio::time::sleep(wait).await;
         }
     }
 }
 
-/// What a sync asks Gmail.
+/// What a sync asks the mail service.
 enum Request<'a> {
+    Messages {
+        since: i64,
+        next: Option<&'a Url>,
+    },
     Profile,
     List {
         query: &'a str,
@@ -179,6 +225,7 @@ enum Request<'a> {
 }
 
 enum Response {
+    Messages(MessagePage),
     Profile(Profile),
     List(ListPage),
     Raw(Vec<u8>),

@@ -1,4 +1,4 @@
-//! Mail sync: a durable job per mailbox reads new bank alerts from Gmail, classifies them with
+//! Mail sync: a durable job per mailbox reads new bank alerts from Gmail or Outlook, classifies them with
 //! [`crate::alerts`], and stores every examined message and the transactions found. Owns the
 //! `mailbox_sync`, `mail_messages` and `transactions` tables.
 //!
@@ -7,8 +7,9 @@
 //!   active mailbox each `SYNC_INTERVAL_SECS`.
 //! - [`state`]: each mailbox's sync state; at most one pending or running job per mailbox,
 //!   across instances.
-//! - [`run`]: one sync (first sync of the window, then Gmail history), [`mailbox`]: the Gmail
-//!   session (token renewal, backoff), [`store`]: what a sync writes.
+//! - [`run`]: one sync (Gmail: the window, then Gmail's history; Outlook: what was received
+//!   since the last sync), [`mailbox`]: the session with the mail service (token renewal,
+//!   backoff), [`store`]: what a sync writes.
 //! - [`transactions`]: the read side for the Transactions page and its CSV.
 
 pub mod mailbox;
@@ -28,7 +29,7 @@ use crate::clock::Clock;
 use crate::config::SyncConfig;
 use crate::entities::email_accounts::{self, Status};
 use crate::entities::mailbox_sync::SyncFailure;
-use crate::provider::gmail::Gmail;
+use crate::provider::MailApis;
 use crate::secrets::random_token;
 use crate::tokens::TokenService;
 
@@ -42,13 +43,13 @@ pub enum SyncError {
     NeedsReconnect,
     #[error("the account is disconnected")]
     Disconnected,
-    #[error("Gmail is rate limiting us")]
+    #[error("the mail service is rate limiting us")]
     RateLimited { retry_in: Duration },
-    #[error("Gmail or Google is unavailable")]
+    #[error("the mail service or its sign-in is unavailable")]
     Unavailable { retry_in: Duration },
     #[error("not found")]
     NotFound,
-    #[error("Gmail refused a request: {0}")]
+    #[error("the mail service refused a request: {0}")]
     Refused(String),
     #[error("database error: {0}")]
     Database(#[from] DbErr),
@@ -62,7 +63,7 @@ pub struct Syncs {
     db: DatabaseConnection,
     accounts: Accounts,
     tokens: TokenService,
-    gmail: Gmail,
+    mail: MailApis,
     clock: Clock,
     config: SyncConfig,
     queue: JobQueue,
@@ -75,7 +76,7 @@ impl Syncs {
         db: DatabaseConnection,
         accounts: Accounts,
         tokens: TokenService,
-        gmail: Gmail,
+        mail: MailApis,
         config: SyncConfig,
         queue: JobQueue,
     ) -> Self {
@@ -84,7 +85,7 @@ impl Syncs {
             clock: accounts.clock().clone(),
             accounts,
             tokens,
-            gmail,
+            mail,
             config,
             queue,
             instance: random_token().expose_secret()[..12].to_owned(),

@@ -1,13 +1,21 @@
 //! One sync of one mailbox.
 //!
+//! Gmail:
 //! - The first sync (no stored historyId) reads the profile's historyId first, then lists the
 //!   bank query over the last `SYNC_INITIAL_DAYS` (`after:` in epoch seconds, because Gmail
 //!   reads dates as Pacific midnight), following pages of 100 to the end.
 //! - Later syncs ask `history.list` what was added since the stored historyId. Only when
 //!   messages were added do they list the bank query since the last sync (with an hour's
 //!   overlap). A history 404 (the id is too old) falls back to a full sync of the window.
-//! - Only ids never examined before are fetched (`format=raw`), classified, and recorded with
-//!   their outcome and transactions.
+//!
+//! Outlook (Graph has no search by sender, and no history id this needs):
+//! - Each sync lists what was received since the last sync (with the same overlap), or over
+//!   the window the first time, newest first, following `@odata.nextLink` to the end, and
+//!   keeps the messages whose sender address could be a bank's.
+//!
+//! Both: only ids never examined before are fetched (Gmail's `format=raw`, Graph's `$value`),
+//! classified with the verdicts of that mail service's authserv-id, and recorded with their
+//! outcome and transactions.
 
 use futures::{StreamExt, TryStreamExt};
 use sea_orm::DbErr;
@@ -15,14 +23,15 @@ use sea_orm::DbErr;
 use super::mailbox::Mailbox;
 use super::{SyncError, Syncs};
 use crate::alerts;
-use crate::entities::email_accounts;
+use crate::entities::email_accounts::{self, Provider};
 use crate::entities::mail_messages::MessageOutcome;
 use crate::entities::mailbox_sync;
+use crate::provider::outlook;
 
 /// Overlap when listing since the last sync, for mail that arrives late.
 const OVERLAP_SECS: i64 = 60 * 60;
-/// Messages fetched at once within one mailbox (the quota limiter paces them).
-const FETCHES_IN_FLIGHT: usize = 10;
+/// Messages fetched at once within one Gmail mailbox (the quota limiter paces them).
+const GMAIL_FETCHES_IN_FLIGHT: usize = 10;
 
 /// What a successful run found.
 pub struct Synced {
@@ -36,12 +45,39 @@ impl Syncs {
         account: &email_accounts::Model,
         state: &mailbox_sync::Model,
     ) -> Result<Synced, SyncError> {
-        let mailbox = Mailbox::new(account.id, &self.gmail, &self.tokens);
+        let mailbox = Mailbox::new(account.id, account.provider, &self.mail, &self.tokens);
         let window_start = self.clock.now() - self.config.initial_days * 24 * 60 * 60;
+        match account.provider {
+            Provider::Google => {
+                self.sync_gmail(&mailbox, account, state, window_start)
+                    .await
+            }
+            Provider::Microsoft => {
+                let since = state
+                    .last_synced_at
+                    .map_or(window_start, |at| at - OVERLAP_SECS);
+                let ids = self.list_outlook_bank_mail(&mailbox, since).await?;
+                let new_transactions = self
+                    .examine_new(&mailbox, account, ids, outlook::CONCURRENT_CALLS)
+                    .await?;
+                Ok(Synced {
+                    history_id: None,
+                    new_transactions,
+                })
+            }
+        }
+    }
 
+    async fn sync_gmail(
+        &self,
+        mailbox: &Mailbox<'_>,
+        account: &email_accounts::Model,
+        state: &mailbox_sync::Model,
+        window_start: i64,
+    ) -> Result<Synced, SyncError> {
         let (history_id, since) = match state.history_id.as_deref() {
-            None => (self.current_history(&mailbox).await?, Some(window_start)),
-            Some(start) => match self.added_since(&mailbox, start).await {
+            None => (self.current_history(mailbox).await?, Some(window_start)),
+            Some(start) => match self.added_since(mailbox, start).await {
                 Ok((latest, added)) => {
                     let since = state
                         .last_synced_at
@@ -55,7 +91,7 @@ impl Syncs {
                     let since = state
                         .last_synced_at
                         .map_or(window_start, |at| (at - OVERLAP_SECS).min(window_start));
-                    (self.current_history(&mailbox).await?, Some(since))
+                    (self.current_history(mailbox).await?, Some(since))
                 }
                 Err(error) => return Err(error),
             },
@@ -67,7 +103,25 @@ impl Syncs {
             });
         };
 
-        let ids = self.list_bank_mail(&mailbox, since).await?;
+        let ids = self.list_bank_mail(mailbox, since).await?;
+        let new_transactions = self
+            .examine_new(mailbox, account, ids, GMAIL_FETCHES_IN_FLIGHT)
+            .await?;
+        Ok(Synced {
+            history_id,
+            new_transactions,
+        })
+    }
+
+    /// Examines the listed ids never examined before, `in_flight` at a time; returns how many
+    /// transactions were new.
+    async fn examine_new(
+        &self,
+        mailbox: &Mailbox<'_>,
+        account: &email_accounts::Model,
+        ids: Vec<String>,
+        in_flight: usize,
+    ) -> Result<usize, SyncError> {
         let seen = self.seen(account.id, &ids).await?;
         let fresh: Vec<String> = ids.into_iter().filter(|id| !seen.contains(id)).collect();
         tracing::info!(
@@ -75,17 +129,36 @@ impl Syncs {
             new = fresh.len(),
             "bank mail listed"
         );
-
-        let mailbox = &mailbox;
         let added: Vec<usize> = futures::stream::iter(fresh)
             .map(|id| async move { self.examine(mailbox, account, &id).await })
-            .buffer_unordered(FETCHES_IN_FLIGHT)
+            .buffer_unordered(in_flight)
             .try_collect()
             .await?;
-        Ok(Synced {
-            history_id,
-            new_transactions: added.iter().sum(),
-        })
+        Ok(added.iter().sum())
+    }
+
+    /// Every Outlook message received since `since` (epoch seconds) whose sender could be a
+    /// bank's, all pages.
+    async fn list_outlook_bank_mail(
+        &self,
+        mailbox: &Mailbox<'_>,
+        since: i64,
+    ) -> Result<Vec<String>, SyncError> {
+        let mut ids = Vec::new();
+        let mut next = None;
+        loop {
+            let page = mailbox.messages(since, next.as_ref()).await?;
+            ids.extend(
+                page.messages
+                    .into_iter()
+                    .filter(|m| m.sender.as_deref().is_some_and(alerts::may_be_bank_sender))
+                    .map(|m| m.id),
+            );
+            match page.next {
+                Some(link) => next = Some(link),
+                None => return Ok(ids),
+            }
+        }
     }
 
     async fn current_history(&self, mailbox: &Mailbox<'_>) -> Result<Option<String>, SyncError> {
@@ -158,7 +231,7 @@ impl Syncs {
             Err(error) => return Err(error),
         };
         // Classification is pure CPU work of tens of microseconds; no need to leave the task.
-        let outcome = alerts::classify(&raw);
+        let outcome = alerts::classify_received_by(&raw, mailbox.authserv_id());
         self.record(account, message_id, &outcome)
             .await
             .map_err(|e: DbErr| SyncError::Database(e))

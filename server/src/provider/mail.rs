@@ -1,0 +1,82 @@
+//! What the mail APIs (Gmail, Graph) have in common: how a failed call is classified, for the
+//! sync to retry, renew its token, skip a message or give up.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    /// 401: the access token was refused.
+    #[error("the access token was refused")]
+    Unauthorized,
+    /// 404: no such message, or (for Gmail's history) a start id too old to answer from.
+    #[error("not found")]
+    NotFound,
+    /// 429 (or the provider's own way of saying it), with `Retry-After` when given.
+    #[error("rate limited")]
+    RateLimited { retry_after: Option<Duration> },
+    /// 5xx, a network failure or a timeout: worth retrying.
+    #[error("the mail service is unavailable ({0})")]
+    Unavailable(String),
+    /// Anything else (400, 403, an unreadable answer).
+    #[error("the mail service refused the request ({0})")]
+    Refused(String),
+}
+
+impl MailError {
+    /// The class of an unsuccessful status. A 503 that says when to come back is throttling
+    /// (Graph answers so), not an outage.
+    pub fn from_status(status: StatusCode, retry_after: Option<Duration>) -> Self {
+        match status {
+            StatusCode::UNAUTHORIZED => Self::Unauthorized,
+            StatusCode::NOT_FOUND => Self::NotFound,
+            StatusCode::TOO_MANY_REQUESTS => Self::RateLimited { retry_after },
+            StatusCode::SERVICE_UNAVAILABLE if retry_after.is_some() => {
+                Self::RateLimited { retry_after }
+            }
+            s if s.is_server_error() => Self::Unavailable(format!("status {s}")),
+            s => Self::Refused(format!("status {s}")),
+        }
+    }
+}
+
+/// `Retry-After` in seconds (the form Google and Microsoft send).
+pub fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_classified() {
+        let wait = Some(Duration::from_secs(3));
+        assert_eq!(
+            MailError::from_status(StatusCode::TOO_MANY_REQUESTS, wait),
+            MailError::RateLimited { retry_after: wait }
+        );
+        assert_eq!(
+            MailError::from_status(StatusCode::SERVICE_UNAVAILABLE, wait),
+            MailError::RateLimited { retry_after: wait }
+        );
+        assert!(matches!(
+            MailError::from_status(StatusCode::SERVICE_UNAVAILABLE, None),
+            MailError::Unavailable(_)
+        ));
+        assert_eq!(
+            MailError::from_status(StatusCode::UNAUTHORIZED, None),
+            MailError::Unauthorized
+        );
+        assert!(matches!(
+            MailError::from_status(StatusCode::BAD_REQUEST, None),
+            MailError::Refused(_)
+        ));
+    }
+}
