@@ -3,7 +3,26 @@
 
 export const GMAIL_READONLY = 'https://www.googleapis.com/auth/gmail.readonly';
 
-const SCOPE_LABELS = new Map([[GMAIL_READONLY, 'Gmail (read-only)']]);
+export const MICROSOFT_MAIL_READ = 'https://graph.microsoft.com/Mail.Read';
+
+const SCOPE_LABELS = new Map([
+  [GMAIL_READONLY, 'Gmail (read-only)'],
+  [MICROSOFT_MAIL_READ, 'Read your mail'],
+]);
+
+// How each fake names itself on its pages.
+export const GOOGLE_BRAND = Object.freeze({
+  name: 'Google Accounts',
+  heading: 'Sign in with Google',
+  account: 'Google Account',
+  askEmailVerified: true,
+});
+export const MICROSOFT_BRAND = Object.freeze({
+  name: 'Microsoft account',
+  heading: 'Sign in with Microsoft',
+  account: 'Microsoft account',
+  askEmailVerified: false,
+});
 
 // Request parameters carried from the consent page to the decision, unchanged.
 export const CARRIED_PARAMS = Object.freeze([
@@ -67,8 +86,8 @@ ${content}
 
 // The consent page. `request` is the validated authorization request,
 // `params` the raw query parameters to carry over in hidden fields.
-export function consentPage({ request, params, decisionPath, defaultEmail }) {
-  const hidden = CARRIED_PARAMS.filter((name) => params[name] !== undefined)
+export function consentPage({ request, params, decisionPath, defaultEmail, brand = GOOGLE_BRAND, carried = CARRIED_PARAMS }) {
+  const hidden = carried.filter((name) => params[name] !== undefined)
     .map((name) => `<input type="hidden" name="${name}" value="${escapeHtml(params[name])}">`)
     .join('\n');
   const scopes = request.scopes
@@ -80,9 +99,9 @@ export function consentPage({ request, params, decisionPath, defaultEmail }) {
     })
     .join('\n');
   return page(
-    'Sign in - Google Accounts (fake)',
-    `<h1>Sign in with Google</h1>
-<p><strong>${escapeHtml(request.clientId)}</strong> wants to access your Google Account.</p>
+    `Sign in - ${brand.name} (fake)`,
+    `<h1>${brand.heading}</h1>
+<p><strong>${escapeHtml(request.clientId)}</strong> wants to access your ${brand.account}.</p>
 <form method="post" action="${escapeHtml(decisionPath)}">
 ${hidden}
 <div class="field"><label for="email">Email</label>
@@ -90,8 +109,7 @@ ${hidden}
 <fieldset><legend>Allow access to</legend>
 ${scopes}
 </fieldset>
-<div class="field"><input type="checkbox" id="email_verified" name="email_verified" value="true" checked> <label for="email_verified">Email verified</label></div>
-<div class="buttons">
+${brand.askEmailVerified ? '<div class="field"><input type="checkbox" id="email_verified" name="email_verified" value="true" checked> <label for="email_verified">Email verified</label></div>\n' : ''}<div class="buttons">
 <button type="submit" name="decision" value="deny">Deny</button>
 <button type="submit" name="decision" value="allow">Allow</button>
 </div>
@@ -100,9 +118,9 @@ ${scopes}
 }
 
 // A Google-style error page, e.g. "Error 400: invalid_request".
-export function errorPage(status, error, message) {
+export function errorPage(status, error, message, brand = GOOGLE_BRAND) {
   return page(
-    `Error ${status}: ${error} - Google Accounts (fake)`,
+    `Error ${status}: ${error} - ${brand.name} (fake)`,
     `<h1>Access blocked: authorization error</h1>
 <p class="error" id="error-code">Error ${escapeHtml(status)}: ${escapeHtml(error)}</p>
 <p id="error-message">${escapeHtml(message)}</p>`,
