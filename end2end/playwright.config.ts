@@ -3,7 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defineConfig } from '@playwright/test';
-import { APP_PORT, APP_URL, FAKE_GOOGLE, FAKE_GOOGLE_PORT } from './tests/support/env';
+import {
+  APP_PORT,
+  APP_URL,
+  FAKE_GOOGLE,
+  FAKE_GOOGLE_PORT,
+  FAKE_MICROSOFT,
+  FAKE_MICROSOFT_PORT,
+} from './tests/support/env';
 
 // Every run starts with an empty database and a fresh encryption key. Playwright loads this
 // file again in each worker process; the workers inherit the runner's environment, so the
@@ -61,6 +68,14 @@ export default defineConfig({
       timeout: 30_000,
     },
     {
+      name: 'fake-microsoft',
+      command: 'node fake-microsoft/server.mjs',
+      env: { FAKE_MICROSOFT_PORT: String(FAKE_MICROSOFT_PORT) },
+      url: `${FAKE_MICROSOFT}/__admin/health`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
       // Built by scripts/build-site.sh (or `cargo leptos build`), run from the repository root
       // first. It runs from the repository root so that LEPTOS_SITE_ROOT=target/site finds the
       // WASM bundle and CSS. E2E_SERVER_BIN names another binary, e.g. target/release/server
@@ -85,6 +100,11 @@ export default defineConfig({
         GOOGLE_USERINFO_URL: `${FAKE_GOOGLE}/v1/userinfo`,
         GOOGLE_REVOKE_URL: `${FAKE_GOOGLE}/revoke`,
         GMAIL_API_URL: FAKE_GOOGLE,
+        MICROSOFT_CLIENT_ID: 'fake-microsoft-client-id',
+        MICROSOFT_CLIENT_SECRET: 'fake-microsoft-client-secret',
+        MICROSOFT_AUTH_URL: `${FAKE_MICROSOFT}/common/oauth2/v2.0/authorize`,
+        MICROSOFT_TOKEN_URL: `${FAKE_MICROSOFT}/common/oauth2/v2.0/token`,
+        GRAPH_API_URL: `${FAKE_MICROSOFT}/v1.0`,
         // A refresher that looks every second, for tokens within the shortest window allowed
         // (10 minutes): accounts keep the fake's hour-long tokens untouched unless a test asks
         // for short-lived ones.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds and serves mailconnect at http://127.0.0.1:3000 on the embedded SQLite database.
-# With no GOOGLE_CLIENT_ID configured it also starts the fake Google from end2end/, so a
-# newcomer can connect a (fake) Gmail account with nothing configured; its mailboxes hold
-# sample bank alerts.
+# With no GOOGLE_CLIENT_ID configured it also starts the fake Google from end2end/, and with no
+# MICROSOFT_CLIENT_ID the fake Microsoft, so a newcomer can connect a (fake) Gmail or Outlook
+# account with nothing configured; their mailboxes hold sample bank alerts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh
@@ -20,8 +20,13 @@ if [ -z "${GOOGLE_CLIENT_ID:-}" ] && ! grep -qs '^GOOGLE_CLIENT_ID=.' .env; then
   pids+=($!)
 fi
 
+if [ -z "${MICROSOFT_CLIENT_ID:-}" ] && ! grep -qs '^MICROSOFT_CLIENT_ID=.' .env; then
+  FAKE_MICROSOFT_SEED_ALERTS=1 node end2end/fake-microsoft/server.mjs &
+  pids+=($!)
+fi
+
 # --demo fills in only what is not configured: a development token key under data/ and the
-# fake Google's endpoints.
+# fakes' endpoints.
 target/debug/server --demo serve &
 pids+=($!)
 wait "${pids[-1]}"

@@ -13,6 +13,7 @@ mod gmail_connect;
 mod grants;
 mod key_rotation;
 mod leaving;
+mod outlook_tokens;
 mod security;
 mod sync;
 mod token_refresh;

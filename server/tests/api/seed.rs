@@ -11,8 +11,10 @@ use secrecy::SecretString;
 use server::accounts::Grant;
 use server::clock::Clock;
 use server::config::Config;
+use server::entities::email_accounts::Provider;
 use server::entities::users;
 use server::provider::google::GMAIL_READONLY;
+use server::provider::microsoft::MAIL_READ;
 use server::provider::{Identity, Tokens};
 
 /// A seeded account and the tokens it was given.
@@ -38,10 +40,22 @@ pub async fn user(db: &DatabaseConnection) -> i32 {
     .id
 }
 
-/// Stores `count` one-hour grants for `user_id`, sealed with `config.vault`, whose access tokens
-/// expire `expires_in` seconds from now (negative: expired already). The grants are stored as of
-/// an hour before that expiry, so their refresh bookkeeping reads as it would have then.
+/// Stores `count` one-hour Gmail grants for `user_id`, sealed with `config.vault`, whose access
+/// tokens expire `expires_in` seconds from now (negative: expired already). The grants are stored
+/// as of an hour before that expiry, so their refresh bookkeeping reads as it would have then.
 pub async fn accounts(
+    config: &Config,
+    db: &DatabaseConnection,
+    user_id: i32,
+    count: usize,
+    expires_in: i64,
+) -> Vec<Seeded> {
+    accounts_of(Provider::Google, config, db, user_id, count, expires_in).await
+}
+
+/// [`accounts`] of either provider (Outlook ones have `@outlook.com` addresses and Mail.Read).
+pub async fn accounts_of(
+    provider: Provider,
     config: &Config,
     db: &DatabaseConnection,
     user_id: i32,
@@ -58,7 +72,10 @@ pub async fn accounts(
         let subject = format!("sub-{batch}-{n}");
         let identity = Identity {
             subject: subject.clone(),
-            email: format!("{subject}@gmail.com"),
+            email: match provider {
+                Provider::Google => format!("{subject}@gmail.com"),
+                Provider::Microsoft => format!("{subject}@outlook.com"),
+            },
         };
         let (access, refresh) = (format!("access-{subject}"), format!("refresh-{subject}"));
         let tokens = Tokens {
@@ -67,10 +84,15 @@ pub async fn accounts(
             expires_in: Duration::from_secs(LIFETIME as u64),
             scopes: None,
         };
+        let scope = match provider {
+            Provider::Google => GMAIL_READONLY,
+            Provider::Microsoft => MAIL_READ,
+        };
         let grant = Grant {
+            provider,
             identity: &identity,
             tokens: &tokens,
-            scopes: &[GMAIL_READONLY.to_owned()],
+            scopes: &[scope.to_owned()],
         };
         let row = accounts
             .store_grant(user_id, grant)
