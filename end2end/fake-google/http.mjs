@@ -118,3 +118,31 @@ export function normalizeEmail(value) {
   return email.length <= 254 && EMAIL.test(email) ? email : null;
 }
 
+
+// An email address from an admin request, or a 400.
+export function adminEmail(value) {
+  const email = normalizeEmail(value);
+  if (!email) throw new HttpError(400, 'email must be an email address');
+  return email;
+}
+
+// Starts `server` on host:port (0: a free port); resolves to { url, port, close }.
+export async function listen(server, port, host) {
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actualPort = server.address().port;
+  return {
+    url: `http://${host}:${actualPort}`,
+    port: actualPort,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -39,11 +39,13 @@ import {
 } from './gmail.mjs';
 import {
   HttpError,
+  adminEmail,
   badParameter,
   bearerToken,
   clientCredentials,
   formToObject,
   invalidRequest,
+  listen,
   normalizeEmail,
   parseBody,
   readBody,
@@ -485,12 +487,6 @@ function historyIdParam(value, name) {
   return n;
 }
 
-function adminEmail(value) {
-  const email = normalizeEmail(value);
-  if (!email) throw new HttpError(400, 'email must be an email address');
-  return email;
-}
-
 async function handleAdmin(ctx, req, res, pathname, url) {
   const { state } = ctx;
   const body = parseBody({ headers: { 'content-type': 'application/json' } }, await readBody(req));
@@ -786,28 +782,10 @@ export async function startFakeGoogle({
 
   const ctx = { cfg: { clientId, clientSecret, redirectUris }, state, service, baseUrl: '' };
   const server = http.createServer(createRouter(ctx));
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const actualPort = server.address().port;
-  const url = `http://${host}:${actualPort}`;
+  const { url, port: actualPort, close } = await listen(server, port, host);
   ctx.baseUrl = url;
   issuer.url = url; // `iss` of every token
-
-  return {
-    url,
-    port: actualPort,
-    state,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { url, port: actualPort, state, close };
 }
 
 function envPort() {

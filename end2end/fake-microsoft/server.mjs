@@ -29,10 +29,12 @@ import { MICROSOFT_BRAND, MICROSOFT_MAIL_READ, consentPage, errorPage } from '..
 import { normalizeSeed, seedAlertMessages } from '../fake-google/gmail.mjs';
 import {
   HttpError,
+  adminEmail,
   badParameter,
   bearerToken,
   clientCredentials,
   formToObject,
+  listen,
   normalizeEmail,
   parseBody,
   readBody,
@@ -474,12 +476,6 @@ function checkFault(body) {
   return { ...body, email };
 }
 
-function adminEmail(value) {
-  const email = normalizeEmail(value);
-  if (!email) throw new HttpError(400, 'email must be an email address');
-  return email;
-}
-
 async function handleAdmin(ctx, req, res, pathname, url) {
   const { state } = ctx;
   const body = parseBody({ headers: { 'content-type': 'application/json' } }, await readBody(req));
@@ -612,26 +608,10 @@ export async function startFakeMicrosoft({
       sendJson(res, status, { error: status === 500 ? 'server_error' : 'invalid_request', error_description: err.message }, { connection: 'close' });
     });
   });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const url = `http://${host}:${server.address().port}`;
+  const { url, port: actualPort, close } = await listen(server, port, host);
   ctx.baseUrl = url;
   issuer.url = `${url}/common/v2.0`;
-  return {
-    url,
-    port: server.address().port,
-    state,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return { url, port: actualPort, state, close };
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;

@@ -220,3 +220,36 @@ fn seconds_rejects_junk_and_too_small() {
         Duration::from_secs(60)
     );
 }
+
+#[test]
+fn the_demo_offers_both_fakes_and_keeps_what_is_configured() {
+    let key = VaultKey::generate().expose_secret().to_owned();
+    let demo = Source::from_pairs([("TOKEN_ENCRYPTION_KEY", key.as_str())])
+        .with_demo_defaults()
+        .unwrap();
+    let config = Config::load(&demo).unwrap();
+    assert_eq!(config.google.client_id, "fake-client-id");
+    let microsoft = config.microsoft.expect("the demo offers Outlook");
+    assert_eq!(
+        microsoft.token_url.as_str(),
+        "http://127.0.0.1:4011/common/oauth2/v2.0/token"
+    );
+    assert_eq!(
+        microsoft.graph_api_url.as_str(),
+        "http://127.0.0.1:4011/v1.0"
+    );
+
+    let configured = Source::from_pairs([
+        ("TOKEN_ENCRYPTION_KEY", key.as_str()),
+        ("MICROSOFT_CLIENT_ID", "real-id"),
+        ("MICROSOFT_CLIENT_SECRET", "real-secret"),
+    ])
+    .with_demo_defaults()
+    .unwrap();
+    let microsoft = Config::load(&configured).unwrap().microsoft.unwrap();
+    assert_eq!(microsoft.client_id, "real-id");
+    assert_eq!(
+        microsoft.token_url.as_str(),
+        "https://login.microsoftonline.com/common/oauth2/v2.0/token"
+    );
+}
