@@ -23,7 +23,7 @@ pub enum Outcome {
 /// Why a mail that names a bank was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rejection {
-    /// The sender is a bank address, but Gmail's own verdict does not vouch for its domain.
+    /// The sender is a bank address, but the mail service's own verdict does not vouch for its domain.
     NotAuthenticated,
     /// The From header looks like a bank's but is not one of them.
     SpoofedSender,
@@ -43,7 +43,7 @@ impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Rejection::NotAuthenticated => {
-                "not authenticated: Gmail reports no DMARC or DKIM pass for the sender's domain"
+                "not authenticated: the mail service reports no DMARC or DKIM pass for the sender's domain"
             }
             Rejection::SpoofedSender => {
                 "spoofed sender: the From header imitates a bank but is not a bank address"

@@ -13,6 +13,8 @@ mod gmail_connect;
 mod grants;
 mod key_rotation;
 mod leaving;
+mod outlook_connect;
+mod outlook_sync;
 mod outlook_tokens;
 mod security;
 mod sync;

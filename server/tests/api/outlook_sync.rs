@@ -1,0 +1,159 @@
+//! Outlook mail sync against a wiremock Graph: pages followed by their next link, only bank
+//! senders' messages fetched (as MIME from `$value`), Outlook's own verdicts trusted and Gmail's
+//! not, Retry-After honoured, and nothing fetched twice.
+
+use std::time::{Duration, Instant};
+
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use server::entities::email_accounts::Provider;
+use server::entities::mail_messages::{self, MessageOutcome};
+use server::entities::transactions;
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::helpers::{TestApp, TestDb, on_both_databases, spawn_app_with_config};
+use crate::seed;
+use crate::sync::fixture;
+
+on_both_databases! {
+    an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict,
+}
+
+const BANK: &str = "notificacion@notificacionesbaccr.com";
+
+/// A fixture as Outlook holds it: Gmail's stamp on top becomes Outlook's.
+fn received_by_outlook(name: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(fixture(name)).into_owned();
+    text.replacen(
+        "Authentication-Results: mx.google.com",
+        "Authentication-Results: mx.microsoft.com",
+        1,
+    )
+    .into_bytes()
+}
+
+fn listed(id: &str, sender: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "receivedDateTime": "2026-11-30T10:00:00Z",
+        "from": {"emailAddress": {"name": "Someone", "address": sender}},
+    })
+}
+
+async fn mime_fetches(graph: &MockServer, id: &str) -> usize {
+    let wanted = format!("/v1.0/me/messages/{id}/$value");
+    graph
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == wanted)
+        .count()
+}
+
+async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: TestDb) {
+    let graph = MockServer::start().await;
+    let base = format!("{}/v1.0", graph.uri());
+    let vars = [
+        ("MICROSOFT_CLIENT_ID", "ms-client"),
+        ("MICROSOFT_CLIENT_SECRET", "ms-secret"),
+        ("GRAPH_API_URL", base.as_str()),
+    ];
+    let app: TestApp = spawn_app_with_config(&db, &vars).await;
+    let owner = seed::user(&app.db).await;
+    let account = seed::accounts_of(Provider::Microsoft, &app.config, &app.db, owner, 1, 3600)
+        .await
+        .remove(0);
+    let bearer = format!("Bearer {}", account.access);
+
+    // Two pages: a bank alert and personal mail, then a bank alert Gmail (not Outlook) vouched for.
+    let next = format!("{base}/me/messages?$skip=2");
+    Mock::given(method("GET"))
+        .and(path("/v1.0/me/messages"))
+        .and(query_param("$skip", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "value": [listed("m3", BANK)],
+        })))
+        .with_priority(1)
+        .mount(&graph)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/me/messages"))
+        .and(header("authorization", bearer.as_str()))
+        .and(header("prefer", r#"IdType="ImmutableId""#))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "value": [listed("m1", BANK), listed("m2", "friend@gmail.com")],
+            "@odata.nextLink": next,
+        })))
+        .mount(&graph)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/me/messages/m1/$value"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_bytes(received_by_outlook("bac_purchase_crc.eml")),
+        )
+        .mount(&graph)
+        .await;
+    // Throttled once, with a Retry-After the sync waits out.
+    Mock::given(method("GET"))
+        .and(path("/v1.0/me/messages/m3/$value"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&graph)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/me/messages/m3/$value"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_bytes(fixture("bcr_sinpe_in.eml").to_vec()),
+        )
+        .mount(&graph)
+        .await;
+
+    let started = Instant::now();
+    app.syncs.run_job(account.id).await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    let state = app.syncs.state(account.id).await.unwrap().unwrap();
+    assert!(state.failure.is_none(), "{state:?}");
+    assert_eq!(state.last_new_transactions, 1);
+
+    let stored = transactions::Entity::find()
+        .filter(transactions::Column::AccountId.eq(account.id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].message_id, "m1");
+    assert_eq!(
+        mime_fetches(&graph, "m2").await,
+        0,
+        "personal mail is not read"
+    );
+    let m3 = mail_messages::Entity::find()
+        .filter(mail_messages::Column::MessageId.eq("m3"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        m3.outcome,
+        MessageOutcome::Rejected,
+        "Gmail's verdict counts for nothing here"
+    );
+
+    // A second sync lists again and fetches nothing it has examined.
+    app.syncs.run_job(account.id).await;
+    assert_eq!(mime_fetches(&graph, "m1").await, 1);
+    assert_eq!(mime_fetches(&graph, "m3").await, 2);
+    assert_eq!(
+        transactions::Entity::find()
+            .filter(transactions::Column::AccountId.eq(account.id))
+            .count(&app.db)
+            .await
+            .unwrap(),
+        1
+    );
+}
