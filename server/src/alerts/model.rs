@@ -23,7 +23,8 @@ pub enum Outcome {
 /// Why a mail that names a bank was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rejection {
-    /// The sender is a bank address, but the mail service's own verdict does not vouch for its domain.
+    /// The sender is a bank address, but the mail service's own verdict does not vouch for its
+    /// domain.
     NotAuthenticated,
     /// The From header looks like a bank's but is not one of them.
     SpoofedSender,
