@@ -315,4 +315,19 @@ mod tests {
         assert!(html.contains(r#"data-syncing="true""#));
         assert!(html.contains(r#"aria-label="Sync now me@example.com" disabled class="sync-now""#));
     }
+
+    fn render_buttons(services: Vec<MailService>) -> String {
+        Owner::new().with(|| view! { <Connections initial=Ok(Vec::new()) services /> }.to_html())
+    }
+
+    #[test]
+    fn one_connect_button_per_offered_service() {
+        let gmail_only = render_buttons(vec![MailService::Gmail]);
+        assert!(gmail_only.contains("Connect Gmail"));
+        assert!(!gmail_only.contains("Connect Outlook"));
+        let both = render_buttons(MailService::ALL.to_vec());
+        assert!(both.contains("Connect Gmail"));
+        assert!(both.contains("Connect Outlook"));
+        assert!(both.contains(r#"class="connect-outlook""#));
+    }
 }
