@@ -189,8 +189,10 @@ test.describe('Outlook sync', () => {
     await expect(transactions.row('AUTO MERCADO LOS YOSES')).toHaveCount(1);
     await expect(transactions.row('CARLOS ANDRES MORA DEMO')).toHaveCount(1);
     await expect(transactions.row('VERIFICACION DE CUENTA')).toHaveCount(0);
-    for (const mailbox of await transactions.rows.locator('td.mailbox').allTextContents()) {
-      expect(mailbox).toContain(address);
+    for (const mailbox of await transactions.rows.locator('td.mailbox').all()) {
+      await expect(mailbox).toHaveText(address);
+      // The service is shown beside the address (by the stylesheet, outside the cell's text).
+      await expect(mailbox).toHaveAttribute('data-service', 'Outlook');
     }
   });
 });
