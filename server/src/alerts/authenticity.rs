@@ -2,29 +2,55 @@
 //! `Authentication-Results` header whose authserv-id is that service's (RFC 8601;
 //! `mx.google.com` for Gmail, `mx.microsoft.com` for Outlook by default). Any other header, a
 //! lower one with the same authserv-id included, is something a sender or relay could have
-//! written and counts for nothing. The mail passes when that header reports
+//! written and counts for nothing.
+//!
+//! Exchange Online also writes its verdict with no authserv-id at all (`Authentication-Results:
+//! spf=pass (sender IP is …) smtp.mailfrom=…; dkim=pass …; dmarc=pass … header.from=…`), at the
+//! top of what it receives. Where [`Verdicts::unnamed_topmost`] allows it, such a header counts
+//! when it is the topmost one; an unnamed header anywhere lower never does.
+//!
+//! The mail passes when the header that counts reports
 //! - `dmarc=pass` with `header.from` equal to the From domain, or
 //! - `dkim=pass` with `header.d` (or the domain of `header.i`) equal to the From domain or a
 //!   parent of it with at least two labels.
 
-/// Decides from the raw header values, topmost first, the trusted authserv-id and the From
+use super::Verdicts;
+
+/// Decides from the raw header values, topmost first, whose verdicts count and the From
 /// address's domain.
 pub(crate) fn is_authentic<'a>(
     headers: impl IntoIterator<Item = &'a str>,
-    authserv_id: &str,
+    verdicts: Verdicts<'_>,
     from_domain: &str,
 ) -> bool {
-    let Some(sections) = headers.into_iter().map(sections).find(|s| {
-        s.first()
+    let named = |sections: &[Vec<String>]| {
+        sections
+            .first()
             .and_then(|id| id.first())
-            .is_some_and(|id| id.eq_ignore_ascii_case(authserv_id))
-    }) else {
-        return false;
+            .is_some_and(|id| id.eq_ignore_ascii_case(verdicts.authserv_id))
     };
-    sections
-        .iter()
-        .skip(1)
-        .any(|resinfo| vouches(resinfo, from_domain))
+    // A header whose first section is already a result (`spf=pass …`) names no service.
+    let unnamed = |sections: &[Vec<String>]| {
+        sections
+            .first()
+            .and_then(|first| first.first())
+            .is_some_and(|token| token.contains('='))
+    };
+    let chosen =
+        headers
+            .into_iter()
+            .map(sections)
+            .enumerate()
+            .find_map(|(position, mut sections)| {
+                if named(&sections) {
+                    Some(sections.split_off(1))
+                } else if verdicts.unnamed_topmost && position == 0 && unnamed(&sections) {
+                    Some(sections)
+                } else {
+                    None
+                }
+            });
+    chosen.is_some_and(|results| results.iter().any(|resinfo| vouches(resinfo, from_domain)))
 }
 
 /// One result (`dkim=pass header.i=@x.com header.s=s1`) as tokens.
@@ -120,8 +146,11 @@ fn sections(value: &str) -> Vec<Vec<String>> {
 mod tests {
     use super::*;
 
-    const GMAIL: &str = "mx.google.com";
-    const OUTLOOK: &str = "mx.microsoft.com";
+    const GMAIL: Verdicts = crate::alerts::GMAIL_VERDICTS;
+    const OUTLOOK: Verdicts = Verdicts {
+        authserv_id: "mx.microsoft.com",
+        unnamed_topmost: true,
+    };
 
     const GOOD: &str = " mx.google.com;\r\n       dkim=pass header.i=@bancobcr.com header.s=s1 \
         header.b=Ab+c/9=;\r\n       spf=pass (google.com: domain of x@bancobcr.com designates \
@@ -250,8 +279,23 @@ mod tests {
         assert!(is_authentic([outlook], OUTLOOK, "bancobcr.com"));
         assert!(!is_authentic([outlook], GMAIL, "bancobcr.com"));
         assert!(!is_authentic([GOOD], OUTLOOK, "bancobcr.com"));
-        // Microsoft's plain header, without an authserv-id, names no service: it counts for nothing.
-        let anonymous = "spf=pass smtp.mailfrom=bancobcr.com; dmarc=pass header.from=bancobcr.com";
-        assert!(!is_authentic([anonymous], OUTLOOK, "bancobcr.com"));
+    }
+
+    #[test]
+    fn an_unnamed_verdict_counts_only_on_top_and_only_where_allowed() {
+        // Exchange Online's own form: no authserv-id.
+        let exchange = "spf=pass (sender IP is 1.2.3.4) smtp.mailfrom=bancobcr.com; \
+            dkim=pass (signature was verified) header.d=bancobcr.com;dmarc=pass action=none \
+            header.from=bancobcr.com;compauth=pass reason=100";
+        let failed = "spf=fail smtp.mailfrom=bancobcr.com; dmarc=fail header.from=bancobcr.com";
+        let forged = "mx.microsoft.com; dmarc=pass header.from=bancobcr.com";
+        assert!(is_authentic([exchange], OUTLOOK, "bancobcr.com"));
+        assert!(!is_authentic([exchange], OUTLOOK, "evil.io"));
+        // Gmail always names itself: an unnamed header is anyone's.
+        assert!(!is_authentic([exchange], GMAIL, "bancobcr.com"));
+        // Lower down, an unnamed header is a sender's.
+        assert!(!is_authentic([failed, exchange], OUTLOOK, "bancobcr.com"));
+        // The topmost (the service's) failed: a lower header naming the service changes nothing.
+        assert!(!is_authentic([failed, forged], OUTLOOK, "bancobcr.com"));
     }
 }

@@ -55,17 +55,30 @@ pub use model::{Bank, Currency, Ignored, Kind, Money, Outcome, Rejection, Transa
 use message::Mail;
 use sender::Sender;
 
-/// The authserv-id Gmail stamps on the mail it receives.
-pub const GMAIL_AUTHSERV_ID: &str = "mx.google.com";
+/// Whose `Authentication-Results` count in a mailbox: its mail service's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Verdicts<'a> {
+    /// The authserv-id the service writes on what it receives.
+    pub authserv_id: &'a str,
+    /// Whether the service may also write its verdict without an authserv-id (Exchange Online
+    /// does); such a header counts only as the topmost one.
+    pub unnamed_topmost: bool,
+}
+
+/// Gmail's: `mx.google.com`, always named.
+pub const GMAIL_VERDICTS: Verdicts<'static> = Verdicts {
+    authserv_id: "mx.google.com",
+    unnamed_topmost: false,
+};
 
 /// Classifies one raw message from a Gmail mailbox and extracts its transactions. Never panics.
 pub fn classify(raw: &[u8]) -> Outcome {
-    classify_received_by(raw, GMAIL_AUTHSERV_ID)
+    classify_received_by(raw, GMAIL_VERDICTS)
 }
 
-/// Classifies one raw message from a mailbox whose service stamps its verdicts with
-/// `authserv_id` (Outlook's, for an Outlook mailbox). Never panics.
-pub fn classify_received_by(raw: &[u8], authserv_id: &str) -> Outcome {
+/// Classifies one raw message from a mailbox whose service writes `verdicts` (Outlook's, for
+/// an Outlook mailbox). Never panics.
+pub fn classify_received_by(raw: &[u8], verdicts: Verdicts<'_>) -> Outcome {
     let Some(mail) = Mail::parse(raw) else {
         return Outcome::NotBank;
     };
@@ -76,7 +89,7 @@ pub fn classify_received_by(raw: &[u8], authserv_id: &str) -> Outcome {
             address, domain, ..
         } => (address, domain),
     };
-    if !authenticity::is_authentic(mail.authentication_results(), authserv_id, &domain) {
+    if !authenticity::is_authentic(mail.authentication_results(), verdicts, &domain) {
         return Outcome::Rejected(Rejection::NotAuthenticated);
     }
     banks::read(&address, &mail)

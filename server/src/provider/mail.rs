@@ -25,16 +25,12 @@ pub enum MailError {
 }
 
 impl MailError {
-    /// The class of an unsuccessful status. A 503 that says when to come back is throttling
-    /// (Graph answers so), not an outage.
+    /// The class of an unsuccessful status.
     pub fn from_status(status: StatusCode, retry_after: Option<Duration>) -> Self {
         match status {
             StatusCode::UNAUTHORIZED => Self::Unauthorized,
             StatusCode::NOT_FOUND => Self::NotFound,
             StatusCode::TOO_MANY_REQUESTS => Self::RateLimited { retry_after },
-            StatusCode::SERVICE_UNAVAILABLE if retry_after.is_some() => {
-                Self::RateLimited { retry_after }
-            }
             s if s.is_server_error() => Self::Unavailable(format!("status {s}")),
             s => Self::Refused(format!("status {s}")),
         }
@@ -62,12 +58,8 @@ mod tests {
             MailError::from_status(StatusCode::TOO_MANY_REQUESTS, wait),
             MailError::RateLimited { retry_after: wait }
         );
-        assert_eq!(
-            MailError::from_status(StatusCode::SERVICE_UNAVAILABLE, wait),
-            MailError::RateLimited { retry_after: wait }
-        );
         assert!(matches!(
-            MailError::from_status(StatusCode::SERVICE_UNAVAILABLE, None),
+            MailError::from_status(StatusCode::SERVICE_UNAVAILABLE, wait),
             MailError::Unavailable(_)
         ));
         assert_eq!(

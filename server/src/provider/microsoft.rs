@@ -30,9 +30,15 @@ pub const SCOPES: [&str; 5] = ["openid", "email", "profile", "offline_access", M
 pub const PERSONAL_CONSENT_PAGE: &str = "https://account.live.com/consent/Manage";
 pub const WORK_CONSENT_PAGE: &str = "https://myapplications.microsoft.com";
 
-/// Microsoft's error codes that mean the user must sign in again (multi-factor or conditional
-/// access now required, consent withdrawn).
-const DEAD_GRANT: &[&str] = &["interaction_required", "consent_required"];
+/// Microsoft's error codes that mean the user must sign in again: multi-factor or conditional
+/// access now required, consent withdrawn, or the app disabled or removed in the user's own
+/// tenant (`unauthorized_client`, e.g. AADSTS700016): one tenant's decision, not a fault of our
+/// client, so it marks that account and does not pause every Outlook refresh.
+const DEAD_GRANT: &[&str] = &[
+    "interaction_required",
+    "consent_required",
+    "unauthorized_client",
+];
 
 type Client = oauth2::Client<
     BasicErrorResponse,
@@ -260,6 +266,7 @@ mod tests {
         for (code, refresh) in [
             ("invalid_grant", "expired"),
             ("interaction_required", "needs-mfa"),
+            ("unauthorized_client", "app-gone-in-tenant"),
             ("invalid_client", "bad-client"),
             ("temporarily_unavailable", "busy"),
         ] {
@@ -282,6 +289,10 @@ mod tests {
         ));
         assert!(matches!(
             refresh("needs-mfa").await,
+            Err(TokenError::InvalidGrant(_))
+        ));
+        assert!(matches!(
+            refresh("app-gone-in-tenant").await,
             Err(TokenError::InvalidGrant(_))
         ));
         assert!(matches!(

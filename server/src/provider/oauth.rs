@@ -143,6 +143,10 @@ pub(crate) fn classify<E: std::error::Error>(
         }),
         Err(RequestTokenError::ServerResponse(body)) => {
             let code = body.error();
+            let name = code.to_string();
+            if dead_grant.contains(&name.as_str()) {
+                return Err(TokenError::InvalidGrant(name));
+            }
             match code {
                 BasicErrorResponseType::InvalidGrant => {
                     Err(TokenError::InvalidGrant("invalid_grant".into()))
@@ -150,11 +154,6 @@ pub(crate) fn classify<E: std::error::Error>(
                 BasicErrorResponseType::InvalidClient
                 | BasicErrorResponseType::UnauthorizedClient => {
                     Err(TokenError::InvalidClient(code.to_string()))
-                }
-                BasicErrorResponseType::Extension(other)
-                    if dead_grant.contains(&other.as_str()) =>
-                {
-                    Err(TokenError::InvalidGrant(other.clone()))
                 }
                 other => Err(TokenError::Transient(format!("error response {other}"))),
             }

@@ -13,6 +13,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use reqwest::StatusCode;
 use reqwest::header::ACCEPT;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -29,6 +30,9 @@ pub const CONCURRENT_CALLS: usize = 4;
 pub const CALLS_PER_SECOND: u32 = 16;
 /// Messages a list page asks for.
 const PAGE_SIZE: u32 = 100;
+/// The largest message a sync reads: bank alerts are tens of kilobytes, and a larger message
+/// (anyone can send one from an address that looks like a bank's) is skipped, not loaded.
+pub const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
 
 /// A listed message: its id, and the sender's address when it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,7 +127,14 @@ impl Outlook {
         if status.is_success() {
             return Ok(response);
         }
-        Err(MailError::from_status(status, retry_after(&response)))
+        let retry_after = retry_after(&response);
+        Err(match status {
+            // Graph throttles with a 503 too, and then says when to come back.
+            StatusCode::SERVICE_UNAVAILABLE if retry_after.is_some() => {
+                MailError::RateLimited { retry_after }
+            }
+            status => MailError::from_status(status, retry_after),
+        })
     }
 
     /// The first page of messages received at or after `since` (epoch seconds), newest
@@ -175,7 +186,7 @@ impl Outlook {
         Ok(MessagePage { messages, next })
     }
 
-    /// One message's MIME bytes, as Outlook holds it.
+    /// One message's MIME bytes, as Outlook holds it; refused when over [`MAX_MESSAGE_BYTES`].
     pub async fn mime(
         &self,
         account_id: i32,
@@ -183,12 +194,26 @@ impl Outlook {
         message_id: &str,
     ) -> Result<Vec<u8>, MailError> {
         let url = self.url(&["messages", message_id, "$value"]);
-        let response = self.get(account_id, token, url).await?;
-        let bytes = response
-            .bytes()
+        let mut response = self.get(account_id, token, url).await?;
+        let too_large = || MailError::Refused("a message over 10 MiB".into());
+        if response
+            .content_length()
+            .is_some_and(|length| length > MAX_MESSAGE_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut mime = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
             .await
-            .map_err(|e| MailError::Unavailable(describe(&e)))?;
-        Ok(bytes.to_vec())
+            .map_err(|e| MailError::Unavailable(describe(&e)))?
+        {
+            if mime.len() + chunk.len() > MAX_MESSAGE_BYTES {
+                return Err(too_large());
+            }
+            mime.extend_from_slice(&chunk);
+        }
+        Ok(mime)
     }
 }
 
@@ -296,5 +321,23 @@ mod tests {
             outlook.mime(1, &token(), "gone").await.unwrap_err(),
             MailError::NotFound
         );
+    }
+
+    #[tokio::test]
+    async fn an_oversized_message_is_refused() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v1.0/me/messages/huge/$value"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_bytes(vec![b'x'; MAX_MESSAGE_BYTES + 1]),
+            )
+            .mount(&server)
+            .await;
+        let error = outlook(&server)
+            .await
+            .mime(1, &token(), "huge")
+            .await
+            .unwrap_err();
+        assert!(matches!(error, MailError::Refused(_)), "{error:?}");
     }
 }

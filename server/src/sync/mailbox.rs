@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::SyncError;
-use crate::alerts::GMAIL_AUTHSERV_ID;
+use crate::alerts::{GMAIL_VERDICTS, Verdicts};
 use crate::entities::email_accounts::Provider;
 use crate::provider::MailApis;
 use crate::provider::gmail::{HistoryPage, ListPage, Profile};
@@ -53,11 +53,14 @@ impl<'a> Mailbox<'a> {
         }
     }
 
-    /// The authserv-id whose `Authentication-Results` count in this mailbox.
-    pub fn authserv_id(&self) -> &str {
+    /// Whose `Authentication-Results` count in this mailbox.
+    pub fn verdicts(&self) -> Verdicts<'_> {
         match (self.provider, &self.apis.outlook) {
-            (Provider::Microsoft, Some((_, authserv_id))) => authserv_id,
-            _ => GMAIL_AUTHSERV_ID,
+            (Provider::Microsoft, Some((_, authserv_id))) => Verdicts {
+                authserv_id,
+                unnamed_topmost: true,
+            },
+            _ => GMAIL_VERDICTS,
         }
     }
 

@@ -205,6 +205,7 @@ impl Syncs {
                 let finish = Finish::Synced {
                     history_id: synced.history_id,
                     new_transactions: synced.new_transactions as i32,
+                    as_of: synced.as_of,
                 };
                 (finish, "success")
             }

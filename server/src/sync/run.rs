@@ -37,6 +37,9 @@ const GMAIL_FETCHES_IN_FLIGHT: usize = 10;
 pub struct Synced {
     pub history_id: Option<String>,
     pub new_transactions: usize,
+    /// When the run began reading the mailbox (its `last_synced_at`, from which the next run
+    /// lists with the overlap): mail that arrives during a long run is not skipped.
+    pub as_of: i64,
 }
 
 impl Syncs {
@@ -46,10 +49,11 @@ impl Syncs {
         state: &mailbox_sync::Model,
     ) -> Result<Synced, SyncError> {
         let mailbox = Mailbox::new(account.id, account.provider, &self.mail, &self.tokens);
-        let window_start = self.clock.now() - self.config.initial_days * 24 * 60 * 60;
+        let as_of = self.clock.now();
+        let window_start = as_of - self.config.initial_days * 24 * 60 * 60;
         match account.provider {
             Provider::Google => {
-                self.sync_gmail(&mailbox, account, state, window_start)
+                self.sync_gmail(&mailbox, account, state, window_start, as_of)
                     .await
             }
             Provider::Microsoft => {
@@ -63,6 +67,7 @@ impl Syncs {
                 Ok(Synced {
                     history_id: None,
                     new_transactions,
+                    as_of,
                 })
             }
         }
@@ -74,6 +79,7 @@ impl Syncs {
         account: &email_accounts::Model,
         state: &mailbox_sync::Model,
         window_start: i64,
+        as_of: i64,
     ) -> Result<Synced, SyncError> {
         let (history_id, since) = match state.history_id.as_deref() {
             None => (self.current_history(mailbox).await?, Some(window_start)),
@@ -100,6 +106,7 @@ impl Syncs {
             return Ok(Synced {
                 history_id,
                 new_transactions: 0,
+                as_of,
             });
         };
 
@@ -110,6 +117,7 @@ impl Syncs {
         Ok(Synced {
             history_id,
             new_transactions,
+            as_of,
         })
     }
 
@@ -231,7 +239,7 @@ impl Syncs {
             Err(error) => return Err(error),
         };
         // Classification is pure CPU work of tens of microseconds; no need to leave the task.
-        let outcome = alerts::classify_received_by(&raw, mailbox.authserv_id());
+        let outcome = alerts::classify_received_by(&raw, mailbox.verdicts());
         self.record(account, message_id, &outcome)
             .await
             .map_err(|e: DbErr| SyncError::Database(e))

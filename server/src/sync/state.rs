@@ -25,6 +25,8 @@ pub enum Finish {
     Synced {
         history_id: Option<String>,
         new_transactions: i32,
+        /// When the run began reading: mail received after it is the next run's.
+        as_of: i64,
     },
     /// Failed; retried at `retry_at` (the job is already re-queued), or never for a dead grant.
     Failed {
@@ -134,10 +136,11 @@ impl Syncs {
             Finish::Synced {
                 history_id,
                 new_transactions,
+                as_of,
             } => update
                 .col_expr(mailbox_sync::Column::State, Expr::value(SyncState::Idle))
                 .col_expr(mailbox_sync::Column::HistoryId, Expr::value(history_id))
-                .col_expr(mailbox_sync::Column::LastSyncedAt, Expr::value(now))
+                .col_expr(mailbox_sync::Column::LastSyncedAt, Expr::value(as_of))
                 .col_expr(
                     mailbox_sync::Column::LastNewTransactions,
                     Expr::value(new_transactions),

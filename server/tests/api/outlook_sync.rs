@@ -1,6 +1,7 @@
 //! Outlook mail sync against a wiremock Graph: pages followed by their next link, only bank
-//! senders' messages fetched (as MIME from `$value`), Outlook's own verdicts trusted and Gmail's
-//! not, Retry-After honoured, and nothing fetched twice.
+//! senders' messages fetched (as MIME from `$value`), Outlook's own verdicts trusted (named, or
+//! unnamed on top as Exchange Online writes them) and Gmail's not, Retry-After honoured, and
+//! nothing fetched twice.
 
 use std::time::{Duration, Instant};
 
@@ -21,15 +22,17 @@ on_both_databases! {
 
 const BANK: &str = "notificacion@notificacionesbaccr.com";
 
-/// A fixture as Outlook holds it: Gmail's stamp on top becomes Outlook's.
-fn received_by_outlook(name: &str) -> Vec<u8> {
+/// A fixture as Outlook holds it: Gmail's verdict on top becomes Outlook's, named with
+/// `authserv` (`""`: unnamed, as Exchange Online writes it).
+fn received_by_outlook(name: &str, authserv: &str) -> Vec<u8> {
     let text = String::from_utf8_lossy(fixture(name)).into_owned();
-    text.replacen(
-        "Authentication-Results: mx.google.com",
-        "Authentication-Results: mx.microsoft.com",
-        1,
-    )
-    .into_bytes()
+    let stamp = if authserv.is_empty() {
+        "Authentication-Results:".to_owned()
+    } else {
+        format!("Authentication-Results: {authserv};")
+    };
+    text.replacen("Authentication-Results: mx.google.com;", &stamp, 1)
+        .into_bytes()
 }
 
 fn listed(id: &str, sender: &str) -> serde_json::Value {
@@ -71,6 +74,8 @@ async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: Te
     Mock::given(method("GET"))
         .and(path("/v1.0/me/messages"))
         .and(query_param("$skip", "2"))
+        .and(header("authorization", bearer.as_str()))
+        .and(header("prefer", r#"IdType="ImmutableId""#))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "value": [listed("m3", BANK)],
         })))
@@ -82,7 +87,7 @@ async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: Te
         .and(header("authorization", bearer.as_str()))
         .and(header("prefer", r#"IdType="ImmutableId""#))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "value": [listed("m1", BANK), listed("m2", "friend@gmail.com")],
+            "value": [listed("m1", BANK), listed("m2", "friend@gmail.com"), listed("m4", BANK)],
             "@odata.nextLink": next,
         })))
         .mount(&graph)
@@ -90,7 +95,17 @@ async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: Te
     Mock::given(method("GET"))
         .and(path("/v1.0/me/messages/m1/$value"))
         .respond_with(
-            ResponseTemplate::new(200).set_body_bytes(received_by_outlook("bac_purchase_crc.eml")),
+            ResponseTemplate::new(200).set_body_bytes(received_by_outlook(
+                "bac_purchase_crc.eml",
+                "mx.microsoft.com",
+            )),
+        )
+        .mount(&graph)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/me/messages/m4/$value"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_bytes(received_by_outlook("bcr_sinpe_in.eml", "")),
         )
         .mount(&graph)
         .await;
@@ -118,15 +133,17 @@ async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: Te
     );
     let state = app.syncs.state(account.id).await.unwrap().unwrap();
     assert!(state.failure.is_none(), "{state:?}");
-    assert_eq!(state.last_new_transactions, 1);
+    assert_eq!(state.last_new_transactions, 2);
 
     let stored = transactions::Entity::find()
         .filter(transactions::Column::AccountId.eq(account.id))
         .all(&app.db)
         .await
         .unwrap();
-    assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].message_id, "m1");
+    // m1 under Outlook's named verdict, m4 under Exchange's unnamed one on top.
+    let mut found: Vec<&str> = stored.iter().map(|t| t.message_id.as_str()).collect();
+    found.sort();
+    assert_eq!(found, ["m1", "m4"]);
     assert_eq!(
         mime_fetches(&graph, "m2").await,
         0,
@@ -154,6 +171,6 @@ async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: Te
             .count(&app.db)
             .await
             .unwrap(),
-        1
+        2
     );
 }

@@ -129,7 +129,8 @@ async fn two_instances_never_redeem_one_refresh_token_twice(test_db: TestDb) {
     };
     serve(&microsoft, rotating.clone()).await;
     let f = fixture(test_db, &microsoft).await;
-    let accounts = outlook_accounts(&f, 100, 600).await;
+    // Due for the refreshers, and short enough (under five minutes) that workers refresh too.
+    let accounts = outlook_accounts(&f, 100, 200).await;
     let (a, b) = (
         f.service(fast_timing()).await,
         f.service(fast_timing()).await,
