@@ -18,6 +18,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { OAuth2Issuer, OAuth2Service } from 'oauth2-mock-server';
+import { answerSharedAdmin } from './admin.mjs';
 import { CARRIED_PARAMS, consentPage, errorPage } from './consent.mjs';
 import {
   FAULT_REASONS,
@@ -491,34 +492,14 @@ async function handleAdmin(ctx, req, res, pathname, url) {
   const { state } = ctx;
   const body = parseBody({ headers: { 'content-type': 'application/json' } }, await readBody(req));
   const one = (name) => url.searchParams.get(name) ?? undefined;
-  switch (`${req.method} ${pathname}`) {
-    case 'GET /__admin/health':
-      return sendJson(res, 200, { ok: true });
-    case 'GET /__admin/calls': {
-      const filters = { endpoint: one('endpoint'), grant_type: one('grant_type'), operation: one('operation'), account: one('account') };
-      if (filters.account !== undefined) filters.account = normalizeEmail(filters.account) ?? filters.account;
-      const wanted = Object.entries(filters).filter(([, v]) => v !== undefined);
-      return sendJson(res, 200, state.calls.filter((c) => wanted.every(([k, v]) => c[k] === v)));
-    }
-    case 'POST /__admin/reset':
-      state.reset();
-      return sendJson(res, 200, { ok: true });
-    case 'GET /__admin/faults':
-      return sendJson(res, 200, state.faults.map(describeFault));
-    case 'POST /__admin/faults':
-      return sendJson(res, 200, describeFault(state.addFault(checkFault(body))));
-    case 'DELETE /__admin/faults':
-      state.faults = [];
-      return sendJson(res, 200, { ok: true });
+  const key = `${req.method} ${pathname}`;
+  if (answerSharedAdmin({ key, state, res, url, body, checkFault, describeFault })) return;
+  switch (key) {
     case 'GET /__admin/config':
       return sendJson(res, 200, state.config);
     case 'POST /__admin/config':
       Object.assign(state.config, checkConfig(body));
       return sendJson(res, 200, state.config);
-    case 'GET /__admin/grants': {
-      const email = one('email');
-      return sendJson(res, 200, state.describeGrants(email === undefined ? undefined : normalizeEmail(email)));
-    }
     case 'POST /__admin/revoke-all': {
       const email = normalizeEmail(body.email);
       if (!email) throw new HttpError(400, 'email must be an email address');

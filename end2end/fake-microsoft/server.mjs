@@ -25,6 +25,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { OAuth2Issuer } from 'oauth2-mock-server';
+import { answerSharedAdmin } from '../fake-google/admin.mjs';
 import { MICROSOFT_BRAND, MICROSOFT_MAIL_READ, consentPage, errorPage } from '../fake-google/consent.mjs';
 import { normalizeSeed, seedAlertMessages } from '../fake-google/gmail.mjs';
 import {
@@ -147,6 +148,11 @@ function isPersonal(email) {
 }
 
 class FakeMicrosoftState extends FakeGoogleState {
+  reset() {
+    super.reset();
+    this.retired = new Map(); // refresh tokens rotated away -> their account
+  }
+
   mailbox(email) {
     const fresh = !this.mailboxes.has(email);
     const box = super.mailbox(email);
@@ -312,7 +318,7 @@ async function mintTokens(ctx, grant, scopes, replacing) {
     if (replacing === null) ctx.state.addRefreshToken(grant, body.refresh_token, scopes);
     else {
       ctx.state.rotateRefreshToken(replacing, body.refresh_token);
-      ctx.retired.set(replacing, grant.email);
+      ctx.state.retired.set(replacing, grant.email);
     }
   }
   if (scopes.includes('openid')) {
@@ -362,7 +368,7 @@ function tokenCallInfo(ctx, endpoint, params) {
   if (endpoint !== 'token') return undefined;
   const code = typeof params.code === 'string' ? ctx.state.codes.get(params.code) : undefined;
   const refresh = typeof params.refresh_token === 'string' ? ctx.state.refreshTokens.get(params.refresh_token) : undefined;
-  const account = code?.email ?? refresh?.grant.email ?? ctx.retired.get(params.refresh_token) ?? null;
+  const account = code?.email ?? refresh?.grant.email ?? ctx.state.retired.get(params.refresh_token) ?? null;
   return { operation: null, account, query: '' };
 }
 
@@ -479,26 +485,9 @@ function checkFault(body) {
 async function handleAdmin(ctx, req, res, pathname, url) {
   const { state } = ctx;
   const body = parseBody({ headers: { 'content-type': 'application/json' } }, await readBody(req));
-  const one = (name) => url.searchParams.get(name) ?? undefined;
-  switch (`${req.method} ${pathname}`) {
-    case 'GET /__admin/health':
-      return sendJson(res, 200, { ok: true });
-    case 'GET /__admin/calls': {
-      const filters = { endpoint: one('endpoint'), grant_type: one('grant_type'), operation: one('operation'), account: one('account') };
-      const wanted = Object.entries(filters).filter(([, v]) => v !== undefined);
-      return sendJson(res, 200, state.calls.filter((c) => wanted.every(([k, v]) => c[k] === v)));
-    }
-    case 'POST /__admin/reset':
-      state.reset();
-      ctx.retired.clear();
-      return sendJson(res, 200, { ok: true });
-    case 'GET /__admin/faults':
-      return sendJson(res, 200, state.faults);
-    case 'POST /__admin/faults':
-      return sendJson(res, 200, state.addFault(checkFault(body)));
-    case 'DELETE /__admin/faults':
-      state.faults = [];
-      return sendJson(res, 200, { ok: true });
+  const key = `${req.method} ${pathname}`;
+  if (answerSharedAdmin({ key, state, res, url, body, checkFault })) return;
+  switch (key) {
     case 'GET /__admin/config':
       return sendJson(res, 200, { accessTokenTtl: state.config.accessTokenTtl });
     case 'POST /__admin/config': {
@@ -508,10 +497,6 @@ async function handleAdmin(ctx, req, res, pathname, url) {
       }
       state.config.accessTokenTtl = ttl;
       return sendJson(res, 200, { accessTokenTtl: ttl });
-    }
-    case 'GET /__admin/grants': {
-      const email = one('email');
-      return sendJson(res, 200, state.describeGrants(email === undefined ? undefined : normalizeEmail(email)));
     }
     case 'POST /__admin/messages': {
       const email = adminEmail(body.email);
@@ -598,8 +583,7 @@ export async function startFakeMicrosoft({
   const state = new FakeMicrosoftState({ seedAlerts });
   const issuer = new OAuth2Issuer();
   await issuer.keys.generate('RS256');
-  // Refresh tokens rotated away -> their account: a reuse is refused, and still attributed.
-  const ctx = { cfg: { clientId, clientSecret }, state, issuer, baseUrl: '', retired: new Map() };
+  const ctx = { cfg: { clientId, clientSecret }, state, issuer, baseUrl: '' };
   const server = http.createServer((req, res) => {
     dispatch(ctx, req, res).catch((err) => {
       const status = err instanceof HttpError ? err.status : 500;
