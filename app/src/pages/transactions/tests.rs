@@ -1,0 +1,140 @@
+//! Server renders of the Transactions page: rows, totals, paging, filters, the empty state.
+
+use super::*;
+
+fn page(rows: Vec<TransactionRow>, total_rows: u64, pages: u32) -> TransactionPage {
+    TransactionPage {
+        query: TransactionQuery {
+            mailbox: Some(3),
+            period: Period::Days90,
+            page: 2,
+        },
+        rows,
+        total_rows,
+        pages,
+        totals: vec![
+            CurrencyTotal {
+                currency: "CRC".into(),
+                amount: "₡45,500.00".into(),
+            },
+            CurrencyTotal {
+                currency: "USD".into(),
+                amount: "$10.00".into(),
+            },
+        ],
+        mailboxes: vec![
+            MailboxOption {
+                id: 2,
+                email: "a@example.com".into(),
+            },
+            MailboxOption {
+                id: 3,
+                email: "b@example.com".into(),
+            },
+        ],
+    }
+}
+
+fn row(kind: &str, declined: bool) -> TransactionRow {
+    TransactionRow {
+        when: "30 Nov 2025, 09:09".into(),
+        merchant: "AUTOMERCADO, SAN JOSE, CR".into(),
+        amount: "₡22,000.00".into(),
+        card: Some("••3640".into()),
+        bank: "BAC".into(),
+        mailbox: "b@example.com".into(),
+        service: Some(MailService::Outlook),
+        kind: kind.into(),
+        declined,
+    }
+}
+
+fn render(page: TransactionPage) -> String {
+    Owner::new().with(|| view! { <TransactionsView page /> }.to_html())
+}
+
+/// The text of the first element that opens with `open`, tags and markers removed.
+fn text_of(html: &str, open: &str) -> String {
+    let start = html
+        .find(open)
+        .unwrap_or_else(|| panic!("no {open} in {html}"));
+    let tag = open
+        .trim_start_matches('<')
+        .split([' ', '>'])
+        .next()
+        .unwrap();
+    let end = start + html[start..].find(&format!("</{tag}>")).unwrap();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html[start..end].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+#[test]
+fn rows_totals_paging_and_download_keep_the_filters() {
+    let html = render(page(
+        vec![row("Purchase", false), row("Declined", true)],
+        120,
+        3,
+    ));
+    assert_eq!(html.matches("<tr class=\"transaction").count(), 2);
+    assert_eq!(
+        text_of(&html, "<tr class=\"transaction declined\""),
+        "30 Nov 2025, 09:09AUTOMERCADO, SAN JOSE, CR₡22,000.00••3640BACb@example.comDeclined"
+    );
+    assert_eq!(
+        text_of(&html, "<p class=\"totals\""),
+        "Spent: ₡45,500.00 · $10.00"
+    );
+    assert_eq!(text_of(&html, "<nav"), "PreviousPage 2 of 3Next");
+    assert!(html.contains("href=\"/transactions?mailbox=3&amp;period=90&amp;page=1\""));
+    assert!(html.contains("href=\"/transactions?mailbox=3&amp;period=90&amp;page=3\""));
+    assert!(html.contains("<a href=\"/transactions.csv?mailbox=3&amp;period=90\" download=\"\""));
+    assert!(html.contains("<option value=\"3\" selected>b@example.com</option>"));
+    assert!(html.contains("<option value=\"90\" selected>Last 90 days</option>"));
+    assert!(html.contains("<option value=\"\">All mailboxes</option>"));
+    assert!(html.contains("<td data-service=\"Outlook\" class=\"mailbox\">b@example.com</td>"));
+    assert!(!html.contains("No transactions yet"));
+}
+
+#[test]
+fn a_single_page_has_no_paging_links() {
+    let mut one = page(vec![row("Purchase", false)], 1, 1);
+    one.query.page = 1;
+    one.totals.clear();
+    let html = render(one);
+    assert_eq!(text_of(&html, "<nav"), "Page 1 of 1");
+    assert_eq!(text_of(&html, "<p class=\"totals\""), "Spent: nothing");
+    assert_eq!(text_of(&html, "<p class=\"count\""), "1 transaction");
+}
+
+#[test]
+fn no_rows_shows_the_empty_state_and_keeps_the_filters() {
+    // Filtered to one mailbox and 90 days: nothing matches, which is not "nothing yet".
+    let html = render(page(vec![], 0, 0));
+    assert_eq!(
+        text_of(&html, "<p class=\"empty\""),
+        "No transactions match these filters. Show all transactions"
+    );
+    assert!(html.contains("<a href=\"/transactions?period=all&amp;page=1\">"));
+
+    let mut nothing = page(vec![], 0, 0);
+    nothing.query = TransactionQuery::default();
+    let html = render(nothing);
+    assert_eq!(
+        text_of(&html, "<p class=\"empty\""),
+        "No transactions yet. Connect Gmail and we'll find your bank alerts."
+    );
+    assert!(html.contains("<a href=\"/connections\">Connect Gmail</a>"));
+    assert!(html.contains("<form method=\"get\" action=\"/transactions\""));
+    for absent in ["<table", "<nav", "Download CSV", "Spent:"] {
+        assert!(!html.contains(absent), "{absent}");
+    }
+}
