@@ -1,21 +1,13 @@
 //! Google's OAuth endpoints, through the `oauth2` crate over one `reqwest` client (redirects
 //! off, timeouts set). Every URL comes from configuration, so tests use a fake Google.
 
-use oauth2::basic::{
-    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
-};
-use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, StandardRevocableToken,
-    TokenUrl,
-};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
 use super::describe;
-use super::oauth::{Identity, IdentityError, TokenBody, TokenError, Tokens, classify};
+use super::oauth::{self, Client, Identity, IdentityError, Registration, TokenError, Tokens};
 use crate::config::GoogleConfig;
-use secrecy::{ExposeSecret, SecretString};
 
 pub const GMAIL_READONLY: &str = "https://www.googleapis.com/auth/gmail.readonly";
 pub const SCOPES: [&str; 3] = ["openid", "email", GMAIL_READONLY];
@@ -23,19 +15,6 @@ pub const SCOPES: [&str; 3] = ["openid", "email", GMAIL_READONLY];
 /// Google's own error codes that mean the grant is dead (re-authentication needed, or an
 /// administrator's policy now forbids it).
 const DEAD_GRANT: &[&str] = &["invalid_rapt", "admin_policy_enforced"];
-
-type Client = oauth2::Client<
-    BasicErrorResponse,
-    TokenBody,
-    BasicTokenIntrospectionResponse,
-    StandardRevocableToken,
-    BasicRevocationErrorResponse,
-    EndpointSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointSet,
->;
 
 #[derive(Clone)]
 pub struct Google {
@@ -47,13 +26,14 @@ pub struct Google {
 
 impl Google {
     pub fn new(config: &GoogleConfig, http: reqwest::Client) -> Self {
-        let oauth = oauth2::Client::new(ClientId::new(config.client_id.clone()))
-            .set_client_secret(ClientSecret::new(
-                config.client_secret.expose_secret().to_owned(),
-            ))
-            .set_auth_uri(AuthUrl::from_url(config.auth_url.clone()))
-            .set_token_uri(TokenUrl::from_url(config.token_url.clone()))
-            .set_redirect_uri(RedirectUrl::from_url(config.redirect_uri.clone()));
+        let oauth = Registration {
+            client_id: &config.client_id,
+            client_secret: &config.client_secret,
+            auth_url: &config.auth_url,
+            token_url: &config.token_url,
+            redirect_uri: &config.redirect_uri,
+        }
+        .client();
         Self {
             oauth,
             http,
@@ -62,28 +42,19 @@ impl Google {
         }
     }
 
-    /// The consent URL for a new flow, and the PKCE verifier to keep for the exchange.
-    /// `login_hint` (an address, when reconnecting a known account) preselects that account.
+    /// The consent URL for a new flow (offline access, consent asked every time, earlier
+    /// grants included), and the PKCE verifier to keep for the exchange.
     pub fn authorize_url(
         &self,
         state: &SecretString,
         login_hint: Option<&str>,
     ) -> (Url, SecretString) {
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let state = state.expose_secret().to_owned();
-        let mut request = self
-            .oauth
-            .authorize_url(move || CsrfToken::new(state))
-            .add_scopes(SCOPES.iter().map(|s| Scope::new((*s).to_owned())))
-            .set_pkce_challenge(challenge)
-            .add_extra_param("access_type", "offline")
-            .add_extra_param("prompt", "consent")
-            .add_extra_param("include_granted_scopes", "true");
-        if let Some(hint) = login_hint {
-            request = request.add_extra_param("login_hint", hint);
-        }
-        let (url, _) = request.url();
-        (url, SecretString::from(verifier.into_secret()))
+        let extra = [
+            ("access_type", "offline"),
+            ("prompt", "consent"),
+            ("include_granted_scopes", "true"),
+        ];
+        oauth::consent_url(&self.oauth, &SCOPES, &extra, state, login_hint)
     }
 
     pub async fn exchange_code(
@@ -91,23 +62,11 @@ impl Google {
         code: SecretString,
         verifier: SecretString,
     ) -> Result<Tokens, TokenError> {
-        let response = self
-            .oauth
-            .exchange_code(AuthorizationCode::new(code.expose_secret().to_owned()))
-            .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose_secret().to_owned()))
-            .request_async(&self.http)
-            .await;
-        classify(response, DEAD_GRANT)
+        oauth::exchange_code(&self.oauth, &self.http, code, verifier, DEAD_GRANT).await
     }
 
     pub async fn refresh(&self, refresh_token: &SecretString) -> Result<Tokens, TokenError> {
-        let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
-        let response = self
-            .oauth
-            .exchange_refresh_token(&token)
-            .request_async(&self.http)
-            .await;
-        classify(response, DEAD_GRANT)
+        oauth::refresh(&self.oauth, &self.http, refresh_token, &[], DEAD_GRANT).await
     }
 
     /// Reads `sub`, `email` and `email_verified`; an unverified or missing email is refused.

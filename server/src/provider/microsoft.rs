@@ -6,20 +6,12 @@
 //! token (the old one stays valid for a while, so a lost answer can be retried with it), and
 //! there is no endpoint to revoke one app's grant: the user removes it in their account.
 
-use oauth2::basic::{
-    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
-};
-use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet, EndpointSet,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, Scope, StandardRevocableToken,
-    TokenUrl,
-};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
 use super::describe;
-use super::oauth::{Identity, IdentityError, TokenBody, TokenError, Tokens, classify};
+use super::oauth::{self, Client, Identity, IdentityError, Registration, TokenError, Tokens};
 use crate::config::MicrosoftConfig;
 
 /// Reading mail through Graph.
@@ -39,19 +31,6 @@ const DEAD_GRANT: &[&str] = &[
     "consent_required",
     "unauthorized_client",
 ];
-
-type Client = oauth2::Client<
-    BasicErrorResponse,
-    TokenBody,
-    BasicTokenIntrospectionResponse,
-    StandardRevocableToken,
-    BasicRevocationErrorResponse,
-    EndpointSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointSet,
->;
 
 /// Whether granted scopes include reading mail. Microsoft lists Graph's scopes with or without
 /// Graph's address in front (`Mail.Read`), in any case.
@@ -73,13 +52,14 @@ pub struct Microsoft {
 
 impl Microsoft {
     pub fn new(config: &MicrosoftConfig, http: reqwest::Client) -> Self {
-        let oauth = oauth2::Client::new(ClientId::new(config.client_id.clone()))
-            .set_client_secret(ClientSecret::new(
-                config.client_secret.expose_secret().to_owned(),
-            ))
-            .set_auth_uri(AuthUrl::from_url(config.auth_url.clone()))
-            .set_token_uri(TokenUrl::from_url(config.token_url.clone()))
-            .set_redirect_uri(RedirectUrl::from_url(config.redirect_uri.clone()));
+        let oauth = Registration {
+            client_id: &config.client_id,
+            client_secret: &config.client_secret,
+            auth_url: &config.auth_url,
+            token_url: &config.token_url,
+            redirect_uri: &config.redirect_uri,
+        }
+        .client();
         let mut me_url = config.graph_api_url.clone();
         me_url
             .path_segments_mut()
@@ -94,27 +74,15 @@ impl Microsoft {
         }
     }
 
-    /// The consent URL for a new flow, and the PKCE verifier to keep for the exchange.
-    /// `login_hint` (an address, when reconnecting a known account) preselects that account.
+    /// The consent URL for a new flow (the code in the query, the account picker shown), and
+    /// the PKCE verifier to keep for the exchange.
     pub fn authorize_url(
         &self,
         state: &SecretString,
         login_hint: Option<&str>,
     ) -> (Url, SecretString) {
-        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let state = state.expose_secret().to_owned();
-        let mut request = self
-            .oauth
-            .authorize_url(move || CsrfToken::new(state))
-            .add_scopes(SCOPES.iter().map(|s| Scope::new((*s).to_owned())))
-            .set_pkce_challenge(challenge)
-            .add_extra_param("response_mode", "query")
-            .add_extra_param("prompt", "select_account");
-        if let Some(hint) = login_hint {
-            request = request.add_extra_param("login_hint", hint);
-        }
-        let (url, _) = request.url();
-        (url, SecretString::from(verifier.into_secret()))
+        let extra = [("response_mode", "query"), ("prompt", "select_account")];
+        oauth::consent_url(&self.oauth, &SCOPES, &extra, state, login_hint)
     }
 
     pub async fn exchange_code(
@@ -122,26 +90,13 @@ impl Microsoft {
         code: SecretString,
         verifier: SecretString,
     ) -> Result<Tokens, TokenError> {
-        let response = self
-            .oauth
-            .exchange_code(AuthorizationCode::new(code.expose_secret().to_owned()))
-            .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose_secret().to_owned()))
-            .request_async(&self.http)
-            .await;
-        classify(response, DEAD_GRANT)
+        oauth::exchange_code(&self.oauth, &self.http, code, verifier, DEAD_GRANT).await
     }
 
     /// Redeems a refresh token. The answer carries its successor, which must be stored in the
     /// same write as the access token.
     pub async fn refresh(&self, refresh_token: &SecretString) -> Result<Tokens, TokenError> {
-        let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
-        let response = self
-            .oauth
-            .exchange_refresh_token(&token)
-            .add_scopes(SCOPES.iter().map(|s| Scope::new((*s).to_owned())))
-            .request_async(&self.http)
-            .await;
-        classify(response, DEAD_GRANT)
+        oauth::refresh(&self.oauth, &self.http, refresh_token, &SCOPES, DEAD_GRANT).await
     }
 
     /// Graph's `/me`: `id` is the stable subject, `mail` (else `userPrincipalName`) the address.

@@ -68,6 +68,10 @@ impl Providers {
         }
     }
 
+    fn microsoft(&self) -> Result<&Microsoft, TokenError> {
+        self.microsoft.as_ref().ok_or_else(not_configured)
+    }
+
     /// Whether accounts of `provider` can be connected here.
     pub fn offers(&self, provider: Provider) -> bool {
         match provider {
@@ -97,10 +101,7 @@ impl Providers {
     ) -> Result<Tokens, TokenError> {
         match provider {
             Provider::Google => self.google.exchange_code(code, verifier).await,
-            Provider::Microsoft => {
-                let microsoft = self.microsoft.as_ref().ok_or_else(not_configured)?;
-                microsoft.exchange_code(code, verifier).await
-            }
+            Provider::Microsoft => self.microsoft()?.exchange_code(code, verifier).await,
         }
     }
 
@@ -112,10 +113,7 @@ impl Providers {
     ) -> Result<Tokens, TokenError> {
         match provider {
             Provider::Google => self.google.refresh(refresh_token).await,
-            Provider::Microsoft => {
-                let microsoft = self.microsoft.as_ref().ok_or_else(not_configured)?;
-                microsoft.refresh(refresh_token).await
-            }
+            Provider::Microsoft => self.microsoft()?.refresh(refresh_token).await,
         }
     }
 

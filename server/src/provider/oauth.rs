@@ -1,15 +1,117 @@
 //! What every OAuth provider's token endpoint and identity have in common: the tokens a grant
-//! gives, the classes of failure callers act on, the lenient token response and one HTTP client.
+//! gives, the classes of failure callers act on, the lenient token response, one HTTP client,
+//! and the `oauth2` client with its three calls (consent URL, code exchange, refresh).
 //!
 //! Errors are classified, never passed on as text: a provider's error body or a token must not
 //! reach a log line or the browser.
 
 use std::time::Duration;
 
-use oauth2::basic::{BasicErrorResponse, BasicErrorResponseType, BasicTokenType};
-use oauth2::{AccessToken, RefreshToken, RequestTokenError, Scope, TokenResponse};
-use secrecy::SecretString;
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
+};
+use oauth2::{
+    AccessToken, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
+    EndpointSet, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError,
+    Scope, StandardRevocableToken, TokenResponse, TokenUrl,
+};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// An `oauth2` client with its authorization and token endpoints set.
+pub(crate) type Client = oauth2::Client<
+    BasicErrorResponse,
+    TokenBody,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointSet,
+>;
+
+/// The client registered at a provider, with its endpoints.
+pub(crate) struct Registration<'a> {
+    pub client_id: &'a str,
+    pub client_secret: &'a SecretString,
+    pub auth_url: &'a Url,
+    pub token_url: &'a Url,
+    pub redirect_uri: &'a Url,
+}
+
+impl Registration<'_> {
+    pub(crate) fn client(&self) -> Client {
+        oauth2::Client::new(ClientId::new(self.client_id.to_owned()))
+            .set_client_secret(ClientSecret::new(
+                self.client_secret.expose_secret().to_owned(),
+            ))
+            .set_auth_uri(AuthUrl::from_url(self.auth_url.clone()))
+            .set_token_uri(TokenUrl::from_url(self.token_url.clone()))
+            .set_redirect_uri(RedirectUrl::from_url(self.redirect_uri.clone()))
+    }
+}
+
+/// The consent URL for a new flow (`scopes`, PKCE S256, `state`, the provider's `extra`
+/// parameters, and a `login_hint` preselecting the account being reconnected), and the PKCE
+/// verifier to keep for the exchange.
+pub(crate) fn consent_url(
+    oauth: &Client,
+    scopes: &[&str],
+    extra: &[(&str, &str)],
+    state: &SecretString,
+    login_hint: Option<&str>,
+) -> (Url, SecretString) {
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let state = state.expose_secret().to_owned();
+    let mut request = oauth
+        .authorize_url(move || CsrfToken::new(state))
+        .add_scopes(scopes.iter().map(|s| Scope::new((*s).to_owned())))
+        .set_pkce_challenge(challenge);
+    for (name, value) in extra {
+        request = request.add_extra_param(*name, *value);
+    }
+    if let Some(hint) = login_hint {
+        request = request.add_extra_param("login_hint", hint);
+    }
+    let (url, _) = request.url();
+    (url, SecretString::from(verifier.into_secret()))
+}
+
+/// Redeems an authorization code with its PKCE verifier.
+pub(crate) async fn exchange_code(
+    oauth: &Client,
+    http: &reqwest::Client,
+    code: SecretString,
+    verifier: SecretString,
+    dead_grant: &[&str],
+) -> Result<Tokens, TokenError> {
+    let response = oauth
+        .exchange_code(AuthorizationCode::new(code.expose_secret().to_owned()))
+        .set_pkce_verifier(PkceCodeVerifier::new(verifier.expose_secret().to_owned()))
+        .request_async(http)
+        .await;
+    classify(response, dead_grant)
+}
+
+/// Redeems a refresh token, asking again for `scopes` when there are any.
+pub(crate) async fn refresh(
+    oauth: &Client,
+    http: &reqwest::Client,
+    refresh_token: &SecretString,
+    scopes: &[&str],
+    dead_grant: &[&str],
+) -> Result<Tokens, TokenError> {
+    let token = RefreshToken::new(refresh_token.expose_secret().to_owned());
+    let mut request = oauth.exchange_refresh_token(&token);
+    if !scopes.is_empty() {
+        request = request.add_scopes(scopes.iter().map(|s| Scope::new((*s).to_owned())));
+    }
+    classify(request.request_async(http).await, dead_grant)
+}
 
 /// The shortest and longest access-token lifetime believed; a token endpoint's `expires_in`
 /// outside them is clamped, so a bogus 0 cannot cause a refresh storm and a bogus year cannot

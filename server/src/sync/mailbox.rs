@@ -65,8 +65,8 @@ impl<'a> Mailbox<'a> {
     }
 
     fn outlook(&self) -> Result<&'a Outlook, MailError> {
-        let apis: &'a MailApis = self.apis;
-        apis.outlook
+        self.apis
+            .outlook
             .as_ref()
             .map(|(outlook, _)| outlook)
             .ok_or_else(|| MailError::Refused("Microsoft is not configured".into()))
