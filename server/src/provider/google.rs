@@ -78,23 +78,8 @@ impl Google {
             #[serde(default)]
             email_verified: serde_json::Value,
         }
-        let response = self
-            .http
-            .get(self.userinfo_url.clone())
-            .bearer_auth(access_token.expose_secret())
-            .send()
-            .await
-            .map_err(|e| IdentityError::Failed(describe(&e)))?;
-        if !response.status().is_success() {
-            return Err(IdentityError::Failed(format!(
-                "status {}",
-                response.status()
-            )));
-        }
-        let info: UserInfo = response
-            .json()
-            .await
-            .map_err(|_| IdentityError::Failed("unreadable answer".into()))?;
+        let info: UserInfo =
+            oauth::identity_document(&self.http, &self.userinfo_url, access_token).await?;
         let verified = matches!(&info.email_verified, serde_json::Value::Bool(true))
             || info.email_verified.as_str() == Some("true");
         match info.email {

@@ -6,11 +6,10 @@
 //! token (the old one stays valid for a while, so a lost answer can be retried with it), and
 //! there is no endpoint to revoke one app's grant: the user removes it in their account.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use url::Url;
 
-use super::describe;
 use super::oauth::{self, Client, Identity, IdentityError, Registration, TokenError, Tokens};
 use crate::config::MicrosoftConfig;
 
@@ -109,23 +108,7 @@ impl Microsoft {
             mail: Option<String>,
             user_principal_name: Option<String>,
         }
-        let response = self
-            .http
-            .get(self.me_url.clone())
-            .bearer_auth(access_token.expose_secret())
-            .send()
-            .await
-            .map_err(|e| IdentityError::Failed(describe(&e)))?;
-        if !response.status().is_success() {
-            return Err(IdentityError::Failed(format!(
-                "status {}",
-                response.status()
-            )));
-        }
-        let me: Me = response
-            .json()
-            .await
-            .map_err(|_| IdentityError::Failed("unreadable answer".into()))?;
+        let me: Me = oauth::identity_document(&self.http, &self.me_url, access_token).await?;
         let address = [me.mail, me.user_principal_name]
             .into_iter()
             .flatten()
@@ -146,6 +129,7 @@ impl Microsoft {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::ExposeSecret;
     use std::time::Duration;
     use wiremock::matchers::{body_string_contains, header, method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -34,6 +34,31 @@ pub(crate) type Client = oauth2::Client<
     EndpointSet,
 >;
 
+/// Reads a provider's identity document (Google's userinfo, Graph's `/me`) with a fresh access
+/// token.
+pub(crate) async fn identity_document<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &Url,
+    access_token: &SecretString,
+) -> Result<T, IdentityError> {
+    let response = http
+        .get(url.clone())
+        .bearer_auth(access_token.expose_secret())
+        .send()
+        .await
+        .map_err(|e| IdentityError::Failed(super::describe(&e)))?;
+    if !response.status().is_success() {
+        return Err(IdentityError::Failed(format!(
+            "status {}",
+            response.status()
+        )));
+    }
+    response
+        .json()
+        .await
+        .map_err(|_| IdentityError::Failed("unreadable answer".into()))
+}
+
 /// The client registered at a provider, with its endpoints.
 pub(crate) struct Registration<'a> {
     pub client_id: &'a str,
