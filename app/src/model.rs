@@ -171,7 +171,8 @@ pub struct TransactionRow {
     pub mailbox: String,
     /// Its mail service, when the mailbox is still connected.
     pub service: Option<MailService>,
-    /// "Purchase", "Payment", "Transfer out", "Transfer in" or "Declined".
+    /// "Purchase", "Refund", "Withdrawal", "Service payment", "Card payment", "Transfer out",
+    /// "Transfer in", "Own transfer" or "Declined". A refund's amount carries a minus sign.
     pub kind: String,
     pub declined: bool,
 }
@@ -200,6 +201,28 @@ pub struct TransactionPage {
     pub pages: u32,
     pub totals: Vec<CurrencyTotal>,
     pub mailboxes: Vec<MailboxOption>,
+    /// Bank mail in these filters that could not be read, one entry per bank: not in the totals.
+    pub unread: Vec<UnreadBankMail>,
+}
+
+/// A bank's mail that could not be read (a layout the app does not know yet, or contents it
+/// could not read without guessing), shown until a newer version of the app reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadBankMail {
+    /// "BAC Credomatic".
+    pub bank: String,
+    /// How many of its mails could not be read.
+    pub count: u64,
+    /// The newest of them.
+    pub mails: Vec<UnreadMail>,
+}
+
+/// One mail that could not be read, as its owner would recognise it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadMail {
+    /// "23 Sep 2026, 09:13".
+    pub when: String,
+    pub subject: String,
 }
 
 /// The BroadcastChannel the popup's result page also posts its report on (same origin only),

@@ -7,6 +7,7 @@ mod m20261125_000001_initial;
 mod m20261130_000001_mail_sync;
 mod m20261201_000001_hardening;
 mod m20261202_000001_providers;
+mod m20261206_000001_classifier_version;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_mail_sync::Migration),
             Box::new(m20261201_000001_hardening::Migration),
             Box::new(m20261202_000001_providers::Migration),
+            Box::new(m20261206_000001_classifier_version::Migration),
         ]
     }
 }

@@ -42,6 +42,20 @@ enum Command {
     GenKey,
     /// Re-seal every stored secret under the current TOKEN_ENCRYPTION_KEY.
     RotateKeys,
+    /// Classify raw mails (.eml files) and print, for each, its outcome, bank, and each
+    /// transaction's kind, amount and fields, or the reason it gave none.
+    Classify {
+        /// Read them as an Outlook mailbox would (OUTLOOK_AUTHSERV_ID's verdict, default
+        /// mx.microsoft.com), not as a Gmail one.
+        #[arg(long)]
+        outlook: bool,
+        /// Skip the authenticity check: for a forwarded or re-saved sample whose mail service
+        /// verdict was lost, to see what its layout gives.
+        #[arg(long)]
+        layout_only: bool,
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
 }
 
 #[tokio::main]
@@ -52,6 +66,14 @@ async fn main() -> ExitCode {
     if let Command::GenKey = command {
         println!("{}", server::vault::VaultKey::generate().expose_secret());
         return ExitCode::SUCCESS;
+    }
+    if let Command::Classify {
+        outlook,
+        layout_only,
+        files,
+    } = &command
+    {
+        return classify(*outlook, *layout_only, files);
     }
     let demo = cli.demo && matches!(command, Command::Serve);
 
@@ -76,7 +98,9 @@ async fn main() -> ExitCode {
             .await
             .map(|_| println!("migrations applied")),
         Command::RotateKeys => rotate_keys(config).await,
-        Command::GenKey => unreachable!("handled before configuration is read"),
+        Command::GenKey | Command::Classify { .. } => {
+            unreachable!("handled before configuration is read")
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -176,4 +200,39 @@ fn init_logging() {
             );
         }
     }
+}
+
+/// `server classify FILE...`: what the classifier makes of each mail. Exits with 1 when a file
+/// cannot be read.
+fn classify(outlook: bool, layout_only: bool, files: &[std::path::PathBuf]) -> ExitCode {
+    let authserv_id = std::env::var("OUTLOOK_AUTHSERV_ID")
+        .ok()
+        .filter(|id| !id.trim().is_empty())
+        .unwrap_or_else(|| "mx.microsoft.com".into());
+    let verdicts = if outlook {
+        server::alerts::Verdicts {
+            authserv_id: authserv_id.trim(),
+            unnamed_topmost: true,
+        }
+    } else {
+        server::alerts::GMAIL_VERDICTS
+    };
+    let mut status = ExitCode::SUCCESS;
+    for file in files {
+        match std::fs::read(file) {
+            Ok(raw) => {
+                let examined = if layout_only {
+                    server::alerts::examine_layout(&raw)
+                } else {
+                    server::alerts::examine(&raw, verdicts)
+                };
+                println!("{}: {}", file.display(), server::alerts::report(&examined));
+            }
+            Err(error) => {
+                eprintln!("{}: cannot be read: {error}", file.display());
+                status = ExitCode::from(1);
+            }
+        }
+    }
+    status
 }

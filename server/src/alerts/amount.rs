@@ -20,23 +20,23 @@ pub(crate) enum AmountError {
     NoCurrency(String),
 }
 
+/// Says what is wrong without quoting the mail: reasons are stored and logged.
 impl fmt::Display for AmountError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AmountError::NotANumber(s) => write!(f, "amount {s:?} is not a number"),
-            AmountError::Ambiguous(s) => {
-                write!(f, "amount {s:?} is ambiguous (thousands or decimals)")
-            }
-            AmountError::TooPrecise(s) => write!(f, "amount {s:?} has too many decimals"),
-            AmountError::TooLarge(s) => write!(f, "amount {s:?} is too large"),
-            AmountError::NoCurrency(s) => write!(f, "amount {s:?} names no known currency"),
-        }
+        f.write_str(match self {
+            AmountError::NotANumber(_) => "the amount is not a number",
+            AmountError::Ambiguous(_) => "the amount is ambiguous (thousands or decimals)",
+            AmountError::TooPrecise(_) => "the amount has too many decimals",
+            AmountError::TooLarge(_) => "the amount is too large",
+            AmountError::NoCurrency(_) => "the amount names no known currency",
+        })
     }
 }
 
 /// Currency markers as written by the banks, folded (lower case, no accents), longest first.
 const MARKERS: &[(&str, Currency)] = &[
     ("colon costa rica", Currency::Crc),
+    ("dolares us", Currency::Usd),
     ("us dollars", Currency::Usd),
     ("us dollar", Currency::Usd),
     ("cordobas", Currency::Nio),
@@ -48,6 +48,7 @@ const MARKERS: &[(&str, Currency)] = &[
     ("crc", Currency::Crc),
     ("usd", Currency::Usd),
     ("nio", Currency::Nio),
+    ("nic", Currency::Nio),
     ("us$", Currency::Usd),
     ("c$", Currency::Nio),
     ("₡", Currency::Crc),
@@ -61,7 +62,8 @@ pub(crate) fn currency_from_name(s: &str) -> Option<Currency> {
 }
 
 /// An amount with its currency before or after it (`CRC 22,000.00`, `₡15.000,00`,
-/// `10.00 USD`). Without a marker, `default` applies; without either it is an error.
+/// `10.00 USD`, `CRC: 20,000.00`, `20,000.00 Colones`). Without a marker, `default` applies;
+/// without either it is an error.
 pub(crate) fn parse_money(s: &str, default: Option<Currency>) -> Result<Money, AmountError> {
     let key = folded(s);
     let mut rest = key.as_str();
@@ -69,6 +71,7 @@ pub(crate) fn parse_money(s: &str, default: Option<Currency>) -> Result<Money, A
     if let Some((m, c)) = MARKERS.iter().find(|(m, _)| rest.starts_with(m)) {
         currency = Some(*c);
         rest = rest[m.len()..].trim_start();
+        rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
     }
     if let Some((m, c)) = MARKERS.iter().find(|(m, _)| rest.ends_with(m)) {
         if currency.is_some_and(|prev| prev != *c) {
@@ -100,10 +103,17 @@ pub(crate) fn to_money(value: Decimal, currency: Currency) -> Result<Money, Amou
     })
 }
 
-/// A non-negative number with `,` or `.` as thousands or decimal separator.
+/// A non-negative number with `,` or `.` as thousands or decimal separator; a fraction alone
+/// (`.99`, as BAC writes amounts under one) is read too.
 pub(crate) fn parse_number(s: &str) -> Result<Decimal, AmountError> {
     let s = s.trim();
     let bad = || AmountError::NotANumber(s.to_owned());
+    if let Some(fraction) = s.strip_prefix(['.', ','])
+        && (1..=2).contains(&fraction.len())
+        && fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Decimal::from_str_exact(&format!("0.{fraction}")).map_err(|_| bad());
+    }
     let starts_ok = s.as_bytes().first().is_some_and(u8::is_ascii_digit);
     let ends_ok = s.as_bytes().last().is_some_and(u8::is_ascii_digit);
     if !starts_ok
@@ -185,6 +195,9 @@ mod tests {
             ("950", "950"),
             ("12,50", "12.50"),
             ("20.1234", "20.1234"),
+            (".99", "0.99"),
+            (",50", "0.50"),
+            (".00", "0.00"),
         ];
         for (input, want) in ok {
             let got = parse_number(input).unwrap_or_else(|e| panic!("{input}: {e}"));
@@ -206,7 +219,7 @@ mod tests {
             "1,23,456",
             "12345,678.00",
             "1.234.56",
-            ".50",
+            ".500",
             "5.",
             "1,,000",
             "1.000.000,00,00",
@@ -244,6 +257,15 @@ mod tests {
             ("12,500.00", Some(Crc), m(1_250_000, Crc)),
             ("12 colones", None, m(1_200, Crc)),
             ("crc 1", None, m(100, Crc)),
+            ("CRC 12,345.67", None, m(1_234_567, Crc)),
+            ("₡12.345,67", None, m(1_234_567, Crc)),
+            ("2.500,00 CRC", None, m(250_000, Crc)),
+            ("USD .99", None, m(99, Usd)),
+            ("$300,00", None, m(30_000, Usd)),
+            ("CRC: 20,000.00", None, m(2_000_000, Crc)),
+            ("20,000.00 Colones", None, m(2_000_000, Crc)),
+            ("Dolares US 18.75", None, m(1_875, Usd)),
+            ("NIC 500.00", None, m(50_000, Nio)),
         ];
         for (input, default, want) in cases {
             assert_eq!(parse_money(input, *default).as_ref(), Ok(want), "{input}");

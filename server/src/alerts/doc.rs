@@ -48,7 +48,8 @@ impl Doc {
 
     /// The value for a label, which may be written as:
     /// - a cell equal to the label (a trailing colon is optional), the value being the next
-    ///   non-empty cell of the row, or else the first non-empty cell of the next row;
+    ///   non-empty cell of the row, or else the first non-empty cell of the next row unless that
+    ///   is itself a label (ends with a colon): a blank value cell is no value;
     /// - a cell starting with `label:` followed by the value.
     ///
     /// `label` is compared folded (case and accents ignored). The first match wins.
@@ -69,6 +70,7 @@ impl Doc {
                     .rows
                     .get(r + 1)
                     .and_then(|next| next.iter().find(|v| !v.is_empty()))
+                    .filter(|v| !v.ends_with(':'))
                     .map(String::as_str);
             }
         }
@@ -104,7 +106,12 @@ mod tests {
             &["SAN JOSE, Costa Rica"],
             &["Monto: CRC 1.00"],
             &["Tipo de Transacción", "COMPRA"],
+            &["Referencia:", ""],
+            &["Autorización:"],
+            &["Monto:", "USD 1.00"],
         ]);
+        assert_eq!(d.value("Referencia"), None, "a blank cell is no value");
+        assert_eq!(d.value("Autorización"), None, "the next label is no value");
         assert_eq!(d.value("comercio"), Some("AUTO MERCADO"));
         assert_eq!(d.value("Ciudad y pais:"), Some("SAN JOSE, Costa Rica"));
         assert_eq!(d.value("MONTO"), Some("CRC 1.00"));

@@ -74,6 +74,11 @@ impl<'a> Mail<'a> {
         self.msg.subject().unwrap_or_default()
     }
 
+    /// The Date header, Unix seconds.
+    pub(crate) fn sent_at(&self) -> Option<i64> {
+        self.msg.date().map(mail_parser::DateTime::to_timestamp)
+    }
+
     /// Raw `Authentication-Results` values, topmost first.
     pub(crate) fn authentication_results(&self) -> impl Iterator<Item = &str> + '_ {
         self.msg

@@ -22,14 +22,18 @@
 //!    `dkim=pass` for it or a parent domain; otherwise [`Rejection::NotAuthenticated`]. See
 //!    `authenticity.rs`.
 //! 3. **Format**, from the one table in `banks/mod.rs` (bank, exact sender addresses, subject,
-//!    extractor). One-time codes are [`Ignored::OneTimeCode`]; other bank mail that fits no row
-//!    is [`Ignored::Marketing`].
+//!    extractor or the reason it carries no transaction), beside the one list of the domains
+//!    each bank owns. Bank mail that fits no row is a one-time code or a statement when its
+//!    subject says so, [`Outcome::UnknownLayout`] when it comes from an alert address and reads
+//!    like an alert, and [`Ignored::Marketing`] otherwise.
 //! 4. **Extraction**. A mail yields all of its transactions or none: any field that cannot be
 //!    read without guessing (an ambiguous amount such as `1,234`, an unknown status or
 //!    currency, a missing date) makes it [`Outcome::Unparsed`] with the reason.
 //!
-//! Amounts are exact integer minor units ([`Money`]); times are Costa Rica time (UTC−6, no
-//! daylight saving) converted to UTC.
+//! Amounts are exact integer minor units ([`Money`]); a zero amount is a card check, not a
+//! transaction; times are Costa Rica time (UTC−6, no daylight saving) converted to UTC.
+//! [`examine`] also returns the bank and, for an alert left unread, its subject and date, for
+//! the user's "could not be read" note; [`CLASSIFIER_VERSION`] marks what a change re-reads.
 //!
 //! Codemap: `message.rs` (MIME), `html.rs` and `doc.rs` (body as rows of cells), `sender.rs`,
 //! `authenticity.rs`, `amount.rs`, `when.rs` (dates), `banks/` (the table and one extractor
@@ -43,6 +47,7 @@ pub mod fixtures;
 mod html;
 mod message;
 mod model;
+mod report;
 mod sender;
 mod text;
 mod when;
@@ -51,6 +56,7 @@ mod when;
 mod tests;
 
 pub use model::{Bank, Currency, Ignored, Kind, Money, Outcome, Rejection, Transaction};
+pub use report::report;
 
 use message::Mail;
 use sender::Sender;
@@ -71,28 +77,112 @@ pub const GMAIL_VERDICTS: Verdicts<'static> = Verdicts {
     unnamed_topmost: false,
 };
 
+/// The classifier's version. Raise it with any change that can read a mail differently (a
+/// sender, a layout, a rule): the sync then reads again, once, the recent mail an older version
+/// left without transactions.
+pub const CLASSIFIER_VERSION: i32 = 1;
+
+/// How many characters of an unread alert's subject are kept to show its owner.
+const SUBJECT_CHARS: usize = 120;
+
+/// One message examined: its outcome, and what a person needs to recognise a bank mail that
+/// could not be read.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Examined {
+    pub outcome: Outcome,
+    /// The bank whose address the From header holds (genuine or not); `None` for other mail.
+    pub bank: Option<Bank>,
+    /// For an alert left unread ([`Outcome::is_unread_alert`]): its subject, shortened to
+    /// [`SUBJECT_CHARS`] characters. Mail content: shown to the mailbox's owner only, never
+    /// logged.
+    pub subject: Option<String>,
+    /// For an alert left unread: the Date header, Unix seconds.
+    pub sent_at: Option<i64>,
+    /// For an alert left unread: the subject's shape, safe to log ([`banks::subject_shape`]).
+    pub subject_shape: Option<String>,
+}
+
+impl std::fmt::Debug for Examined {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Examined")
+            .field("outcome", &self.outcome.code())
+            .field("bank", &self.bank)
+            .field("subject", &self.subject.as_ref().map(|_| "[mail content]"))
+            .field("sent_at", &self.sent_at)
+            .field("subject_shape", &self.subject_shape)
+            .finish()
+    }
+}
+
 /// Classifies one raw message from a Gmail mailbox and extracts its transactions. Never panics.
 pub fn classify(raw: &[u8]) -> Outcome {
-    classify_received_by(raw, GMAIL_VERDICTS)
+    examine(raw, GMAIL_VERDICTS).outcome
 }
 
 /// Classifies one raw message from a mailbox whose service writes `verdicts` (Outlook's, for
 /// an Outlook mailbox). Never panics.
 pub fn classify_received_by(raw: &[u8], verdicts: Verdicts<'_>) -> Outcome {
+    examine(raw, verdicts).outcome
+}
+
+/// [`classify_received_by`], with the bank and, for an alert that could not be read, its
+/// subject and date. Never panics.
+pub fn examine(raw: &[u8], verdicts: Verdicts<'_>) -> Examined {
+    examine_with(raw, Some(verdicts))
+}
+
+/// [`examine`] without the authenticity check, for an operator who holds a sample whose mail
+/// service verdict was lost on the way (a forwarded or re-saved mail) and wants to see what its
+/// layout gives. Never used on synced mail.
+pub fn examine_layout(raw: &[u8]) -> Examined {
+    examine_with(raw, None)
+}
+
+fn examine_with(raw: &[u8], verdicts: Option<Verdicts<'_>>) -> Examined {
     let Some(mail) = Mail::parse(raw) else {
-        return Outcome::NotBank;
+        return Examined::plain(Outcome::NotBank, None);
     };
-    let (address, domain) = match sender::check(&mail.sender_field()) {
-        Sender::NotBank => return Outcome::NotBank,
-        Sender::Spoofed => return Outcome::Rejected(Rejection::SpoofedSender),
+    let (bank, address, domain) = match sender::check(&mail.sender_field()) {
+        Sender::NotBank => return Examined::plain(Outcome::NotBank, None),
+        Sender::Spoofed => {
+            return Examined::plain(Outcome::Rejected(Rejection::SpoofedSender), None);
+        }
         Sender::Bank {
-            address, domain, ..
-        } => (address, domain),
+            bank,
+            address,
+            domain,
+        } => (bank, address, domain),
     };
-    if !authenticity::is_authentic(mail.authentication_results(), verdicts, &domain) {
-        return Outcome::Rejected(Rejection::NotAuthenticated);
+    let authentic = verdicts.is_none_or(|verdicts| {
+        authenticity::is_authentic(mail.authentication_results(), verdicts, &domain)
+    });
+    if !authentic {
+        return Examined::plain(Outcome::Rejected(Rejection::NotAuthenticated), Some(bank));
     }
-    banks::read(&address, &mail)
+    let outcome = banks::read(bank, &address, &mail);
+    if !outcome.is_unread_alert() {
+        return Examined::plain(outcome, Some(bank));
+    }
+    let subject: String = mail.subject().trim().chars().take(SUBJECT_CHARS).collect();
+    Examined {
+        outcome,
+        bank: Some(bank),
+        subject_shape: Some(banks::subject_shape(&subject)),
+        subject: Some(subject),
+        sent_at: mail.sent_at(),
+    }
+}
+
+impl Examined {
+    fn plain(outcome: Outcome, bank: Option<Bank>) -> Self {
+        Examined {
+            outcome,
+            bank,
+            subject: None,
+            sent_at: None,
+            subject_shape: None,
+        }
+    }
 }
 
 /// Every exact bank sender address, as the banks write them.
@@ -102,14 +192,20 @@ pub fn sender_addresses() -> impl Iterator<Item = &'static str> {
         .flat_map(|f| f.senders.iter().copied())
 }
 
-/// Every domain accepted as a bank's (with its subdomains).
+/// Every domain a bank owns (with its subdomains): mail from them is the bank's.
 pub fn bank_domains() -> impl Iterator<Item = &'static str> {
-    banks::DOMAINS.iter().map(|&(d, _)| d)
+    banks::DOMAINS.iter().map(|d| d.name)
 }
 
-/// Whether a listed message's sender address could be a bank's: one of the table's addresses
-/// or an address in a bank domain. What a list without Gmail's search keeps for [`classify`];
-/// like the query below, it lets spoofs through for `classify` to sort out.
+/// The bank domains alerts come from: what the mail services are asked for.
+pub fn alert_domains() -> impl Iterator<Item = &'static str> {
+    banks::DOMAINS.iter().filter(|d| d.alerts).map(|d| d.name)
+}
+
+/// Whether a listed message's sender address could be a bank's alert: one of the table's
+/// addresses or an address in a domain alerts come from. What a list without Gmail's search
+/// keeps for [`classify`]; like the query below, it lets spoofs through for `classify` to sort
+/// out.
 pub fn may_be_bank_sender(address: &str) -> bool {
     let address = address.trim();
     if sender_addresses().any(|a| a.eq_ignore_ascii_case(address)) {
@@ -117,7 +213,7 @@ pub fn may_be_bank_sender(address: &str) -> bool {
     }
     address
         .rsplit_once('@')
-        .is_some_and(|(_, domain)| bank_domains().any(|b| sender::is_same_or_subdomain(domain, b)))
+        .is_some_and(|(_, domain)| alert_domains().any(|b| sender::is_same_or_subdomain(domain, b)))
 }
 
 /// A Gmail search query that finds every mail [`classify`] could accept:
@@ -126,9 +222,11 @@ pub fn gmail_query() -> String {
     let mut terms: Vec<&str> = sender_addresses()
         .filter(|a| {
             a.split_once('@')
-                .is_none_or(|(_, d)| !bank_domains().any(|b| sender::is_same_or_subdomain(d, b)))
+                .is_none_or(|(_, d)| !alert_domains().any(|b| sender::is_same_or_subdomain(d, b)))
         })
         .collect();
-    terms.extend(bank_domains());
+    terms.sort_unstable();
+    terms.dedup();
+    terms.extend(alert_domains());
     format!("from:({})", terms.join(" OR "))
 }

@@ -18,6 +18,32 @@ pub enum Outcome {
     Ignored(Ignored),
     /// A genuine alert in a known layout whose contents could not be read without guessing.
     Unparsed { bank: Bank, reason: String },
+    /// A genuine mail from an address the bank sends alerts from, in a layout no row of the
+    /// table knows: most likely a new layout, to be noticed and read once the table learns it.
+    UnknownLayout { bank: Bank },
+}
+
+impl Outcome {
+    /// Whether this is bank mail that should have given transactions but could not be read:
+    /// what users are told about, and what a new classifier version reads again.
+    pub fn is_unread_alert(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Unparsed { .. } | Outcome::UnknownLayout { .. }
+        )
+    }
+
+    /// Stable snake_case code of the outcome (not of its details), for metrics and storage.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Outcome::Transactions(_) => "transactions",
+            Outcome::NotBank => "not_bank",
+            Outcome::Rejected(_) => "rejected",
+            Outcome::Ignored(_) => "ignored",
+            Outcome::Unparsed { .. } => "unparsed",
+            Outcome::UnknownLayout { .. } => "unknown_layout",
+        }
+    }
 }
 
 /// Why a mail that names a bank was refused.
@@ -58,15 +84,32 @@ impl fmt::Display for Rejection {
 pub enum Ignored {
     /// A one-time code; never stored.
     OneTimeCode,
-    /// Anything else a bank sends: offers, newsletters, statements.
+    /// An account or card statement: bank mail without a transaction of its own.
+    Statement,
+    /// A zero amount: a merchant checking the card; no money moved.
+    CardCheck,
+    /// A notice of something that moves no money (yet), such as a cardless-withdrawal code.
+    Notice,
+    /// Anything else a bank sends: offers, newsletters, notices.
     Marketing,
 }
 
 impl Ignored {
+    pub const ALL: [Ignored; 5] = [
+        Ignored::OneTimeCode,
+        Ignored::Statement,
+        Ignored::CardCheck,
+        Ignored::Notice,
+        Ignored::Marketing,
+    ];
+
     /// Stable code for storage.
     pub fn as_str(self) -> &'static str {
         match self {
             Ignored::OneTimeCode => "one_time_code",
+            Ignored::Statement => "statement",
+            Ignored::CardCheck => "card_check",
+            Ignored::Notice => "notice",
             Ignored::Marketing => "marketing",
         }
     }
@@ -76,6 +119,9 @@ impl fmt::Display for Ignored {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Ignored::OneTimeCode => "one-time code",
+            Ignored::Statement => "statement",
+            Ignored::CardCheck => "zero-amount card check",
+            Ignored::Notice => "notice without money moving",
             Ignored::Marketing => "bank mail without a transaction",
         })
     }
@@ -86,12 +132,21 @@ impl fmt::Display for Ignored {
 pub enum Bank {
     BacCredomatic,
     Bcr,
-    /// Scotiabank Costa Rica, now DAVIbank.
+    /// Davivienda (DAVIbank), which took over Scotiabank Costa Rica.
     Davibank,
+    /// Banco Nacional de Costa Rica.
+    Bncr,
+    Promerica,
 }
 
 impl Bank {
-    pub const ALL: [Bank; 3] = [Bank::BacCredomatic, Bank::Bcr, Bank::Davibank];
+    pub const ALL: [Bank; 5] = [
+        Bank::BacCredomatic,
+        Bank::Bcr,
+        Bank::Davibank,
+        Bank::Bncr,
+        Bank::Promerica,
+    ];
 
     /// Stable snake_case code for storage.
     pub fn as_str(self) -> &'static str {
@@ -99,6 +154,8 @@ impl Bank {
             Bank::BacCredomatic => "bac_credomatic",
             Bank::Bcr => "bcr",
             Bank::Davibank => "davibank",
+            Bank::Bncr => "bncr",
+            Bank::Promerica => "promerica",
         }
     }
 
@@ -112,7 +169,9 @@ impl Bank {
         match self {
             Bank::BacCredomatic => "BAC Credomatic",
             Bank::Bcr => "Banco de Costa Rica",
-            Bank::Davibank => "DAVIbank (Scotiabank)",
+            Bank::Davibank => "Davivienda (Scotiabank)",
+            Bank::Bncr => "Banco Nacional",
+            Bank::Promerica => "Promerica",
         }
     }
 }
@@ -126,31 +185,57 @@ impl fmt::Display for Bank {
 /// What happened to the money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
+    /// A card purchase, automatic charges included.
     Purchase,
+    /// Money a merchant gave back to the card (`DEVOLUCION`): counts against spending.
+    Refund,
+    /// Cash taken out: at an ATM, over the counter (quasi-cash) or without the card.
+    Withdrawal,
+    /// A bill paid to a service (electricity, water, phone) from an account or card.
+    ServicePayment,
     /// A payment made to the card.
     Payment,
     TransferOut,
     TransferIn,
+    /// Money moved between two accounts of the same customer: neither spent nor received.
+    OwnTransfer,
     /// Refused by the bank: recorded, but no money moved.
     Declined,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Purchase,
+        Kind::Refund,
+        Kind::Withdrawal,
+        Kind::ServicePayment,
         Kind::Payment,
         Kind::TransferOut,
         Kind::TransferIn,
+        Kind::OwnTransfer,
         Kind::Declined,
     ];
+
+    /// How this kind counts in spending: +1 money spent, −1 money given back, 0 neither.
+    pub fn spending_sign(self) -> i64 {
+        match self {
+            Kind::Purchase | Kind::Withdrawal | Kind::ServicePayment | Kind::TransferOut => 1,
+            Kind::Refund => -1,
+            Kind::Payment | Kind::TransferIn | Kind::OwnTransfer | Kind::Declined => 0,
+        }
+    }
 
     /// Stable snake_case code for storage.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Purchase => "purchase",
+            Kind::Refund => "refund",
+            Kind::Withdrawal => "withdrawal",
+            Kind::ServicePayment => "service_payment",
             Kind::Payment => "payment",
             Kind::TransferOut => "transfer_out",
             Kind::TransferIn => "transfer_in",
+            Kind::OwnTransfer => "own_transfer",
             Kind::Declined => "declined",
         }
     }

@@ -77,13 +77,13 @@ fn bank_of(local: &str, domain: &str) -> Option<Bank> {
     }
     DOMAINS
         .iter()
-        .find(|(d, _)| is_same_or_subdomain(domain, d))
-        .map(|&(_, bank)| bank)
+        .find(|d| is_same_or_subdomain(domain, d.name))
+        .map(|d| d.bank)
 }
 
 /// Every domain a bank uses: accepted domains and the domains of alert addresses.
 fn known_domains() -> impl Iterator<Item = &'static str> {
-    DOMAINS.iter().map(|&(d, _)| d).chain(
+    DOMAINS.iter().map(|d| d.name).chain(
         FORMATS
             .iter()
             .flat_map(|f| f.senders.iter())

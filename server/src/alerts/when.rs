@@ -26,15 +26,23 @@ fn number(s: &str, max_len: usize) -> Option<(u32, &str)> {
     Some((digits.parse().ok()?, &s[digits.len()..]))
 }
 
-/// `DD/MM/YYYY` (also with `-` or `.`): day and month may have one digit.
+/// `sep` at the start of `s`, with optional spaces around it (`03 - 04 - 2026`).
+fn separator(s: &str, sep: char) -> Option<&str> {
+    s.trim_start_matches(' ')
+        .strip_prefix(sep)
+        .map(|r| r.trim_start_matches(' '))
+}
+
+/// `DD/MM/YYYY` (also with `-` or `.`, and `03 - 04 - 2026`): day and month may have one digit.
 pub(crate) fn day_month_year(s: &str) -> Option<(Date, &str)> {
     let (day, rest) = number(s, 2)?;
     let sep = rest
+        .trim_start_matches(' ')
         .chars()
         .next()
         .filter(|c| matches!(c, '/' | '-' | '.'))?;
-    let (month, rest) = number(&rest[1..], 2)?;
-    let rest = rest.strip_prefix(sep)?;
+    let (month, rest) = number(separator(rest, sep)?, 2)?;
+    let rest = separator(rest, sep)?;
     let year_digits = leading_digits(rest);
     if year_digits.len() != 4 {
         return None;
@@ -112,6 +120,77 @@ pub(crate) fn month_day_year(s: &str) -> Option<(Date, &str)> {
     }
     let (year, rest) = number(rest, 4)?;
     Some((date(year, month, day)?, rest))
+}
+
+/// `YYYY/MM/DD` or `YYYY-MM-DD`.
+pub(crate) fn year_month_day(s: &str) -> Option<(Date, &str)> {
+    if leading_digits(s).len() != 4 {
+        return None;
+    }
+    let (year, rest) = number(s, 4)?;
+    let sep = rest.chars().next().filter(|c| matches!(c, '/' | '-'))?;
+    let (month, rest) = number(&rest[1..], 2)?;
+    let (day, rest) = number(rest.strip_prefix(sep)?, 2)?;
+    Some((date(year, month, day)?, rest))
+}
+
+/// `16 sep 2026`, `15 de Septiembre de 2026`.
+pub(crate) fn day_month_name_year(s: &str) -> Option<(Date, &str)> {
+    let (day, rest) = number(s, 2)?;
+    let rest = rest.trim_start();
+    let rest = strip_word(rest, "de").unwrap_or(rest);
+    let word_len = rest
+        .char_indices()
+        .find(|&(_, c)| !c.is_alphabetic())
+        .map_or(rest.len(), |(i, _)| i);
+    let word = &rest[..word_len];
+    let &(_, month) = MONTHS
+        .iter()
+        .find(|(name, _)| !word.is_empty() && folded_prefix_len(word, name) == Some(word.len()))?;
+    let rest = rest[word_len..]
+        .strip_prefix('.')
+        .unwrap_or(&rest[word_len..]);
+    let rest = rest.trim_start();
+    let rest = strip_word(rest, "de").unwrap_or(rest);
+    if leading_digits(rest).len() != 4 {
+        return None;
+    }
+    let (year, rest) = number(rest, 4)?;
+    Some((date(year, month, day)?, rest))
+}
+
+/// `s` without a leading `word` (folded) and the spaces after it.
+fn strip_word<'a>(s: &'a str, word: &str) -> Option<&'a str> {
+    let len = folded_prefix_len(s, word)?;
+    let rest = &s[len..];
+    rest.starts_with(' ').then(|| rest.trim_start())
+}
+
+/// A date in any of the forms above, then a time after separators such as `, `, ` - `,
+/// ` / ` or `a las`: `Sep 23, 2026 , 09:13`, `16 sep 2026 / 17:53`, `2025/11/28 08:18:46`,
+/// `29-11-2025 a las 08:06:22 horas`, `12/09/2026 07:22:13 p.m.`. Returns the rest.
+pub(crate) fn date_and_time(s: &str) -> Option<(Date, Time, &str)> {
+    let s = s.trim_start();
+    let (date, mut rest) = year_month_day(s)
+        .or_else(|| day_month_year(s))
+        .or_else(|| day_month_name_year(s))
+        .or_else(|| month_day_year(s))?;
+    loop {
+        let trimmed = rest.trim_start_matches([' ', ',', '-', '/']);
+        match strip_word(trimmed, "a las").or_else(|| strip_word(trimmed, "a la")) {
+            Some(after) => rest = after,
+            None if trimmed.len() == rest.len() => break,
+            None => rest = trimmed,
+        }
+    }
+    let (time, rest) = clock(rest)?;
+    Some((date, time, rest))
+}
+
+/// [`date_and_time`] in Costa Rica time, as a UTC instant; `Err` names what was unreadable.
+pub(crate) fn costa_rica_date_time(s: &str, what: &str) -> Result<OffsetDateTime, String> {
+    let (date, time, _) = date_and_time(s).ok_or_else(|| format!("unreadable {what}"))?;
+    costa_rica(date, time)
 }
 
 /// `H:MM`, `HH:MM:SS`, optionally followed by `AM`/`PM` (also `a.m.`, `p. m.`).
@@ -193,6 +272,53 @@ mod tests {
             assert_eq!(month_day_year(s).map(|x| x.0), Some(d), "{s}");
         }
         assert_eq!(month_day_year("Foo 3, 2025"), None);
+        assert_eq!(
+            day_month_year("03 - 04 - 2026 12"),
+            Some((date!(2026 - 04 - 03), " 12"))
+        );
+        assert_eq!(
+            year_month_day("2025/11/28 08"),
+            Some((date!(2025 - 11 - 28), " 08"))
+        );
+        assert_eq!(year_month_day("25/11/2028"), None);
+        for (s, d) in [
+            ("16 sep 2026", date!(2026 - 09 - 16)),
+            ("15 de Septiembre de 2026", date!(2026 - 09 - 15)),
+            ("1 Dic. 2025", date!(2025 - 12 - 01)),
+        ] {
+            assert_eq!(day_month_name_year(s).map(|x| x.0), Some(d), "{s}");
+        }
+        assert_eq!(day_month_name_year("16 de 2026"), None);
+        let at = |s| date_and_time(s).map(|(d, t, _)| (d, t));
+        assert_eq!(
+            at("Sep 23, 2026 , 09:13"),
+            Some((date!(2026 - 09 - 23), time!(09:13)))
+        );
+        assert_eq!(
+            at("Sep 21,2026 , 00:00"),
+            Some((date!(2026 - 09 - 21), time!(00:00)))
+        );
+        assert_eq!(
+            at("16 sep 2026 / 17:53"),
+            Some((date!(2026 - 09 - 16), time!(17:53)))
+        );
+        assert_eq!(
+            at("2026-09-05 13:43:06.123"),
+            Some((date!(2026 - 09 - 05), time!(13:43:06)))
+        );
+        assert_eq!(
+            at("29-11-2025 a las 08:06:22 horas"),
+            Some((date!(2025 - 11 - 29), time!(08:06:22)))
+        );
+        assert_eq!(
+            at("12/09/2026 07:22:13 p.m."),
+            Some((date!(2026 - 09 - 12), time!(19:22:13)))
+        );
+        assert_eq!(
+            at("15 de Septiembre de 2026 a las 10:56 a.m."),
+            Some((date!(2026 - 09 - 15), time!(10:56)))
+        );
+        assert_eq!(at("Sep 23, 2026"), None);
         assert_eq!(month_day_year("Nov 30, 25"), None);
         let t = |s| clock(s).map(|x| x.0);
         assert_eq!(t("09:09"), Some(time!(09:09)));

@@ -14,10 +14,14 @@ pub enum MessageOutcome {
     Ignored,
     #[sea_orm(string_value = "unparsed")]
     Unparsed,
+    /// From an alert address, in a layout the classifier does not know.
+    #[sea_orm(string_value = "unknown_layout")]
+    UnknownLayout,
     /// Gmail no longer has it (deleted between listing and reading).
     #[sea_orm(string_value = "gone")]
     Gone,
-    /// Gmail refused to give it, or gave something unreadable; skipped for good.
+    /// The mail service refused to give it, or gave something unreadable; skipped until a
+    /// newer classifier reads it again.
     #[sea_orm(string_value = "unreadable")]
     Unreadable,
 }
@@ -35,6 +39,32 @@ pub struct Model {
     /// The reason or kind (e.g. "not authenticated", "one-time code"); never mail content.
     pub detail: Option<String>,
     pub examined_at: i64,
+    /// The `alerts::CLASSIFIER_VERSION` that decided the outcome (0: before versions).
+    pub classifier_version: i32,
+    /// The bank code of a bank sender's mail.
+    pub bank: Option<String>,
+    /// An alert left unread (unparsed or of an unknown layout): its subject, shortened, shown
+    /// to the mailbox's owner only. `None` for every other outcome.
+    pub subject: Option<String>,
+    /// When the mail says it was sent (its Date header), Unix seconds, for unread alerts.
+    pub sent_at: Option<i64>,
+}
+
+impl MessageOutcome {
+    /// Outcomes a newer classifier may turn into transactions: everything but a transaction
+    /// already found or a message that is gone.
+    pub const READ_AGAIN: [MessageOutcome; 6] = [
+        MessageOutcome::NotBank,
+        MessageOutcome::Rejected,
+        MessageOutcome::Ignored,
+        MessageOutcome::Unparsed,
+        MessageOutcome::UnknownLayout,
+        MessageOutcome::Unreadable,
+    ];
+
+    /// Alerts left unread, which the Transactions page tells their owner about.
+    pub const UNREAD_ALERTS: [MessageOutcome; 2] =
+        [MessageOutcome::Unparsed, MessageOutcome::UnknownLayout];
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,8 +10,12 @@
 //! - [`run`]: one sync (Gmail: the window, then Gmail's history; Outlook: what was received
 //!   since the last sync), [`mailbox`]: the session with the mail service (token renewal,
 //!   backoff), [`store`]: what a sync writes.
-//! - [`transactions`]: the read side for the Transactions page and its CSV.
+//! - [`layouts`]: every bank mail counted by bank and outcome, and a warning when a bank's
+//!   mail stops being read (a new layout or sender).
+//! - [`transactions`]: the read side for the Transactions page and its CSV, and the bank mail
+//!   that could not be read.
 
+pub mod layouts;
 pub mod mailbox;
 pub mod queue;
 pub mod run;
@@ -19,6 +23,7 @@ pub mod state;
 pub mod store;
 pub mod transactions;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
@@ -69,6 +74,7 @@ pub struct Syncs {
     queue: JobQueue,
     /// This instance's name on run leases.
     instance: String,
+    layouts: Arc<layouts::LayoutWatch>,
 }
 
 impl Syncs {
@@ -89,6 +95,7 @@ impl Syncs {
             config,
             queue,
             instance: random_token().expose_secret()[..12].to_owned(),
+            layouts: Arc::default(),
         }
     }
 

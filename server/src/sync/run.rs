@@ -15,7 +15,9 @@
 //!
 //! Both: only ids never examined before are fetched (Gmail's `format=raw`, Graph's `$value`),
 //! classified with the verdicts of that mail service's authserv-id, and recorded with their
-//! outcome and transactions.
+//! outcome and transactions. Then the mail an older classifier version examined within the
+//! window and left without transactions is fetched and read again, once (see `store.rs`): a
+//! fix to a layout or a sender brings in the alerts it once missed, with no one asking.
 
 use futures::{StreamExt, TryStreamExt};
 use sea_orm::DbErr;
@@ -51,11 +53,12 @@ impl Syncs {
         let mailbox = Mailbox::new(account.id, account.provider, &self.mail, &self.tokens);
         let as_of = self.clock.now();
         let window_start = as_of - self.config.initial_days * 24 * 60 * 60;
-        match account.provider {
-            Provider::Google => {
+        let (mut synced, in_flight) = match account.provider {
+            Provider::Google => (
                 self.sync_gmail(&mailbox, account, state, window_start, as_of)
-                    .await
-            }
+                    .await?,
+                GMAIL_FETCHES_IN_FLIGHT,
+            ),
             Provider::Microsoft => {
                 let since = state
                     .last_synced_at
@@ -64,13 +67,25 @@ impl Syncs {
                 let new_transactions = self
                     .examine_new(&mailbox, account, ids, outlook::CONCURRENT_CALLS)
                     .await?;
-                Ok(Synced {
+                let synced = Synced {
                     history_id: None,
                     new_transactions,
                     as_of,
-                })
+                };
+                (synced, outlook::CONCURRENT_CALLS)
             }
+        };
+        let again = self.to_read_again(account.id, window_start).await?;
+        if !again.is_empty() {
+            tracing::info!(
+                messages = again.len(),
+                "reading again what an older classifier left unread"
+            );
+            synced.new_transactions += self
+                .examine_all(&mailbox, account, again, in_flight)
+                .await?;
         }
+        Ok(synced)
     }
 
     async fn sync_gmail(
@@ -137,7 +152,19 @@ impl Syncs {
             new = fresh.len(),
             "bank mail listed"
         );
-        let added: Vec<usize> = futures::stream::iter(fresh)
+        self.examine_all(mailbox, account, fresh, in_flight).await
+    }
+
+    /// Examines every one of `ids`, `in_flight` at a time; returns how many transactions were
+    /// new.
+    async fn examine_all(
+        &self,
+        mailbox: &Mailbox<'_>,
+        account: &email_accounts::Model,
+        ids: Vec<String>,
+        in_flight: usize,
+    ) -> Result<usize, SyncError> {
+        let added: Vec<usize> = futures::stream::iter(ids)
             .map(|id| async move { self.examine(mailbox, account, &id).await })
             .buffer_unordered(in_flight)
             .try_collect()
@@ -239,8 +266,9 @@ impl Syncs {
             Err(error) => return Err(error),
         };
         // Classification is pure CPU work of tens of microseconds; no need to leave the task.
-        let outcome = alerts::classify_received_by(&raw, mailbox.verdicts());
-        self.record(account, message_id, &outcome)
+        let examined = alerts::examine(&raw, mailbox.verdicts());
+        self.layouts.observe(&examined);
+        self.record(account, message_id, &examined)
             .await
             .map_err(|e: DbErr| SyncError::Database(e))
     }

@@ -1,17 +1,19 @@
 //! What a sync writes (`mail_messages` and `transactions`, owned here): each examined message
-//! with its outcome, and its transactions, in one transaction per message. Both tables are
-//! unique on the message (and index), so a message stored twice (two runs racing, or a run
-//! retried after a crash) adds nothing the second time.
+//! with its outcome and the classifier version that decided it, and its transactions, in one
+//! transaction per message. Both tables are unique on the message (and index), so a message
+//! stored twice (two runs racing, or a run retried after a crash) adds nothing the second time,
+//! and a message read again by a newer classifier replaces its outcome once and adds each
+//! transaction once.
 
 use std::collections::HashSet;
 
 use sea_orm::{
-    ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set, TransactionTrait,
-    TryInsertResult,
+    ActiveValue, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
+    TransactionTrait, TryInsertResult,
 };
 
 use super::Syncs;
-use crate::alerts::{Outcome, Transaction};
+use crate::alerts::{CLASSIFIER_VERSION, Examined, Outcome, Transaction};
 use crate::entities::email_accounts;
 use crate::entities::mail_messages::{self, MessageOutcome};
 use crate::entities::transactions;
@@ -38,34 +40,36 @@ impl Syncs {
         Ok(seen)
     }
 
-    /// Records one examined message and its transactions. Returns how many transactions were
-    /// new.
+    /// Records one examined message and its transactions, under this classifier version: a
+    /// new row, or an update of a row an older version wrote (read again). Returns how many
+    /// transactions were new; nothing when a run already recorded it under this version.
     pub(super) async fn record(
         &self,
         account: &email_accounts::Model,
         message_id: &str,
-        outcome: &Outcome,
+        examined: &Examined,
     ) -> Result<usize, DbErr> {
-        let now = self.clock.now();
-        let (kind, detail) = describe(outcome);
-        let txn = self.db.begin().await?;
-        let examined = mail_messages::ActiveModel {
+        let (outcome, detail) = describe(&examined.outcome);
+        let row = mail_messages::ActiveModel {
             account_id: Set(account.id),
             message_id: Set(message_id.to_owned()),
-            outcome: Set(kind),
+            outcome: Set(outcome),
             detail: Set(detail),
-            examined_at: Set(now),
+            examined_at: Set(self.clock.now()),
+            classifier_version: Set(CLASSIFIER_VERSION),
+            bank: Set(examined.bank.map(|b| b.as_str().to_owned())),
+            subject: Set(examined.subject.clone()),
+            sent_at: Set(examined.sent_at),
             ..Default::default()
         };
-        mail_messages::Entity::insert(examined)
-            .on_conflict_do_nothing_on([
-                mail_messages::Column::AccountId,
-                mail_messages::Column::MessageId,
-            ])
-            .exec(&txn)
-            .await?;
+        let now = self.clock.now();
+        let txn = self.db.begin().await?;
+        if !store_examined(&txn, row).await? {
+            txn.commit().await?;
+            return Ok(0);
+        }
         let mut added = 0;
-        if let Outcome::Transactions(found) = outcome {
+        if let Outcome::Transactions(found) = &examined.outcome {
             for found in found {
                 let row = transaction_row(account, message_id, found, now);
                 let inserted = transactions::Entity::insert(row)
@@ -85,7 +89,8 @@ impl Syncs {
         Ok(added)
     }
 
-    /// Records a message that was not classified: Gmail no longer has it, or cannot give it.
+    /// Records a message that was not classified: the mail service no longer has it, or
+    /// cannot give it.
     pub(super) async fn record_unread(
         &self,
         account_id: i32,
@@ -93,23 +98,71 @@ impl Syncs {
         outcome: MessageOutcome,
         detail: Option<String>,
     ) -> Result<(), DbErr> {
-        let examined = mail_messages::ActiveModel {
+        let row = mail_messages::ActiveModel {
             account_id: Set(account_id),
             message_id: Set(message_id.to_owned()),
             outcome: Set(outcome),
             detail: Set(detail),
             examined_at: Set(self.clock.now()),
+            classifier_version: Set(CLASSIFIER_VERSION),
             ..Default::default()
         };
-        mail_messages::Entity::insert(examined)
-            .on_conflict_do_nothing_on([
-                mail_messages::Column::AccountId,
-                mail_messages::Column::MessageId,
-            ])
-            .exec(&self.db)
-            .await?;
+        store_examined(&self.db, row).await?;
         Ok(())
     }
+
+    /// The messages of this account that an older classifier examined since `since` and left
+    /// without transactions ([`MessageOutcome::READ_AGAIN`]): the sync fetches and reads them
+    /// again, once.
+    pub(super) async fn to_read_again(
+        &self,
+        account_id: i32,
+        since: i64,
+    ) -> Result<Vec<String>, DbErr> {
+        mail_messages::Entity::find()
+            .select_only()
+            .column(mail_messages::Column::MessageId)
+            .filter(mail_messages::Column::AccountId.eq(account_id))
+            .filter(mail_messages::Column::ClassifierVersion.lt(CLASSIFIER_VERSION))
+            .filter(mail_messages::Column::Outcome.is_in(MessageOutcome::READ_AGAIN))
+            .filter(mail_messages::Column::ExaminedAt.gte(since))
+            .into_tuple()
+            .all(&self.db)
+            .await
+    }
+}
+
+/// Inserts the examined message's row, or, when an older classifier version wrote it, replaces
+/// that row's outcome. False when the row is already there under this version (nothing to do).
+async fn store_examined(
+    db: &impl ConnectionTrait,
+    row: mail_messages::ActiveModel,
+) -> Result<bool, DbErr> {
+    let inserted = mail_messages::Entity::insert(row.clone())
+        .on_conflict_do_nothing_on([
+            mail_messages::Column::AccountId,
+            mail_messages::Column::MessageId,
+        ])
+        .exec_without_returning(db)
+        .await?;
+    if let TryInsertResult::Inserted(rows) = inserted
+        && rows > 0
+    {
+        return Ok(true);
+    }
+    let (ActiveValue::Set(account_id), ActiveValue::Set(message_id)) =
+        (row.account_id.clone(), row.message_id.clone())
+    else {
+        return Ok(false);
+    };
+    let updated = mail_messages::Entity::update_many()
+        .set(row)
+        .filter(mail_messages::Column::AccountId.eq(account_id))
+        .filter(mail_messages::Column::MessageId.eq(message_id))
+        .filter(mail_messages::Column::ClassifierVersion.lt(CLASSIFIER_VERSION))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected > 0)
 }
 
 fn describe(outcome: &Outcome) -> (MessageOutcome, Option<String>) {
@@ -124,6 +177,13 @@ fn describe(outcome: &Outcome) -> (MessageOutcome, Option<String>) {
         Outcome::Unparsed { bank, reason } => (
             MessageOutcome::Unparsed,
             Some(format!("{}: {reason}", bank.as_str())),
+        ),
+        Outcome::UnknownLayout { bank } => (
+            MessageOutcome::UnknownLayout,
+            Some(format!(
+                "{}: a layout the classifier does not know",
+                bank.as_str()
+            )),
         ),
     }
 }

@@ -102,9 +102,13 @@ pub fn ago(then: i64, now: i64) -> String {
 pub fn kind(code: &str) -> &'static str {
     match Kind::from_code(code) {
         Some(Kind::Purchase) => "Purchase",
-        Some(Kind::Payment) => "Payment",
+        Some(Kind::Refund) => "Refund",
+        Some(Kind::Withdrawal) => "Withdrawal",
+        Some(Kind::ServicePayment) => "Service payment",
+        Some(Kind::Payment) => "Card payment",
         Some(Kind::TransferOut) => "Transfer out",
         Some(Kind::TransferIn) => "Transfer in",
+        Some(Kind::OwnTransfer) => "Own transfer",
         Some(Kind::Declined) => "Declined",
         None => "Other",
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use app::model::{
     CurrencyTotal, MailService, MailboxOption, TRANSACTIONS_PER_PAGE, TransactionPage,
-    TransactionQuery, TransactionRow,
+    TransactionQuery, TransactionRow, UnreadBankMail, UnreadMail,
 };
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
@@ -16,9 +16,42 @@ use serde::Deserialize;
 use super::AppState;
 use super::backend::internal;
 use super::format;
+use crate::alerts::Kind;
 use crate::entities::transactions;
 use crate::sync::Syncs;
-use crate::sync::transactions::Filter;
+use crate::sync::transactions::{Filter, UnreadAlert};
+
+/// The amount as it counts for the user: a refund is money given back, so it carries a minus
+/// sign on the page and in the CSV.
+fn signed_amount(model: &transactions::Model) -> i64 {
+    if Kind::from_code(&model.kind) == Some(Kind::Refund) {
+        -model.amount_minor
+    } else {
+        model.amount_minor
+    }
+}
+
+/// The unread alerts, one entry per bank, with the newest listed.
+fn unread_by_bank(listed: Vec<UnreadAlert>, per_bank: Vec<(String, i64)>) -> Vec<UnreadBankMail> {
+    per_bank
+        .into_iter()
+        .map(|(code, count)| UnreadBankMail {
+            bank: format::bank(&code),
+            count: count.max(0) as u64,
+            mails: listed
+                .iter()
+                .filter(|alert| alert.bank == code)
+                .map(|alert| UnreadMail {
+                    when: format::date_time(alert.at),
+                    subject: alert
+                        .subject
+                        .clone()
+                        .unwrap_or_else(|| "(no subject)".into()),
+                })
+                .collect(),
+        })
+        .collect()
+}
 
 fn filter(user_id: i32, query: &TransactionQuery, now: i64) -> Filter {
     Filter {
@@ -29,6 +62,7 @@ fn filter(user_id: i32, query: &TransactionQuery, now: i64) -> Filter {
 }
 
 fn row(model: transactions::Model, services: &HashMap<i32, MailService>) -> TransactionRow {
+    let amount = format::money(signed_amount(&model), &model.currency);
     let mut merchant = model.merchant.unwrap_or_else(|| "—".into());
     for place in [model.city, model.country].into_iter().flatten() {
         merchant.push_str(", ");
@@ -37,7 +71,7 @@ fn row(model: transactions::Model, services: &HashMap<i32, MailService>) -> Tran
     TransactionRow {
         when: format::date_time(model.occurred_at),
         merchant,
-        amount: format::money(model.amount_minor, &model.currency),
+        amount,
         card: model.card_last4.map(|last4| format!("••{last4}")),
         bank: format::bank(&model.bank),
         service: services.get(&model.account_id).copied(),
@@ -89,6 +123,7 @@ pub async fn page(
             mailboxes.push(MailboxOption { id, email });
         }
     }
+    let (listed, per_bank) = syncs.unread_alerts(&filter).await.map_err(fail)?;
     let pages = total_rows.div_ceil(TRANSACTIONS_PER_PAGE).max(1) as u32;
     Ok(TransactionPage {
         query,
@@ -97,6 +132,7 @@ pub async fn page(
         pages,
         totals,
         mailboxes,
+        unread: unread_by_bank(listed, per_bank),
     })
 }
 
@@ -168,13 +204,14 @@ fn to_csv(rows: Vec<transactions::Model>) -> Result<Vec<u8>, csv::Error> {
         "reference",
     ])?;
     for row in rows {
+        let amount = format::decimal(signed_amount(&row), &row.currency);
         let text = |value: Option<String>| inert(value.unwrap_or_default());
         out.write_record([
             format::iso_date_time(row.occurred_at),
             text(row.merchant),
             text(row.city),
             text(row.country),
-            format::decimal(row.amount_minor, &row.currency),
+            amount,
             row.currency.clone(),
             text(row.card_last4),
             format::bank(&row.bank),

@@ -9,7 +9,7 @@ use leptos_router::hooks::use_query_map;
 use crate::api::transactions::list_transactions;
 use crate::model::{
     CurrencyTotal, MailService, MailboxOption, Period, TransactionPage, TransactionQuery,
-    TransactionRow,
+    TransactionRow, UnreadBankMail,
 };
 
 #[component]
@@ -58,8 +58,12 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
         pages,
         totals,
         mailboxes,
+        unread,
     } = page;
-    let filters = view! { <Filters query=query.clone() mailboxes /> };
+    let filters = view! {
+        <Filters query=query.clone() mailboxes />
+        <UnreadNote unread />
+    };
     if total_rows == 0 && (query.mailbox.is_some() || query.period != Period::All) {
         return view! {
             {filters}
@@ -160,7 +164,62 @@ fn Filters(query: TransactionQuery, mailboxes: Vec<MailboxOption>) -> impl IntoV
     }
 }
 
-/// "Spent: ₡45,500.00 · $10.00" — declined rows and money in are not counted.
+/// "2 mails from BAC Credomatic could not be read, so they are not in these totals", with the
+/// date and subject of each (the newest), for every bank with such mail.
+#[component]
+fn UnreadNote(unread: Vec<UnreadBankMail>) -> impl IntoView {
+    if unread.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section class="unread" aria-label="Bank mail that could not be read">
+            {unread
+                .into_iter()
+                .map(|bank| {
+                    let heading = if bank.count == 1 {
+                        format!(
+                            "1 mail from {} could not be read, so it is not in these totals.",
+                            bank.bank,
+                        )
+                    } else {
+                        format!(
+                            "{} mails from {} could not be read, so they are not in these totals.",
+                            bank.count,
+                            bank.bank,
+                        )
+                    };
+                    view! {
+                        <div class="unread-bank" data-bank=bank.bank.clone()>
+                            <p role="status">{heading}</p>
+                            <ul>
+                                {bank
+                                    .mails
+                                    .into_iter()
+                                    .map(|mail| {
+                                        view! {
+                                            <li>
+                                                <span class="when">{mail.when}</span>
+                                                " — "
+                                                <span class="subject">{mail.subject}</span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </div>
+                    }
+                })
+                .collect_view()}
+            <p class="hint">
+                "They are read again, and added here, as soon as mailconnect learns their layout."
+            </p>
+        </section>
+    }
+    .into_any()
+}
+
+/// "Spent: ₡45,500.00 · $10.00" — refunds count against it; declined rows, card payments and
+/// money in are not counted.
 #[component]
 fn Totals(totals: Vec<CurrencyTotal>) -> impl IntoView {
     let spent = if totals.is_empty() {

@@ -1,6 +1,7 @@
 //! Server renders of the Transactions page: rows, totals, paging, filters, the empty state.
 
 use super::*;
+use crate::model::UnreadMail;
 
 fn page(rows: Vec<TransactionRow>, total_rows: u64, pages: u32) -> TransactionPage {
     TransactionPage {
@@ -32,6 +33,7 @@ fn page(rows: Vec<TransactionRow>, total_rows: u64, pages: u32) -> TransactionPa
                 email: "b@example.com".into(),
             },
         ],
+        unread: vec![],
     }
 }
 
@@ -137,4 +139,48 @@ fn no_rows_shows_the_empty_state_and_keeps_the_filters() {
     for absent in ["<table", "<nav", "Download CSV", "Spent:"] {
         assert!(!html.contains(absent), "{absent}");
     }
+}
+
+#[test]
+fn bank_mail_that_could_not_be_read_is_named_with_date_and_subject() {
+    let mut with_unread = page(vec![row("Purchase", false)], 1, 1);
+    with_unread.unread = vec![
+        UnreadBankMail {
+            bank: "BAC Credomatic".into(),
+            count: 2,
+            mails: vec![
+                UnreadMail {
+                    when: "23 Sep 2026, 09:13".into(),
+                    subject: "Comprobante digital de su compra".into(),
+                },
+                UnreadMail {
+                    when: "21 Sep 2026, 20:38".into(),
+                    subject: "Comprobante <b>".into(),
+                },
+            ],
+        },
+        UnreadBankMail {
+            bank: "Banco Nacional".into(),
+            count: 1,
+            mails: vec![],
+        },
+    ];
+    let html = render(with_unread);
+    assert_eq!(
+        text_of(
+            &html,
+            "<div class=\"unread-bank\" data-bank=\"BAC Credomatic\""
+        ),
+        "2 mails from BAC Credomatic could not be read, so they are not in these totals.\
+         23 Sep 2026, 09:13 — Comprobante digital de su compra\
+         21 Sep 2026, 20:38 — Comprobante &lt;b&gt;"
+    );
+    assert!(
+        html.contains(
+            "1 mail from Banco Nacional could not be read, so it is not in these totals."
+        )
+    );
+    // Nothing unread, no note.
+    let html = render(page(vec![row("Purchase", false)], 1, 1));
+    assert!(!html.contains("could not be read"));
 }

@@ -6,8 +6,10 @@
 //! 05/12/2025 13:45:10 084512        533912345678    12,500.00  COLON COSTA RICA  MAS X MENOS ...  Aprobada
 //! ```
 //!
-//! Columns are located by the header row when there is one, else taken in this order. A row
-//! whose Estado is `Negada` is a declined transaction. The card appears once, as
+//! Columns are located by the header row when there is one (`No. Referencia` or
+//! `No.Referencia`), else taken in this order. A row whose Estado is `Negada` is a declined
+//! transaction; an approved one at a cash machine (Comercio `ATM …` or `… CAJERO …`) is a
+//! withdrawal. The card appears once, as
 //! `****-****-****-9282`. Any row that cannot be read makes the whole mail unparsed, so a mail
 //! never yields half of its transactions.
 
@@ -62,12 +64,14 @@ fn header_order(row: &[String]) -> Option<[usize; 7]> {
     if row.len() != COLUMNS.len() {
         return None;
     }
-    let keys: Vec<String> = row.iter().map(|c| label_key(c)).collect();
+    let squeeze = |s: &str| s.replace([' ', '.'], "");
+    let keys: Vec<String> = row.iter().map(|c| squeeze(&label_key(c))).collect();
     let mut order = [0; 7];
     for (slot, name) in order.iter_mut().zip(COLUMNS) {
+        let name = squeeze(name);
         *slot = keys
             .iter()
-            .position(|k| k == name || (name == "no. referencia" && k == "referencia"))?;
+            .position(|k| *k == name || (name == "noreferencia" && k == "referencia"))?;
     }
     Some(order)
 }
@@ -75,18 +79,20 @@ fn header_order(row: &[String]) -> Option<[usize; 7]> {
 fn read_row(row: &[String], order: &[usize; 7]) -> Result<Transaction, String> {
     let cell = |i: usize| row.get(order[i]).map_or("", String::as_str);
     let when = cell(0);
-    let bad_date = || format!("unreadable date {when:?}");
+    let bad_date = || "unreadable date".to_owned();
     let (date, rest) = day_month_year(when).ok_or_else(bad_date)?;
     let (time, _) = clock(rest.trim_start()).ok_or_else(bad_date)?;
-    let currency =
-        currency_from_name(cell(4)).ok_or_else(|| format!("unknown currency {:?}", cell(4)))?;
+    let currency = currency_from_name(cell(4)).ok_or("unknown currency")?;
     let amount = parse_number(cell(3))
         .and_then(|n| to_money(n, currency))
         .map_err(|e| e.to_string())?;
+    let merchant = folded(cell(5));
+    let at_a_cash_machine = merchant.starts_with("atm ") || merchant.contains("cajero");
     let kind = match folded(cell(6)).as_str() {
+        "aprobada" | "aprobado" if at_a_cash_machine => Kind::Withdrawal,
         "aprobada" | "aprobado" => Kind::Purchase,
         "negada" | "negado" | "rechazada" | "denegada" => Kind::Declined,
-        _ => return Err(format!("unknown status {:?}", cell(6))),
+        _ => return Err("unknown status".into()),
     };
     let mut t = Transaction::new(Bank::Bcr, kind, amount, costa_rica(date, time)?);
     t.authorization = non_empty(cell(1));

@@ -1,8 +1,9 @@
 //! BCR SINPE Móvil notices (`SINPEMOVIL - Notificación de transacción realizada`). The text
 //! says whether money was `debitado` (out) or `acreditado` (in) and when:
-//! `… realizada el 14/09/2025 a las 3:42 PM`. Labelled fields follow:
-//! `Nombre cliente Destino/origen:`, `Monto:`, `Motivo:` and `Referencia:`.
-//! SINPE Móvil moves colones only, so an amount without a currency is CRC.
+//! `… realizada el 14/09/2025 a las 3:42 PM`. Labelled fields go with it:
+//! `Número de referencia:`, `Nombre cliente Destino:` (money out) or `Nombre cliente origen:`
+//! (money in), `Monto:` and `Motivo:` (older notices: `Nombre cliente Destino/origen:` and
+//! `Referencia:`). SINPE Móvil moves colones only, so an amount without a currency is CRC.
 
 use super::super::amount::parse_money;
 use super::super::doc::Doc;
@@ -25,10 +26,7 @@ pub(super) fn transfer(doc: &Doc) -> Result<Vec<Transaction>, String> {
 
     let (_, at) = find_folded(&text, "realizada el ", 0).ok_or("no \"realizada el\" date")?;
     let rest = &text[at..];
-    let bad_date = || {
-        let shown: String = rest.chars().take(40).collect();
-        format!("unreadable date after \"realizada el\": {shown:?}")
-    };
+    let bad_date = || "unreadable date after \"realizada el\"".to_owned();
     let (date, rest) = day_month_year(rest).ok_or_else(bad_date)?;
     let rest = rest.trim_start();
     let (_, las) = find_folded(rest, "a las ", 0)
@@ -37,10 +35,18 @@ pub(super) fn transfer(doc: &Doc) -> Result<Vec<Transaction>, String> {
     let (time, _) = clock(&rest[las..]).ok_or_else(bad_date)?;
 
     let mut t = Transaction::new(Bank::Bcr, kind, amount, costa_rica(date, time)?);
+    let party = match kind {
+        Kind::TransferOut => "Nombre cliente Destino",
+        _ => "Nombre cliente origen",
+    };
     t.merchant = doc
-        .value("Nombre cliente Destino/origen")
+        .value(party)
+        .or_else(|| doc.value("Nombre cliente Destino/origen"))
         .and_then(non_empty);
     t.memo = doc.value("Motivo").and_then(non_empty);
-    t.reference = doc.value("Referencia").and_then(non_empty);
+    t.reference = doc
+        .value("Número de referencia")
+        .or_else(|| doc.value("Referencia"))
+        .and_then(non_empty);
     Ok(vec![t])
 }

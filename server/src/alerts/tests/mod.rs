@@ -3,8 +3,8 @@
 //! headers of the fixtures to build the variants.
 
 mod auth;
+mod corpus;
 mod fuzz;
-mod layouts;
 mod senders;
 mod variants;
 
