@@ -19,6 +19,23 @@ macro_rules! fixtures {
 
 /// Every sample mail, in a stable order.
 pub const ALL: &[Fixture] = fixtures![
+    "bac_2025_p_layout.eml",
+    "bac_2025_plain_text.eml",
+    "bac_2026_automatic_charge.eml",
+    "bac_2026_card_check_zero.eml",
+    "bac_2026_cash_advance.eml",
+    "bac_2026_cents_only.eml",
+    "bac_2026_points_payment.eml",
+    "bac_2026_purchase_master_usd.eml",
+    "bac_2026_purchase_visa_crc.eml",
+    "bac_2026_refund_amex.eml",
+    "bac_2026_unknown_layout.eml",
+    "bac_2026_unknown_type.eml",
+    "bac_2026_withdrawal_atm.eml",
+    "bac_card_payment_2025.eml",
+    "bac_cardless_created.eml",
+    "bac_cardless_withdrawn.eml",
+    "bac_local_transfer_in.eml",
     "bac_otp.eml",
     "bac_payment.eml",
     "bac_purchase_crc.eml",
@@ -26,6 +43,12 @@ pub const ALL: &[Fixture] = fixtures![
     "bac_purchase_nio.eml",
     "bac_purchase_usd_ago.eml",
     "bac_purchase_usd_jul_html_only.eml",
+    "bac_service_payment_2026.eml",
+    "bac_sinpe_2025_old_sender.eml",
+    "bac_sinpe_2026_in.eml",
+    "bac_sinpe_2026_out.eml",
+    "bac_sinpe_2026_rejected.eml",
+    "bac_statement_2026.eml",
     "bcr_card_2026_no_referencia.eml",
     "bcr_card_2026_usd_declined.eml",
     "bcr_card_base64.eml",
@@ -51,6 +74,7 @@ pub const ALL: &[Fixture] = fixtures![
     "promerica_purchase_usd.eml",
     "scotiabank_purchase.eml",
     "spoof_bac_display_name.eml",
+    "spoof_bac_lookalike_co.eml",
 ];
 
 /// The sample mail with this file name.

@@ -8,6 +8,7 @@ mod seed;
 
 mod app_accounts;
 mod assets;
+mod bank_mail;
 mod connect_refusals;
 mod gmail_connect;
 mod grants;
