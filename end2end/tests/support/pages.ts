@@ -196,10 +196,13 @@ export class TransactionsPage {
   readonly previousLink: Locator;
   readonly nextLink: Locator;
   readonly error: Locator;
+  /** Bank mail that could not be read: one `.unread-bank` (with `data-bank`) per bank. */
+  readonly unreadNote: Locator;
 
   constructor(readonly page: Page) {
     const main = page.locator('main');
     this.heading = page.getByRole('heading', { name: 'Transactions', level: 1 });
+    this.unreadNote = main.getByRole('region', { name: 'Bank mail that could not be read' });
     this.filters = main.getByRole('search', { name: 'Filters' });
     this.mailboxSelect = this.filters.getByLabel('Mailbox', { exact: true });
     this.periodSelect = this.filters.getByLabel('Period', { exact: true });

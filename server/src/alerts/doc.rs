@@ -9,16 +9,35 @@ use super::text::{collapse_ws, folded_prefix_len, label_key};
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Doc {
     rows: Vec<Vec<String>>,
+    /// Each cell's [`label_key`], folded once for all lookups; empty for cells too long to be
+    /// a label.
+    keys: Vec<Vec<String>>,
 }
+
+/// No label is longer than this.
+const MAX_LABEL_BYTES: usize = 80;
 
 impl Doc {
     pub(crate) fn from_rows(rows: Vec<Vec<String>>) -> Self {
-        Doc {
-            rows: rows
-                .into_iter()
-                .filter(|r| r.iter().any(|c| !c.is_empty()))
-                .collect(),
-        }
+        let rows: Vec<Vec<String>> = rows
+            .into_iter()
+            .filter(|r| r.iter().any(|c| !c.is_empty()))
+            .collect();
+        let keys = rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|cell| {
+                        if cell.len() <= MAX_LABEL_BYTES {
+                            label_key(cell)
+                        } else {
+                            String::new()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Doc { rows, keys }
     }
 
     /// A plain-text body: one row per line, cells split on tabs.
@@ -55,12 +74,12 @@ impl Doc {
     /// `label` is compared folded (case and accents ignored). The first match wins.
     pub(crate) fn value(&self, label: &str) -> Option<&str> {
         let key = label_key(label);
-        for (r, row) in self.rows.iter().enumerate() {
-            for (c, cell) in row.iter().enumerate() {
+        for (r, (row, keys)) in self.rows.iter().zip(&self.keys).enumerate() {
+            for (c, (cell, cell_key)) in row.iter().zip(keys).enumerate() {
                 if let Some(inline) = inline_value(cell, &key) {
                     return Some(inline);
                 }
-                if label_key(cell) != key {
+                if *cell_key != key {
                     continue;
                 }
                 if let Some(next) = row[c + 1..].iter().find(|v| !v.is_empty()) {

@@ -414,6 +414,57 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_names_every_sender_and_domain() {
+        let readme = include_str!("../../../../README.md");
+        let senders = FORMATS.iter().flat_map(|f| f.senders.iter());
+        for name in senders.chain(DOMAINS.iter().filter(|d| d.alerts).map(|d| &d.name)) {
+            assert!(readme.contains(&format!("`{name}`")), "README.md lacks {name}");
+        }
+    }
+
+    #[test]
+    fn every_domain_a_bank_owns_is_its_own_and_look_alikes_are_not() {
+        use super::super::message::FromField;
+        use super::super::sender::{Sender, check};
+        let from = |address: &str| {
+            check(&FromField {
+                headers: 1,
+                mailboxes: vec![super::super::message::Mailbox {
+                    name: None,
+                    address: Some(address.to_owned()),
+                }],
+                raw: address.to_owned(),
+                ..Default::default()
+            })
+        };
+        for d in DOMAINS {
+            let address = format!("alguien@{}", d.name);
+            assert!(
+                matches!(from(&address), Sender::Bank { bank, .. } if bank == d.bank),
+                "{address}"
+            );
+        }
+        for f in FORMATS {
+            for s in f.senders {
+                assert!(
+                    matches!(from(s), Sender::Bank { bank, .. } if bank == f.bank),
+                    "{s}"
+                );
+            }
+        }
+        for look_alike in [
+            "notificacionbac@baccredomatic.co",
+            "alerta@bacredomatic.com",
+            "mensajero@bancobrc.com",
+            "info@promerica.fi.cr.example",
+            "bncontacto@bnrc.fi.cr",
+            "costarica_clientes@daviviendas.cr",
+        ] {
+            assert_eq!(from(look_alike), Sender::Spoofed, "{look_alike}");
+        }
+    }
+
+    #[test]
     fn table_is_consistent() {
         for f in FORMATS {
             for s in f.senders {
