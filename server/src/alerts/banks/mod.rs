@@ -418,7 +418,10 @@ mod tests {
         let readme = include_str!("../../../../README.md");
         let senders = FORMATS.iter().flat_map(|f| f.senders.iter());
         for name in senders.chain(DOMAINS.iter().filter(|d| d.alerts).map(|d| &d.name)) {
-            assert!(readme.contains(&format!("`{name}`")), "README.md lacks {name}");
+            assert!(
+                readme.contains(&format!("`{name}`")),
+                "README.md lacks {name}"
+            );
         }
     }
 
