@@ -9,35 +9,16 @@ use super::text::{collapse_ws, folded_prefix_len, label_key};
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Doc {
     rows: Vec<Vec<String>>,
-    /// Each cell's [`label_key`], folded once for all lookups; empty for cells too long to be
-    /// a label.
-    keys: Vec<Vec<String>>,
 }
-
-/// No label is longer than this.
-const MAX_LABEL_BYTES: usize = 80;
 
 impl Doc {
     pub(crate) fn from_rows(rows: Vec<Vec<String>>) -> Self {
-        let rows: Vec<Vec<String>> = rows
-            .into_iter()
-            .filter(|r| r.iter().any(|c| !c.is_empty()))
-            .collect();
-        let keys = rows
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|cell| {
-                        if cell.len() <= MAX_LABEL_BYTES {
-                            label_key(cell)
-                        } else {
-                            String::new()
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        Doc { rows, keys }
+        Doc {
+            rows: rows
+                .into_iter()
+                .filter(|r| r.iter().any(|c| !c.is_empty()))
+                .collect(),
+        }
     }
 
     /// A plain-text body: one row per line, cells split on tabs.
@@ -74,12 +55,12 @@ impl Doc {
     /// `label` is compared folded (case and accents ignored). The first match wins.
     pub(crate) fn value(&self, label: &str) -> Option<&str> {
         let key = label_key(label);
-        for (r, (row, keys)) in self.rows.iter().zip(&self.keys).enumerate() {
-            for (c, (cell, cell_key)) in row.iter().zip(keys).enumerate() {
+        for (r, row) in self.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
                 if let Some(inline) = inline_value(cell, &key) {
                     return Some(inline);
                 }
-                if *cell_key != key {
+                if label_key(cell) != key {
                     continue;
                 }
                 if let Some(next) = row[c + 1..].iter().find(|v| !v.is_empty()) {
