@@ -17,7 +17,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::describe;
-use super::mail::{MailError, retry_after};
+use super::mail::{MAX_MESSAGE_BYTES, MailError, read_body, retry_after};
 
 /// Gmail's per-user quota.
 pub const UNITS_PER_SECOND: u32 = 250;
@@ -38,6 +38,15 @@ impl Call {
             Call::List => 5,
             Call::Get => 5,
             Call::History => 2,
+        }
+    }
+
+    /// The largest answer read: a raw message is base64 inside JSON (4/3 of its size and a
+    /// little), the lists are small.
+    fn max_answer_bytes(self) -> usize {
+        match self {
+            Call::Get => MAX_MESSAGE_BYTES / 3 * 4 + 64 * 1024,
+            Call::Profile | Call::List | Call::History => 4 * 1024 * 1024,
         }
     }
 }
@@ -154,9 +163,9 @@ impl Gmail {
             .map_err(|e| MailError::Unavailable(describe(&e)))?;
         let status = response.status();
         if status.is_success() {
-            return response
-                .json()
-                .await
+            let body =
+                read_body(response, call.max_answer_bytes(), "a message over 10 MiB").await?;
+            return serde_json::from_slice(&body)
                 .map_err(|_| MailError::Refused("unreadable answer".into()));
         }
         let retry_after = retry_after(&response);
@@ -220,7 +229,12 @@ impl Gmail {
             .push(message_id);
         url.query_pairs_mut().append_pair("format", "raw");
         let message: RawMessage = self.get_json(account_id, Call::Get, token, url).await?;
-        decode_base64url(&message.raw).ok_or(MailError::Refused("undecodable raw message".into()))
+        let raw = decode_base64url(&message.raw)
+            .ok_or(MailError::Refused("undecodable raw message".into()))?;
+        if raw.len() > MAX_MESSAGE_BYTES {
+            return Err(MailError::Refused("a message over 10 MiB".into()));
+        }
+        Ok(raw)
     }
 
     /// `users.history.list` of added messages since `start_history_id`, one page.
@@ -264,6 +278,35 @@ mod tests {
         assert_eq!(decode_base64url("aGk=").unwrap(), b"hi");
         assert_eq!(decode_base64url("aGk").unwrap(), b"hi");
         assert!(decode_base64url("a*b").is_none());
+    }
+
+    #[tokio::test]
+    async fn an_oversized_message_is_refused_unread_and_a_fitting_one_is_read() {
+        use wiremock::matchers::{method, path};
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+
+        let server = MockServer::start().await;
+        let huge = format!(
+            "{{\"raw\":\"{}\"}}",
+            "a".repeat(MAX_MESSAGE_BYTES / 3 * 4 + 65 * 1024)
+        );
+        Mock::given(method("GET"))
+            .and(path("/gmail/v1/users/me/messages/huge"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(huge))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/gmail/v1/users/me/messages/small"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("{\"raw\":\"aGk\"}"))
+            .mount(&server)
+            .await;
+        let gmail = Gmail::new(reqwest::Client::new(), Url::parse(&server.uri()).unwrap());
+        let token = SecretString::from("t");
+        assert_eq!(
+            gmail.get_raw(1, &token, "huge").await.unwrap_err(),
+            MailError::Refused("a message over 10 MiB".into())
+        );
+        assert_eq!(gmail.get_raw(1, &token, "small").await.unwrap(), b"hi");
     }
 
     #[test]

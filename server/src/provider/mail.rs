@@ -37,6 +37,37 @@ impl MailError {
     }
 }
 
+/// The largest message fetched (Gmail's raw form, Graph's MIME): a larger one is skipped unread.
+pub const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
+
+/// A successful answer's body, read up to `limit` bytes: a longer one is refused (`too_large`)
+/// without reading the rest, and a body cut off on the way is a transient failure.
+pub async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+    too_large: &str,
+) -> Result<Vec<u8>, MailError> {
+    let refused = || MailError::Refused(too_large.to_owned());
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(refused());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| MailError::Unavailable(super::describe(&e)))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(refused());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// `Retry-After` in seconds (the form Google and Microsoft send).
 pub fn retry_after(response: &reqwest::Response) -> Option<Duration> {
     response

@@ -22,7 +22,7 @@ use time::format_description::well_known::Rfc3339;
 use url::Url;
 
 use super::describe;
-use super::mail::{MailError, retry_after};
+use super::mail::{MAX_MESSAGE_BYTES, MailError, read_body, retry_after};
 
 /// Requests one mailbox may have in flight at Graph.
 pub const CONCURRENT_CALLS: usize = 4;
@@ -30,10 +30,6 @@ pub const CONCURRENT_CALLS: usize = 4;
 pub const CALLS_PER_SECOND: u32 = 16;
 /// Messages a list page asks for.
 const PAGE_SIZE: u32 = 100;
-/// The largest message a sync reads: bank alerts are tens of kilobytes, and a larger message
-/// (anyone can send one from an address that looks like a bank's) is skipped, not loaded.
-pub const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
-
 /// A listed message: its id, and the sender's address when it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
@@ -194,26 +190,8 @@ impl Outlook {
         message_id: &str,
     ) -> Result<Vec<u8>, MailError> {
         let url = self.url(&["messages", message_id, "$value"]);
-        let mut response = self.get(account_id, token, url).await?;
-        let too_large = || MailError::Refused("a message over 10 MiB".into());
-        if response
-            .content_length()
-            .is_some_and(|length| length > MAX_MESSAGE_BYTES as u64)
-        {
-            return Err(too_large());
-        }
-        let mut mime = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| MailError::Unavailable(describe(&e)))?
-        {
-            if mime.len() + chunk.len() > MAX_MESSAGE_BYTES {
-                return Err(too_large());
-            }
-            mime.extend_from_slice(&chunk);
-        }
-        Ok(mime)
+        let response = self.get(account_id, token, url).await?;
+        read_body(response, MAX_MESSAGE_BYTES, "a message over 10 MiB").await
     }
 }
 
