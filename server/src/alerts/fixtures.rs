@@ -81,3 +81,100 @@ pub const ALL: &[Fixture] = fixtures![
 pub fn get(name: &str) -> Option<&'static [u8]> {
     ALL.iter().find(|f| f.name == name).map(|f| f.raw)
 }
+
+/// Mail built to hurt a parser (for tests, the sync's chaos tests and benchmarks): built in
+/// memory, never stored. Each sits under one of two headers: a BAC alert address whose Gmail
+/// verdict passes, or anyone.
+pub mod hostile {
+    use super::super::Refusal;
+
+    /// From a bank's alert address, with a passing Gmail verdict.
+    pub const BANK_HEADER: &str = "From: BAC Credomatic <NotificacionBAC@baccredomatic.cr>\r\n\
+        Authentication-Results: mx.google.com; dkim=pass header.i=@baccredomatic.cr;\r\n \
+        dmarc=pass header.from=baccredomatic.cr\r\n\
+        Subject: Notificacion de transaccion\r\nMIME-Version: 1.0\r\n";
+    /// From someone who is no bank.
+    pub const OTHER_HEADER: &str = "From: Alguien <alguien@example.com>\r\nSubject: hola\r\n\
+        MIME-Version: 1.0\r\n";
+
+    /// A header line a megabyte long.
+    pub fn long_header_line(header: &str) -> Vec<u8> {
+        let mut raw = header.as_bytes().to_vec();
+        raw.extend_from_slice(b"X-Padding: ");
+        raw.extend(std::iter::repeat_n(b'a', 1024 * 1024));
+        raw.extend_from_slice(b"\r\n\r\nhola\r\n");
+        raw
+    }
+
+    /// `levels` messages each inside the last (`message/rfc822`).
+    pub fn nested_messages(header: &str, levels: usize) -> Vec<u8> {
+        let mut raw = header.as_bytes().to_vec();
+        for _ in 0..levels {
+            raw.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\n");
+        }
+        raw.extend_from_slice(b"Subject: fondo\r\n\r\nhola\r\n");
+        raw
+    }
+
+    /// `levels` multiparts each inside the last.
+    pub fn nested_multiparts(header: &str, levels: usize) -> Vec<u8> {
+        let mut raw = header.as_bytes().to_vec();
+        for n in 0..levels {
+            raw.extend_from_slice(
+                format!("Content-Type: multipart/mixed; boundary=\"b{n}\"\r\n\r\n--b{n}\r\n")
+                    .as_bytes(),
+            );
+        }
+        raw.extend_from_slice(b"Content-Type: text/plain\r\n\r\nhola\r\n");
+        raw
+    }
+
+    /// One multipart with `count` delimiters and no closing one.
+    pub fn endless_boundaries(header: &str, count: usize) -> Vec<u8> {
+        let mut raw = header.as_bytes().to_vec();
+        raw.extend_from_slice(b"Content-Type: multipart/mixed; boundary=x\r\n\r\n");
+        for _ in 0..count {
+            raw.extend_from_slice(b"--x\r\nContent-Type: text/plain\r\n\r\nhola\r\n");
+        }
+        raw
+    }
+
+    /// 50 MB of body.
+    pub fn huge(header: &str) -> Vec<u8> {
+        let mut raw = header.as_bytes().to_vec();
+        raw.extend_from_slice(b"Content-Type: text/plain\r\n\r\n");
+        let line = [b'a'; 78];
+        while raw.len() < 50 * 1024 * 1024 {
+            raw.extend_from_slice(&line);
+            raw.extend_from_slice(b"\r\n");
+        }
+        raw
+    }
+
+    /// Every bomb with `header` on top: what it is, its bytes, and the refusal it earns.
+    pub fn bombs(header: &str) -> Vec<(&'static str, Vec<u8>, Refusal)> {
+        vec![
+            (
+                "200,000 nested messages",
+                nested_messages(header, 200_000),
+                Refusal::TooDeep,
+            ),
+            (
+                "100,000 nested multiparts",
+                nested_multiparts(header, 100_000),
+                Refusal::TooDeep,
+            ),
+            (
+                "50,000 unterminated boundaries",
+                endless_boundaries(header, 50_000),
+                Refusal::TooManyParts,
+            ),
+            ("a 50 MB message", huge(header), Refusal::TooLarge),
+            (
+                "a 1 MB header line",
+                long_header_line(header),
+                Refusal::LineTooLong,
+            ),
+        ]
+    }
+}

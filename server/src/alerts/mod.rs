@@ -5,6 +5,10 @@
 //! returns it, and decides
 //! in this order:
 //!
+//! 0. **Shape**: the header block is read alone first (mail from no bank goes no further);
+//!    a bank sender's mail is then screened in one linear pass (`screen.rs`: size, line
+//!    lengths, nesting, parts) and refused ([`Outcome::Refused`]) when its shape is far
+//!    outside any bank's, before `mail-parser` sees it.
 //! 1. **Sender**, from the parsed From header only. It must hold exactly one mailbox whose
 //!    address is one of the table's addresses (ignoring case) or lies in a bank domain (the
 //!    domain itself or a dot-bounded subdomain). Display names, `Sender` and `Reply-To` count
@@ -48,6 +52,7 @@ mod html;
 mod message;
 mod model;
 mod report;
+mod screen;
 mod sender;
 mod text;
 mod when;
@@ -55,8 +60,9 @@ mod when;
 #[cfg(test)]
 mod tests;
 
-pub use model::{Bank, Currency, Ignored, Kind, Money, Outcome, Rejection, Transaction};
+pub use model::{Bank, Currency, Ignored, Kind, Money, Outcome, Refusal, Rejection, Transaction};
 pub use report::report;
+pub use screen::MAX_MESSAGE_BYTES;
 
 use message::Mail;
 use sender::Sender;
@@ -139,10 +145,17 @@ pub fn examine_layout(raw: &[u8]) -> Examined {
 }
 
 fn examine_with(raw: &[u8], verdicts: Option<Verdicts<'_>>) -> Examined {
-    let Some(mail) = Mail::parse(raw) else {
+    // The header alone first, and of it only the From fields: mail from no bank is never
+    // parsed further, and a header built to hurt is refused before any parser sees it.
+    let header = match screen::header_block(raw) {
+        Ok(header) => header,
+        Err(refusal) => return Examined::plain(Outcome::Refused(refusal), None),
+    };
+    let from = screen::from_fields(header);
+    let Some(head) = Mail::parse(&from) else {
         return Examined::plain(Outcome::NotBank, None);
     };
-    let (bank, address, domain) = match sender::check(&mail.sender_field()) {
+    let (bank, address, domain) = match sender::check(&head.sender_field()) {
         Sender::NotBank => return Examined::plain(Outcome::NotBank, None),
         Sender::Spoofed => {
             return Examined::plain(Outcome::Rejected(Rejection::SpoofedSender), None);
@@ -152,6 +165,12 @@ fn examine_with(raw: &[u8], verdicts: Option<Verdicts<'_>>) -> Examined {
             address,
             domain,
         } => (bank, address, domain),
+    };
+    if let Err(refusal) = screen::check(raw) {
+        return Examined::plain(Outcome::Refused(refusal), Some(bank));
+    }
+    let Some(mail) = Mail::parse(raw) else {
+        return Examined::plain(Outcome::NotBank, None);
     };
     let authentic = verdicts.is_none_or(|verdicts| {
         authenticity::is_authentic(mail.authentication_results(), verdicts, &domain)

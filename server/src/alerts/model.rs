@@ -5,6 +5,8 @@ use std::fmt;
 use rust_decimal::Decimal;
 use time::OffsetDateTime;
 
+pub use super::screen::Refusal;
+
 /// What one raw message turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -21,6 +23,9 @@ pub enum Outcome {
     /// A genuine mail from an address the bank sends alerts from, in a layout no row of the
     /// table knows: most likely a new layout, to be noticed and read once the table learns it.
     UnknownLayout { bank: Bank },
+    /// Never parsed: its shape is far outside what a bank sends (or it could not be read in
+    /// time). Mail built to hurt a parser ends here.
+    Refused(Refusal),
 }
 
 impl Outcome {
@@ -42,6 +47,7 @@ impl Outcome {
             Outcome::Ignored(_) => "ignored",
             Outcome::Unparsed { .. } => "unparsed",
             Outcome::UnknownLayout { .. } => "unknown_layout",
+            Outcome::Refused(_) => "refused",
         }
     }
 }

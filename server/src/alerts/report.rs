@@ -44,6 +44,9 @@ pub fn report(examined: &Examined) -> String {
         Outcome::Rejected(why) => {
             let _ = write!(out, ": {why}");
         }
+        Outcome::Refused(why) => {
+            let _ = write!(out, ": {why}");
+        }
         Outcome::Ignored(why) => {
             let _ = write!(out, ": {why}");
         }

@@ -3,6 +3,7 @@
 //! headers of the fixtures to build the variants.
 
 mod auth;
+mod bombs;
 mod corpus;
 mod fuzz;
 mod senders;
