@@ -20,6 +20,15 @@ pub enum MessageOutcome {
     /// Gmail no longer has it (deleted between listing and reading).
     #[sea_orm(string_value = "gone")]
     Gone,
+    /// Never parsed: its shape was far outside any bank's, it took too long, or the classifier
+    /// stopped while reading it. `detail` names which.
+    #[sea_orm(string_value = "refused")]
+    Refused,
+    /// Being classified right now. A row left like this means the classifier stopped while
+    /// reading it (the process ended): the next sync reads it again; left like this a second
+    /// time (`detail` says so), the sync after records it as refused and never tries again.
+    #[sea_orm(string_value = "classifying")]
+    Classifying,
     /// The mail service refused to give it, or gave something unreadable; skipped until a
     /// newer classifier reads it again.
     #[sea_orm(string_value = "unreadable")]
@@ -49,6 +58,9 @@ pub struct Model {
     /// When the mail says it was sent (its Date header), Unix seconds, for unread alerts.
     pub sent_at: Option<i64>,
 }
+
+/// `detail` of a message being classified for the second time, after a run died reading it.
+pub const SECOND_ATTEMPT: &str = "second attempt";
 
 impl MessageOutcome {
     /// Outcomes a newer classifier may turn into transactions: everything but a transaction

@@ -75,6 +75,8 @@ pub struct Syncs {
     /// This instance's name on run leases.
     instance: String,
     layouts: Arc<layouts::LayoutWatch>,
+    /// Classifier threads at once (one per core): what hostile mail can take of the machine.
+    classifier_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl Syncs {
@@ -96,6 +98,9 @@ impl Syncs {
             queue,
             instance: random_token().expose_secret()[..12].to_owned(),
             layouts: Arc::default(),
+            classifier_slots: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, usize::from),
+            )),
         }
     }
 

@@ -13,18 +13,22 @@
 //!   the window the first time, newest first, following `@odata.nextLink` to the end, and
 //!   keeps the messages whose sender address could be a bank's.
 //!
-//! Both: only ids never examined before are fetched (Gmail's `format=raw`, Graph's `$value`),
-//! classified with the verdicts of that mail service's authserv-id, and recorded with their
-//! outcome and transactions. Then the mail an older classifier version examined within the
-//! window and left without transactions is fetched and read again, once (see `store.rs`): a
-//! fix to a layout or a sender brings in the alerts it once missed, with no one asking.
+//! Both: only ids never examined before are fetched (Gmail's `format=raw`, Graph's `$value`,
+//! neither over 10 MiB), marked as being classified, classified off the async runtime (a
+//! bounded pool of threads, a time budget) with the verdicts of that mail service's
+//! authserv-id, and recorded with their outcome and transactions. Then the mail an older
+//! classifier version examined within the window and left without transactions is fetched
+//! and read again, once (see `store.rs`): a fix to a layout or a sender brings in the alerts
+//! it once missed, with no one asking. A message whose reading a dead run interrupted is read
+//! again the same way; interrupted a second time, it is refused at the next run's start, so a
+//! mail that kills the process cannot kill it again and again.
 
 use futures::{StreamExt, TryStreamExt};
 use sea_orm::DbErr;
 
 use super::mailbox::Mailbox;
 use super::{SyncError, Syncs};
-use crate::alerts;
+use crate::alerts::{self, Examined, Outcome, Refusal, Verdicts};
 use crate::entities::email_accounts::{self, Provider};
 use crate::entities::mail_messages::MessageOutcome;
 use crate::entities::mailbox_sync;
@@ -34,6 +38,11 @@ use crate::provider::outlook;
 const OVERLAP_SECS: i64 = 60 * 60;
 /// Messages fetched at once within one Gmail mailbox (the quota limiter paces them).
 const GMAIL_FETCHES_IN_FLIGHT: usize = 10;
+// What the mail services' fetches give, the classifier takes whole.
+const _: () = assert!(crate::provider::mail::MAX_MESSAGE_BYTES <= alerts::MAX_MESSAGE_BYTES);
+/// The most time one message may take to classify (a bank alert takes well under a
+/// millisecond).
+pub const CLASSIFY_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What a successful run found.
 pub struct Synced {
@@ -51,6 +60,13 @@ impl Syncs {
         state: &mailbox_sync::Model,
     ) -> Result<Synced, SyncError> {
         let mailbox = Mailbox::new(account.id, account.provider, &self.mail, &self.tokens);
+        let interrupted = self.refuse_interrupted(account.id).await?;
+        if interrupted > 0 {
+            tracing::warn!(
+                messages = interrupted,
+                "messages whose reading was interrupted twice are refused, not read again"
+            );
+        }
         let as_of = self.clock.now();
         let window_start = as_of - self.config.initial_days * 24 * 60 * 60;
         let (mut synced, in_flight) = match account.provider {
@@ -239,6 +255,37 @@ impl Syncs {
         }
     }
 
+    /// Classifies one message off the async runtime, on the bounded pool of classifier threads,
+    /// within [`CLASSIFY_BUDGET`]: one that takes longer (or fails) is refused, and its thread
+    /// keeps its pool slot until it ends.
+    async fn classify(&self, raw: Vec<u8>, verdicts: Verdicts<'_>) -> Examined {
+        let authserv_id = verdicts.authserv_id.to_owned();
+        let unnamed_topmost = verdicts.unnamed_topmost;
+        let refused = |refusal| Examined {
+            outcome: Outcome::Refused(refusal),
+            bank: None,
+            subject: None,
+            sent_at: None,
+            subject_shape: None,
+        };
+        let Ok(slot) = self.classifier_slots.clone().acquire_owned().await else {
+            return refused(Refusal::Interrupted);
+        };
+        let task = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            let verdicts = Verdicts {
+                authserv_id: &authserv_id,
+                unnamed_topmost,
+            };
+            alerts::examine(&raw, verdicts)
+        });
+        match tokio::time::timeout(CLASSIFY_BUDGET, task).await {
+            Ok(Ok(examined)) => examined,
+            Ok(Err(_)) => refused(Refusal::Interrupted),
+            Err(_) => refused(Refusal::TooSlow),
+        }
+    }
+
     /// Fetches, classifies and records one message; returns how many transactions were new.
     async fn examine(
         &self,
@@ -265,8 +312,18 @@ impl Syncs {
             }
             Err(error) => return Err(error),
         };
-        // Classification is pure CPU work of tens of microseconds; no need to leave the task.
-        let examined = alerts::examine(&raw, mailbox.verdicts());
+        // Before anything parses it, the row says it is being read: if the process dies while
+        // reading it, the next run reads it once more, and the one after refuses it.
+        self.mark_classifying(id, message_id)
+            .await
+            .map_err(SyncError::Database)?;
+        let examined = self.classify(raw, mailbox.verdicts()).await;
+        if let Outcome::Refused(refusal) = examined.outcome {
+            tracing::warn!(
+                refusal = refusal.as_str(),
+                "a message was refused by its shape"
+            );
+        }
         self.layouts.observe(&examined);
         self.record(account, message_id, &examined)
             .await

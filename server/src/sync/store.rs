@@ -8,14 +8,16 @@
 use std::collections::HashSet;
 
 use sea_orm::{
-    ActiveValue, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set,
-    TransactionTrait, TryInsertResult,
+    ActiveValue, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    QuerySelect, Set, TransactionTrait, TryInsertResult,
 };
 
+use sea_orm::sea_query::Expr;
+
 use super::Syncs;
-use crate::alerts::{CLASSIFIER_VERSION, Examined, Outcome, Transaction};
+use crate::alerts::{CLASSIFIER_VERSION, Examined, Outcome, Refusal, Transaction};
 use crate::entities::email_accounts;
-use crate::entities::mail_messages::{self, MessageOutcome};
+use crate::entities::mail_messages::{self, MessageOutcome, SECOND_ATTEMPT};
 use crate::entities::transactions;
 
 impl Syncs {
@@ -111,9 +113,64 @@ impl Syncs {
         Ok(())
     }
 
+    /// Marks a message as being classified, before anything parses it (a new row, or one an
+    /// older classifier wrote and this one reads again). A row already marked, left by a run
+    /// that died while reading it, is marked as read a second time: if that run dies too, the
+    /// message is refused (see [`Self::refuse_interrupted`]).
+    pub(super) async fn mark_classifying(
+        &self,
+        account_id: i32,
+        message_id: &str,
+    ) -> Result<(), DbErr> {
+        let again = mail_messages::Entity::update_many()
+            .col_expr(mail_messages::Column::Detail, Expr::value(SECOND_ATTEMPT))
+            .filter(mail_messages::Column::AccountId.eq(account_id))
+            .filter(mail_messages::Column::MessageId.eq(message_id))
+            .filter(mail_messages::Column::Outcome.eq(MessageOutcome::Classifying))
+            .exec(&self.db)
+            .await?;
+        if again.rows_affected > 0 {
+            return Ok(());
+        }
+        let row = mail_messages::ActiveModel {
+            account_id: Set(account_id),
+            message_id: Set(message_id.to_owned()),
+            outcome: Set(MessageOutcome::Classifying),
+            detail: Set(None),
+            examined_at: Set(self.clock.now()),
+            classifier_version: Set(CLASSIFIER_VERSION),
+            ..Default::default()
+        };
+        store_examined(&self.db, row).await?;
+        Ok(())
+    }
+
+    /// Refuses this account's messages whose reading was interrupted twice: both runs reading
+    /// them died (a message that kills the process must not kill every next one). Called at
+    /// the start of a run, which holds the mailbox's lease. A message interrupted once (a
+    /// restart, a crash elsewhere) is read again by [`Self::to_read_again`]. Returns how many
+    /// were refused.
+    pub(super) async fn refuse_interrupted(&self, account_id: i32) -> Result<u64, DbErr> {
+        let done = mail_messages::Entity::update_many()
+            .col_expr(
+                mail_messages::Column::Outcome,
+                Expr::value(MessageOutcome::Refused),
+            )
+            .col_expr(
+                mail_messages::Column::Detail,
+                Expr::value(Refusal::Interrupted.as_str()),
+            )
+            .filter(mail_messages::Column::AccountId.eq(account_id))
+            .filter(mail_messages::Column::Outcome.eq(MessageOutcome::Classifying))
+            .filter(mail_messages::Column::Detail.eq(SECOND_ATTEMPT))
+            .exec(&self.db)
+            .await?;
+        Ok(done.rows_affected)
+    }
+
     /// The messages of this account that an older classifier examined since `since` and left
-    /// without transactions ([`MessageOutcome::READ_AGAIN`]): the sync fetches and reads them
-    /// again, once.
+    /// without transactions ([`MessageOutcome::READ_AGAIN`]), and those whose reading a dead
+    /// run interrupted once: the sync fetches and reads them again, once.
     pub(super) async fn to_read_again(
         &self,
         account_id: i32,
@@ -123,17 +180,25 @@ impl Syncs {
             .select_only()
             .column(mail_messages::Column::MessageId)
             .filter(mail_messages::Column::AccountId.eq(account_id))
-            .filter(mail_messages::Column::ClassifierVersion.lt(CLASSIFIER_VERSION))
-            .filter(mail_messages::Column::Outcome.is_in(MessageOutcome::READ_AGAIN))
-            .filter(mail_messages::Column::ExaminedAt.gte(since))
+            .filter(
+                Condition::any()
+                    .add(
+                        Condition::all()
+                            .add(mail_messages::Column::ClassifierVersion.lt(CLASSIFIER_VERSION))
+                            .add(mail_messages::Column::Outcome.is_in(MessageOutcome::READ_AGAIN))
+                            .add(mail_messages::Column::ExaminedAt.gte(since)),
+                    )
+                    .add(mail_messages::Column::Outcome.eq(MessageOutcome::Classifying)),
+            )
             .into_tuple()
             .all(&self.db)
             .await
     }
 }
 
-/// Inserts the examined message's row, or, when an older classifier version wrote it, replaces
-/// that row's outcome. False when the row is already there under this version (nothing to do).
+/// Inserts the examined message's row, or, when an older classifier version wrote it or it is
+/// marked as being classified, replaces that row's outcome. False when the row is already
+/// there, decided under this version (nothing to do).
 async fn store_examined(
     db: &impl ConnectionTrait,
     row: mail_messages::ActiveModel,
@@ -159,7 +224,11 @@ async fn store_examined(
         .set(row)
         .filter(mail_messages::Column::AccountId.eq(account_id))
         .filter(mail_messages::Column::MessageId.eq(message_id))
-        .filter(mail_messages::Column::ClassifierVersion.lt(CLASSIFIER_VERSION))
+        .filter(
+            Condition::any()
+                .add(mail_messages::Column::ClassifierVersion.lt(CLASSIFIER_VERSION))
+                .add(mail_messages::Column::Outcome.eq(MessageOutcome::Classifying)),
+        )
         .exec(db)
         .await?;
     Ok(updated.rows_affected > 0)
@@ -178,6 +247,7 @@ fn describe(outcome: &Outcome) -> (MessageOutcome, Option<String>) {
             MessageOutcome::Unparsed,
             Some(format!("{}: {reason}", bank.as_str())),
         ),
+        Outcome::Refused(why) => (MessageOutcome::Refused, Some(why.as_str().to_owned())),
         Outcome::UnknownLayout { bank } => (
             MessageOutcome::UnknownLayout,
             Some(format!(

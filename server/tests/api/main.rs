@@ -12,6 +12,7 @@ mod bank_mail;
 mod connect_refusals;
 mod gmail_connect;
 mod grants;
+mod hostile_mail;
 mod key_rotation;
 mod leaving;
 mod outlook_connect;
