@@ -2,7 +2,7 @@
 //! tabs. Extractors look values up by label or read whole rows; sentence layouts use
 //! [`Doc::text`].
 
-use super::text::{collapse_ws, folded_prefix_len, label_key};
+use super::text::{collapse_ws, folded_prefix_len, is_label, label_key};
 
 /// A mail body reduced to rows of cells. Cells keep their text with whitespace collapsed;
 /// rows with no visible text are dropped.
@@ -60,7 +60,7 @@ impl Doc {
                 if let Some(inline) = inline_value(cell, &key) {
                     return Some(inline);
                 }
-                if label_key(cell) != key {
+                if !is_label(cell, &key) {
                     continue;
                 }
                 if let Some(next) = row[c + 1..].iter().find(|v| !v.is_empty()) {

@@ -95,26 +95,26 @@ pub(crate) fn to_doc(html: &str) -> Doc {
             continue;
         };
         pos = lt + tag.len;
-        if !tag.closing && SKIP_TAGS.contains(&tag.name.as_str()) {
-            pos = skip_past_close(html, pos, &tag.name);
+        let is = |name: &str| tag.name.eq_ignore_ascii_case(name);
+        if !tag.closing && SKIP_TAGS.iter().any(|name| is(name)) {
+            pos = skip_past_close(html, pos, tag.name);
             continue;
         }
-        match tag.name.as_str() {
-            "td" | "th" => {
-                b.end_cell();
-                // Text between `</td>` and the next cell belongs to no cell unless visible.
-                b.cell_open = !tag.closing;
-            }
-            name if ROW_TAGS.contains(&name) => b.end_row(),
-            _ => {}
+        if is("td") || is("th") {
+            b.end_cell();
+            // Text between `</td>` and the next cell belongs to no cell unless visible.
+            b.cell_open = !tag.closing;
+        } else if ROW_TAGS.iter().any(|name| is(name)) {
+            b.end_row();
         }
     }
     b.end_row();
     Doc::from_rows(b.rows)
 }
 
-struct Tag {
-    name: String,
+struct Tag<'a> {
+    /// As written (compare it ignoring ASCII case).
+    name: &'a str,
     closing: bool,
     /// Bytes from `<` to just past `>`.
     len: usize,
@@ -122,7 +122,7 @@ struct Tag {
 
 /// Reads `<name ...>` or `</name>` at the start of `s`; `None` when `s` is not a tag, including
 /// `<!DOCTYPE>` and `<?xml?>` which are returned as nameless tags.
-fn parse_tag(s: &str) -> Option<Tag> {
+fn parse_tag(s: &str) -> Option<Tag<'_>> {
     let bytes = s.as_bytes();
     let mut i = 1;
     let closing = bytes.get(i) == Some(&b'/');
@@ -137,7 +137,7 @@ fn parse_tag(s: &str) -> Option<Tag> {
     while bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric()) {
         i += 1;
     }
-    let name = s[name_start..i].to_ascii_lowercase();
+    let name = &s[name_start..i];
     // Skip attributes, honouring quotes, up to the closing '>'.
     let mut quote = None;
     while let Some(&b) = bytes.get(i) {

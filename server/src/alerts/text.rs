@@ -56,6 +56,29 @@ pub(crate) fn label_key(s: &str) -> String {
     key
 }
 
+/// Whether `cell`'s [`label_key`] is `key`, without building it: labels are looked up in every
+/// cell of a mail, so this is on the hot path.
+pub(crate) fn is_label(cell: &str, key: &str) -> bool {
+    let cell = cell.trim_end().trim_end_matches(':').trim_end();
+    let mut expected = key.chars();
+    let mut space = false;
+    for c in cell.chars().map(fold) {
+        if c.is_whitespace() {
+            // Runs of whitespace are one space, and leading ones none.
+            space = true;
+            continue;
+        }
+        if space && expected.as_str().len() < key.len() && expected.next() != Some(' ') {
+            return false;
+        }
+        space = false;
+        if expected.next() != Some(c) {
+            return false;
+        }
+    }
+    expected.next().is_none()
+}
+
 /// Finds `needle` in `hay` at or after byte `from`, comparing folded characters.
 /// Returns the byte range of the match in `hay`.
 pub(crate) fn find_folded(hay: &str, needle: &str, from: usize) -> Option<(usize, usize)> {
@@ -87,18 +110,45 @@ pub(crate) fn folded_prefix_len(s: &str, prefix: &str) -> Option<usize> {
 }
 
 /// Collapses whitespace runs (including non-breaking spaces) into one space and trims.
+///
+/// Every cell of every mail goes through here, so it walks bytes and decodes a `char` only
+/// where the text is not ASCII.
 pub(crate) fn collapse_ws(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in s.split(|c: char| c.is_whitespace() || c == '\u{a0}') {
-        if word.is_empty() {
-            continue;
+    let mut word_start = None;
+    let mut i = 0;
+    while i < s.len() {
+        let byte = s.as_bytes()[i];
+        let (space, len) = if byte.is_ascii() {
+            (
+                matches!(byte, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '),
+                1,
+            )
+        } else {
+            let c = s[i..].chars().next().unwrap_or_default();
+            (c.is_whitespace(), c.len_utf8())
+        };
+        match (space, word_start) {
+            (true, Some(start)) => {
+                push_word(&mut out, &s[start..i]);
+                word_start = None;
+            }
+            (false, None) => word_start = Some(i),
+            _ => {}
         }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
+        i += len;
+    }
+    if let Some(start) = word_start {
+        push_word(&mut out, &s[start..]);
     }
     out
+}
+
+fn push_word(out: &mut String, word: &str) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(word);
 }
 
 /// The leading run of ASCII digits of `s`.
@@ -131,6 +181,34 @@ mod tests {
         assert_eq!(find_folded(hay, "nothing", 0), None);
         assert_eq!(find_folded(hay, "x", 999), None);
         assert_eq!(collapse_ws(" a \u{a0} b\t\r\nc "), "a b c");
+        assert_eq!(collapse_ws("\u{2003}año\u{b}é\u{85}"), "año é");
+        assert_eq!(collapse_ws(" \u{a0} "), "");
         assert_eq!(leading_digits("123ab"), "123");
+    }
+
+    #[test]
+    fn is_label_agrees_with_label_key() {
+        let cells = [
+            "Ciudad y país :",
+            "  CIUDAD\u{a0} y  PAIS::",
+            "ciudad y pais : :",
+            "Ciudad y paísx",
+            "Ciudad",
+            "",
+            " : ",
+            "Monto",
+            "Monto:",
+            "Mon to",
+        ];
+        for cell in cells {
+            for label in cells {
+                let key = label_key(label);
+                assert_eq!(
+                    is_label(cell, &key),
+                    label_key(cell) == key,
+                    "{cell:?} against {label:?}"
+                );
+            }
+        }
     }
 }
