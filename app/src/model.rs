@@ -56,6 +56,9 @@ pub struct SyncView {
     /// Why the last sync failed and what happens next, e.g. "Gmail is rate limiting us;
     /// retrying at 14:05", or "Reconnect needed".
     pub problem: Option<String>,
+    /// The problem needs the owner (reconnect, allow reading mail); otherwise mailconnect
+    /// retries on its own or its operator must act.
+    pub needs_you: bool,
 }
 
 /// Which period the Transactions page covers.

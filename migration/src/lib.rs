@@ -8,6 +8,7 @@ mod m20261130_000001_mail_sync;
 mod m20261201_000001_hardening;
 mod m20261202_000001_providers;
 mod m20261206_000001_classifier_version;
+mod m20261206_000002_sync_progress;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_hardening::Migration),
             Box::new(m20261202_000001_providers::Migration),
             Box::new(m20261206_000001_classifier_version::Migration),
+            Box::new(m20261206_000002_sync_progress::Migration),
         ]
     }
 }

@@ -202,6 +202,13 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
     let syncing = move || server_syncing || page.sync_requested.with(|ids| ids.contains(&id));
     let summary = account.sync.summary;
     let needs_reconnect = account.status == AccountStatus::NeedsReconnect;
+    // A problem that needs the owner is solved by reconnecting (and allowing what was taken).
+    let offer_reconnect = needs_reconnect || account.sync.needs_you;
+    let problem_class = if account.sync.needs_you {
+        "sync-problem needs-you"
+    } else {
+        "sync-problem"
+    };
     let status_class = if needs_reconnect {
         "status needs-reconnect"
     } else {
@@ -220,7 +227,10 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
                 <p class="sync-state" aria-live="polite">
                     {move || if syncing() { SYNCING.to_owned() } else { summary.clone() }}
                 </p>
-                {account.sync.problem.map(|problem| view! { <p class="sync-problem">{problem}</p> })}
+                {account
+                    .sync
+                    .problem
+                    .map(|problem| view! { <p class=problem_class>{problem}</p> })}
             </div>
             <div class="actions">
                 <button
@@ -232,7 +242,7 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
                 >
                     "Sync now"
                 </button>
-                {needs_reconnect
+                {offer_reconnect
                     .then(|| {
                         view! {
                             <button
@@ -287,6 +297,7 @@ mod tests {
             syncing: false,
             summary: "Last synced 2 minutes ago · 3 new transactions".into(),
             problem: Some("Gmail is rate limiting us; retrying at 14:05".into()),
+            needs_you: false,
         });
         assert!(
             html.contains(
@@ -300,6 +311,19 @@ mod tests {
         assert!(html.contains(
             r#"<button type="button" aria-label="Sync now me@example.com" class="sync-now">"#
         ));
+        assert!(!html.contains("Reconnect me@example.com"));
+    }
+
+    #[test]
+    fn a_problem_that_needs_the_owner_says_so_and_offers_a_reconnect() {
+        let html = render_row(SyncView {
+            syncing: false,
+            summary: "Last synced 2 hours ago · 0 new transactions".into(),
+            problem: Some("Gmail no longer lets mailconnect read this mailbox".into()),
+            needs_you: true,
+        });
+        assert!(html.contains(r#"<p class="sync-problem needs-you">Gmail no longer lets"#));
+        assert!(html.contains(r#"aria-label="Reconnect me@example.com""#));
     }
 
     #[test]
@@ -308,6 +332,7 @@ mod tests {
             syncing: true,
             summary: "Not synced yet".into(),
             problem: None,
+            needs_you: false,
         });
         assert!(html.contains(r#"class="sync-state">Syncing…</p>"#));
         assert!(!html.contains("Not synced yet"));

@@ -46,6 +46,8 @@ pub struct SyncConfig {
     pub initial_days: i64,
     /// How long a sync's run lease lasts without renewal (a crashed run's lapses after this).
     pub lease: Duration,
+    /// List pages one run reads (100 messages each); a longer listing goes on in the next run.
+    pub pages_per_run: usize,
 }
 
 /// How many attempts one key (an email address, a client address) gets (see `throttle.rs`).
@@ -159,11 +161,17 @@ impl Config {
             NonZeroU32::new(7).unwrap(),
             "set it to a whole number of days, at least 1",
         )?;
+        let pages_per_run: NonZeroU32 = source.parse(
+            "SYNC_PAGES_PER_RUN",
+            NonZeroU32::new(50).unwrap(),
+            "set it to a whole number of list pages, at least 1",
+        )?;
         let sync = SyncConfig {
             interval: seconds(source, "SYNC_INTERVAL_SECS", 300, 10)?,
             concurrency: concurrency as usize,
             initial_days: i64::from(initial_days.get()),
             lease: seconds(source, "SYNC_LEASE_SECS", 60, 5)?,
+            pages_per_run: pages_per_run.get() as usize,
         };
 
         let whole = "set it to a whole number of attempts, at least 1";

@@ -29,10 +29,15 @@ pub enum MessageOutcome {
     /// time (`detail` says so), the sync after records it as refused and never tries again.
     #[sea_orm(string_value = "classifying")]
     Classifying,
-    /// The mail service refused to give it, or gave something unreadable; skipped until a
-    /// newer classifier reads it again.
+    /// Never read: over the size a sync reads, or the mail service failed to give it
+    /// [`MAX_FETCH_TRIES`] times (`detail` says which). Skipped until a newer classifier reads
+    /// it again.
     #[sea_orm(string_value = "unreadable")]
     Unreadable,
+    /// The mail service failed to give it (a 5xx, a timeout, a cut-off answer): each next
+    /// sync fetches it again, until `tries` reaches [`MAX_FETCH_TRIES`] and it is unreadable.
+    #[sea_orm(string_value = "unfetched")]
+    Unfetched,
 }
 
 /// Every message id a sync has examined, so a re-sync neither fetches nor adds it again.
@@ -57,7 +62,12 @@ pub struct Model {
     pub subject: Option<String>,
     /// When the mail says it was sent (its Date header), Unix seconds, for unread alerts.
     pub sent_at: Option<i64>,
+    /// Fetches of it that failed (the mail service's fault, not the mail's).
+    pub tries: i32,
 }
+
+/// Syncs that may fail to fetch one message before it is recorded unreadable.
+pub const MAX_FETCH_TRIES: i32 = 5;
 
 /// `detail` of a message being classified for the second time, after a run died reading it.
 pub const SECOND_ATTEMPT: &str = "second attempt";

@@ -19,15 +19,24 @@ pub enum SyncState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 pub enum SyncFailure {
-    /// Gmail answered 429 / rate-limit 403 until we gave up for now; retried at `retry_at`.
+    /// The mail service answered 429 / rate-limit 403 until we gave up for now; retried at
+    /// `retry_at`.
     #[sea_orm(string_value = "rate_limited")]
     RateLimited,
-    /// Gmail or Google was unavailable (5xx, network); retried at `retry_at`.
+    /// The mail service or its sign-in was unavailable (5xx, network); retried at `retry_at`.
     #[sea_orm(string_value = "unavailable")]
     Unavailable,
     /// The grant is dead: the account needs reconnecting; not retried.
     #[sea_orm(string_value = "needs_reconnect")]
     NeedsReconnect,
+    /// The mail service no longer lets us read the mailbox (403): its owner must reconnect it
+    /// and allow reading mail. Tried again by the scheduler's rounds.
+    #[sea_orm(string_value = "forbidden")]
+    Forbidden,
+    /// This server cannot read the mailbox as it is configured: its operator must act. Tried
+    /// again by the scheduler's rounds.
+    #[sea_orm(string_value = "misconfigured")]
+    Misconfigured,
 }
 
 /// One mailbox's sync state. Created with the account's first sync request.
@@ -47,6 +56,10 @@ pub struct Model {
     pub failure: Option<SyncFailure>,
     pub failures: i32,
     pub retry_at: Option<i64>,
+    /// A listing cut short by the run's page cap goes on from here in the next run: the time
+    /// it lists from and the mail service's cursor for its next page.
+    pub resume_since: Option<i64>,
+    pub resume_page: Option<String>,
 }
 
 /// What the account list shows of a sync state.

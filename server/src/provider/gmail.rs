@@ -163,10 +163,10 @@ impl Gmail {
             .map_err(|e| MailError::Unavailable(describe(&e)))?;
         let status = response.status();
         if status.is_success() {
-            let body =
-                read_body(response, call.max_answer_bytes(), "a message over 10 MiB").await?;
+            let body = read_body(response, call.max_answer_bytes()).await?;
+            // A complete answer that does not parse is the service's fault, not the mail's.
             return serde_json::from_slice(&body)
-                .map_err(|_| MailError::Refused("unreadable answer".into()));
+                .map_err(|_| MailError::Unavailable("unreadable answer".into()));
         }
         let retry_after = retry_after(&response);
         let body = response.json::<ErrorBody>().await.ok();
@@ -230,9 +230,9 @@ impl Gmail {
         url.query_pairs_mut().append_pair("format", "raw");
         let message: RawMessage = self.get_json(account_id, Call::Get, token, url).await?;
         let raw = decode_base64url(&message.raw)
-            .ok_or(MailError::Refused("undecodable raw message".into()))?;
+            .ok_or(MailError::Unavailable("undecodable raw message".into()))?;
         if raw.len() > MAX_MESSAGE_BYTES {
-            return Err(MailError::Refused("a message over 10 MiB".into()));
+            return Err(MailError::TooLarge);
         }
         Ok(raw)
     }
@@ -304,7 +304,7 @@ mod tests {
         let token = SecretString::from("t");
         assert_eq!(
             gmail.get_raw(1, &token, "huge").await.unwrap_err(),
-            MailError::Refused("a message over 10 MiB".into())
+            MailError::TooLarge
         );
         assert_eq!(gmail.get_raw(1, &token, "small").await.unwrap(), b"hi");
     }

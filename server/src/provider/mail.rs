@@ -16,10 +16,17 @@ pub enum MailError {
     /// 429 (or the provider's own way of saying it), with `Retry-After` when given.
     #[error("rate limited")]
     RateLimited { retry_after: Option<Duration> },
-    /// 5xx, a network failure or a timeout: worth retrying.
+    /// 5xx, a network failure, a timeout, an answer cut off or unreadable: worth retrying.
     #[error("the mail service is unavailable ({0})")]
     Unavailable(String),
-    /// Anything else (400, 403, an unreadable answer).
+    /// 403: the grant no longer lets us read the mailbox (a permission taken away, the API
+    /// turned off for the account).
+    #[error("the mail service forbids reading this mailbox")]
+    Forbidden,
+    /// A message over [`MAX_MESSAGE_BYTES`]: skipped unread.
+    #[error("a message over 10 MiB")]
+    TooLarge,
+    /// Anything else (400, a request we could not make).
     #[error("the mail service refused the request ({0})")]
     Refused(String),
 }
@@ -30,6 +37,7 @@ impl MailError {
         match status {
             StatusCode::UNAUTHORIZED => Self::Unauthorized,
             StatusCode::NOT_FOUND => Self::NotFound,
+            StatusCode::FORBIDDEN => Self::Forbidden,
             StatusCode::TOO_MANY_REQUESTS => Self::RateLimited { retry_after },
             s if s.is_server_error() => Self::Unavailable(format!("status {s}")),
             s => Self::Refused(format!("status {s}")),
@@ -40,19 +48,17 @@ impl MailError {
 /// The largest message fetched (Gmail's raw form, Graph's MIME): a larger one is skipped unread.
 pub const MAX_MESSAGE_BYTES: usize = 10 * 1024 * 1024;
 
-/// A successful answer's body, read up to `limit` bytes: a longer one is refused (`too_large`)
+/// A successful answer's body, read up to `limit` bytes: a longer one is refused (`TooLarge`)
 /// without reading the rest, and a body cut off on the way is a transient failure.
 pub async fn read_body(
     mut response: reqwest::Response,
     limit: usize,
-    too_large: &str,
 ) -> Result<Vec<u8>, MailError> {
-    let refused = || MailError::Refused(too_large.to_owned());
     if response
         .content_length()
         .is_some_and(|length| length > limit as u64)
     {
-        return Err(refused());
+        return Err(MailError::TooLarge);
     }
     let mut body = Vec::new();
     while let Some(chunk) = response
@@ -61,7 +67,7 @@ pub async fn read_body(
         .map_err(|e| MailError::Unavailable(super::describe(&e)))?
     {
         if body.len() + chunk.len() > limit {
-            return Err(refused());
+            return Err(MailError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
@@ -96,6 +102,10 @@ mod tests {
         assert_eq!(
             MailError::from_status(StatusCode::UNAUTHORIZED, None),
             MailError::Unauthorized
+        );
+        assert_eq!(
+            MailError::from_status(StatusCode::FORBIDDEN, None),
+            MailError::Forbidden
         );
         assert!(matches!(
             MailError::from_status(StatusCode::BAD_REQUEST, None),

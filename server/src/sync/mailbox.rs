@@ -28,6 +28,8 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const LONGEST_WAIT: Duration = Duration::from_secs(30);
 /// Messages a list page asks for.
 const PAGE_SIZE: u32 = 100;
+/// Why an Outlook mailbox cannot be read on a server without Microsoft's settings.
+const NO_MICROSOFT: &str = "Microsoft is not configured";
 
 pub struct Mailbox<'a> {
     pub account_id: i32,
@@ -35,6 +37,8 @@ pub struct Mailbox<'a> {
     apis: &'a MailApis,
     tokens: &'a TokenService,
     token: Mutex<Option<SecretString>>,
+    /// Messages this run failed to fetch: left for the next runs, not fetched again in this one.
+    failed_fetches: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'a> Mailbox<'a> {
@@ -50,7 +54,21 @@ impl<'a> Mailbox<'a> {
             apis,
             tokens,
             token: Mutex::new(None),
+            failed_fetches: std::sync::Mutex::default(),
         }
+    }
+
+    /// Notes a message this run failed to fetch; returns how many it has failed to fetch.
+    pub fn note_failed_fetch(&self, message_id: &str) -> usize {
+        let mut failed = self.failed_fetches.lock().expect("not poisoned");
+        failed.push(message_id.to_owned());
+        failed.len()
+    }
+
+    /// Whether this run failed to fetch the message.
+    pub fn failed_to_fetch(&self, message_id: &str) -> bool {
+        let failed = self.failed_fetches.lock().expect("not poisoned");
+        failed.iter().any(|id| id == message_id)
     }
 
     /// Whose `Authentication-Results` count in this mailbox.
@@ -69,7 +87,7 @@ impl<'a> Mailbox<'a> {
             .outlook
             .as_ref()
             .map(|(outlook, _)| outlook)
-            .ok_or_else(|| MailError::Refused("Microsoft is not configured".into()))
+            .ok_or_else(|| MailError::Refused(NO_MICROSOFT.into()))
     }
 
     async fn token(&self) -> Result<SecretString, SyncError> {
@@ -179,10 +197,13 @@ impl<'a> Mailbox<'a> {
                     self.renew(&token).await?;
                     continue;
                 }
-                MailError::Unauthorized => {
-                    return Err(SyncError::Refused("a renewed token was refused".into()));
-                }
+                MailError::Unauthorized => return Err(SyncError::TokenRefused),
                 MailError::NotFound => return Err(SyncError::NotFound),
+                MailError::Forbidden => return Err(SyncError::Forbidden),
+                MailError::TooLarge => return Err(SyncError::TooLarge),
+                MailError::Refused(reason) if reason == NO_MICROSOFT => {
+                    return Err(SyncError::Misconfigured(reason));
+                }
                 MailError::Refused(reason) => return Err(SyncError::Refused(reason)),
                 MailError::RateLimited { retry_after } => {
                     let wait = retry_after.unwrap_or_else(|| backoff(attempt));
@@ -196,6 +217,7 @@ impl<'a> Mailbox<'a> {
                         tracing::warn!(%reason, "the mail service is unavailable");
                         return Err(SyncError::Unavailable {
                             retry_in: backoff(attempt),
+                            reason,
                         });
                     }
                     backoff(attempt)
@@ -247,9 +269,10 @@ fn token_failure(failure: TokenFailure) -> SyncError {
         TokenFailure::Disconnected | TokenFailure::NotFound => SyncError::Disconnected,
         TokenFailure::Unavailable | TokenFailure::Database => SyncError::Unavailable {
             retry_in: Duration::from_secs(60),
+            reason: failure.to_string(),
         },
         TokenFailure::Misconfigured | TokenFailure::Sealed => {
-            SyncError::Refused(failure.to_string())
+            SyncError::Misconfigured(failure.to_string())
         }
     }
 }

@@ -41,7 +41,7 @@ use crate::tokens::TokenService;
 use queue::JobQueue;
 use state::Finish;
 
-/// Why a sync stopped before the end.
+/// Why a sync, or one call of it, stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error("the account must be reconnected")]
@@ -50,10 +50,25 @@ pub enum SyncError {
     Disconnected,
     #[error("the mail service is rate limiting us")]
     RateLimited { retry_in: Duration },
-    #[error("the mail service or its sign-in is unavailable")]
-    Unavailable { retry_in: Duration },
+    /// A 5xx, a timeout, a cut-off or unreadable answer, the sign-in service or the database
+    /// behind the tokens being down. `reason` is a fixed phrase, never mail content.
+    #[error("the mail service or its sign-in is unavailable ({reason})")]
+    Unavailable { retry_in: Duration, reason: String },
+    /// A token renewed a moment ago was refused too: the run stops and is retried later.
+    #[error("a renewed token was refused")]
+    TokenRefused,
+    /// 403: the mail service no longer lets us read this mailbox. The owner must reconnect it.
+    #[error("the mail service forbids reading this mailbox")]
+    Forbidden,
+    /// This server cannot reach the mailbox as it is configured (a provider left unconfigured,
+    /// a token it cannot unseal): its operator must act.
+    #[error("the server is misconfigured: {0}")]
+    Misconfigured(String),
     #[error("not found")]
     NotFound,
+    /// A message over the size the sync reads.
+    #[error("a message over 10 MiB")]
+    TooLarge,
     #[error("the mail service refused a request: {0}")]
     Refused(String),
     #[error("database error: {0}")]
@@ -211,13 +226,16 @@ impl Syncs {
             metrics::counter!("mailconnect_syncs_total", "outcome" => "lease_lost").increment(1);
             return Ok(());
         }
+        let mut more = false;
         let (finish, outcome) = match result {
             Ok(synced) => {
                 tracing::info!(new = synced.new_transactions, elapsed = ?started.elapsed(), "synced");
+                more = synced.resume.is_some();
                 let finish = Finish::Synced {
                     history_id: synced.history_id,
                     new_transactions: synced.new_transactions as i32,
                     as_of: synced.as_of,
+                    resume: synced.resume,
                 };
                 (finish, "success")
             }
@@ -229,10 +247,29 @@ impl Syncs {
                 };
                 (finish, "dead_grant")
             }
+            // Neither comes right by retrying soon: the scheduler's next round tries again.
+            Err(SyncError::Forbidden) => {
+                tracing::warn!("the mail service forbids reading this mailbox");
+                let finish = Finish::Failed {
+                    failure: SyncFailure::Forbidden,
+                    retry_at: None,
+                };
+                (finish, "forbidden")
+            }
+            Err(SyncError::Misconfigured(reason)) => {
+                tracing::error!(%reason, "a mailbox cannot be synced as this server is configured");
+                let finish = Finish::Failed {
+                    failure: SyncFailure::Misconfigured,
+                    retry_at: None,
+                };
+                (finish, "misconfigured")
+            }
             Err(error) => {
                 let (failure, retry_in) = match &error {
                     SyncError::RateLimited { retry_in } => (SyncFailure::RateLimited, *retry_in),
-                    SyncError::Unavailable { retry_in } => (SyncFailure::Unavailable, *retry_in),
+                    SyncError::Unavailable { retry_in, .. } => {
+                        (SyncFailure::Unavailable, *retry_in)
+                    }
                     _ => (SyncFailure::Unavailable, Duration::from_secs(60)),
                 };
                 let failures = state.failures.clamp(0, 6) as u32;
@@ -250,6 +287,9 @@ impl Syncs {
         metrics::histogram!("mailconnect_sync_seconds").record(started.elapsed().as_secs_f64());
         if !self.finish(account_id, &owner, finish).await? {
             tracing::warn!("the sync finished after losing its lease; its outcome was dropped");
+        } else if more {
+            // The listing was cut short by the page cap: the next run goes on at once.
+            self.request(account_id).await?;
         }
         Ok(())
     }
@@ -280,6 +320,8 @@ impl OrDefaultState for Option<crate::entities::mailbox_sync::Model> {
             failure: None,
             failures: 0,
             retry_at: None,
+            resume_since: None,
+            resume_page: None,
         })
     }
 }

@@ -3,15 +3,20 @@
 //! Gmail:
 //! - The first sync (no stored historyId) reads the profile's historyId first, then lists the
 //!   bank query over the last `SYNC_INITIAL_DAYS` (`after:` in epoch seconds, because Gmail
-//!   reads dates as Pacific midnight), following pages of 100 to the end.
+//!   reads dates as Pacific midnight), following pages of 100.
 //! - Later syncs ask `history.list` what was added since the stored historyId. Only when
 //!   messages were added do they list the bank query since the last sync (with an hour's
 //!   overlap). A history 404 (the id is too old) falls back to a full sync of the window.
 //!
 //! Outlook (Graph has no search by sender, and no history id this needs):
 //! - Each sync lists what was received since the last sync (with the same overlap), or over
-//!   the window the first time, newest first, following `@odata.nextLink` to the end, and
-//!   keeps the messages whose sender address could be a bank's.
+//!   the window the first time, newest first, following `@odata.nextLink`, and keeps the
+//!   messages whose sender address could be a bank's.
+//!
+//! A run reads at most `SYNC_PAGES_PER_RUN` list pages; a listing cut short is stored with its
+//! cursor, and the next run, queued at once, goes on from there before anything else. Before
+//! each page and each message the run checks that the mailbox is still connected: a
+//! disconnect, or its owner leaving, stops it at its next step.
 //!
 //! Both: only ids never examined before are fetched (Gmail's `format=raw`, Graph's `$value`,
 //! neither over 10 MiB), marked as being classified, classified off the async runtime (a
@@ -22,15 +27,23 @@
 //! it once missed, with no one asking. A message whose reading a dead run interrupted is read
 //! again the same way; interrupted a second time, it is refused at the next run's start, so a
 //! mail that kills the process cannot kill it again and again.
+//!
+//! Only mail fetched whole can be judged broken. A message the mail service fails to give (a
+//! 5xx, a timeout, a cut-off or unreadable answer, after the call's own retries) stays
+//! unexamined and each next run fetches it again, up to `MAX_FETCH_TRIES`, then it is
+//! unreadable with the reason. What concerns the whole mailbox (a token refused after
+//! renewal, a 403, a server that cannot reach it) stops the run with the mail left unread.
 
-use futures::{StreamExt, TryStreamExt};
-use sea_orm::DbErr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::StreamExt;
+use sea_orm::{DbErr, EntityTrait, QuerySelect};
 
 use super::mailbox::Mailbox;
 use super::{SyncError, Syncs};
 use crate::alerts::{self, Examined, Outcome, Refusal, Verdicts};
-use crate::entities::email_accounts::{self, Provider};
-use crate::entities::mail_messages::MessageOutcome;
+use crate::entities::email_accounts::{self, Provider, Status};
+use crate::entities::mail_messages::{MAX_FETCH_TRIES, MessageOutcome};
 use crate::entities::mailbox_sync;
 use crate::provider::outlook;
 
@@ -40,6 +53,9 @@ const OVERLAP_SECS: i64 = 60 * 60;
 const GMAIL_FETCHES_IN_FLIGHT: usize = 10;
 // What the mail services' fetches give, the classifier takes whole.
 const _: () = assert!(crate::provider::mail::MAX_MESSAGE_BYTES <= alerts::MAX_MESSAGE_BYTES);
+/// Messages a run may fail to fetch before it stops: the mail service is failing, not the
+/// messages. Each failure counts towards that message's [`MAX_FETCH_TRIES`].
+const FETCH_FAILURES_PER_RUN: usize = 3;
 /// The most time one message may take to classify (a bank alert takes well under a
 /// millisecond).
 pub const CLASSIFY_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
@@ -51,6 +67,32 @@ pub struct Synced {
     /// When the run began reading the mailbox (its `last_synced_at`, from which the next run
     /// lists with the overlap): mail that arrives during a long run is not skipped.
     pub as_of: i64,
+    /// Where the listing goes on, when the page cap cut it short.
+    pub resume: Option<Resume>,
+}
+
+/// Where a listing cut short by the page cap (`SYNC_PAGES_PER_RUN`) goes on in the next run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resume {
+    /// The time (epoch seconds) the listing lists from.
+    pub since: i64,
+    /// The mail service's cursor for its next page: Gmail's page token, Graph's next link.
+    pub page: String,
+}
+
+impl Resume {
+    fn of(state: &mailbox_sync::Model) -> Option<Self> {
+        Some(Self {
+            since: state.resume_since?,
+            page: state.resume_page.clone()?,
+        })
+    }
+}
+
+/// The ids a listing found, and where it goes on if the page cap cut it short.
+struct Listing {
+    ids: Vec<String>,
+    resume: Option<Resume>,
 }
 
 impl Syncs {
@@ -69,29 +111,51 @@ impl Syncs {
         }
         let as_of = self.clock.now();
         let window_start = as_of - self.config.initial_days * 24 * 60 * 60;
-        let (mut synced, in_flight) = match account.provider {
-            Provider::Google => (
-                self.sync_gmail(&mailbox, account, state, window_start, as_of)
-                    .await?,
-                GMAIL_FETCHES_IN_FLIGHT,
-            ),
-            Provider::Microsoft => {
-                let since = state
-                    .last_synced_at
-                    .map_or(window_start, |at| at - OVERLAP_SECS);
-                let ids = self.list_outlook_bank_mail(&mailbox, since).await?;
-                let new_transactions = self
-                    .examine_new(&mailbox, account, ids, outlook::CONCURRENT_CALLS)
-                    .await?;
-                let synced = Synced {
-                    history_id: None,
-                    new_transactions,
-                    as_of,
-                };
-                (synced, outlook::CONCURRENT_CALLS)
-            }
+        let in_flight = match account.provider {
+            Provider::Google => GMAIL_FETCHES_IN_FLIGHT,
+            Provider::Microsoft => outlook::CONCURRENT_CALLS,
         };
-        let again = self.to_read_again(account.id, window_start).await?;
+        let mut synced = match Resume::of(state) {
+            // A listing cut short goes on first; what came after it waits for the next run
+            // (the stored historyId and time still mark where that begins).
+            Some(resume) => {
+                let listing = self
+                    .resume_listing(&mailbox, account.provider, resume)
+                    .await?;
+                let new_transactions = self
+                    .examine_new(&mailbox, account, listing.ids, in_flight)
+                    .await?;
+                Synced {
+                    history_id: state.history_id.clone(),
+                    new_transactions,
+                    as_of: state.last_synced_at.unwrap_or(as_of),
+                    resume: listing.resume,
+                }
+            }
+            None => match account.provider {
+                Provider::Google => {
+                    self.sync_gmail(&mailbox, account, state, window_start, as_of)
+                        .await?
+                }
+                Provider::Microsoft => {
+                    let since = state
+                        .last_synced_at
+                        .map_or(window_start, |at| at - OVERLAP_SECS);
+                    let listing = self.list_outlook_bank_mail(&mailbox, since, None).await?;
+                    let new_transactions = self
+                        .examine_new(&mailbox, account, listing.ids, in_flight)
+                        .await?;
+                    Synced {
+                        history_id: None,
+                        new_transactions,
+                        as_of,
+                        resume: listing.resume,
+                    }
+                }
+            },
+        };
+        let mut again = self.to_read_again(account.id, window_start).await?;
+        again.retain(|id| !mailbox.failed_to_fetch(id));
         if !again.is_empty() {
             tracing::info!(
                 messages = again.len(),
@@ -138,17 +202,19 @@ impl Syncs {
                 history_id,
                 new_transactions: 0,
                 as_of,
+                resume: None,
             });
         };
 
-        let ids = self.list_bank_mail(mailbox, since).await?;
+        let listing = self.list_bank_mail(mailbox, since, None).await?;
         let new_transactions = self
-            .examine_new(mailbox, account, ids, GMAIL_FETCHES_IN_FLIGHT)
+            .examine_new(mailbox, account, listing.ids, GMAIL_FETCHES_IN_FLIGHT)
             .await?;
         Ok(Synced {
             history_id,
             new_transactions,
             as_of,
+            resume: listing.resume,
         })
     }
 
@@ -172,7 +238,9 @@ impl Syncs {
     }
 
     /// Examines every one of `ids`, `in_flight` at a time; returns how many transactions were
-    /// new.
+    /// new. After a failure no further message is started, but those already started finish:
+    /// a message marked as being classified is never dropped half-way, which would count as
+    /// a crash while reading it.
     async fn examine_all(
         &self,
         mailbox: &Mailbox<'_>,
@@ -180,24 +248,77 @@ impl Syncs {
         ids: Vec<String>,
         in_flight: usize,
     ) -> Result<usize, SyncError> {
-        let added: Vec<usize> = futures::stream::iter(ids)
-            .map(|id| async move { self.examine(mailbox, account, &id).await })
+        let failed = AtomicBool::new(false);
+        let failed = &failed;
+        let results: Vec<Result<usize, SyncError>> = futures::stream::iter(ids)
+            .map(|id| async move {
+                if failed.load(Ordering::Relaxed) {
+                    // Left for the next run.
+                    return Ok(0);
+                }
+                let result = match self.still_active(account.id).await {
+                    Ok(()) => self.examine(mailbox, account, &id).await,
+                    Err(stop) => Err(stop),
+                };
+                if result.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                result
+            })
             .buffer_unordered(in_flight)
-            .try_collect()
-            .await?;
-        Ok(added.iter().sum())
+            .collect()
+            .await;
+        let mut added = 0;
+        for result in results {
+            added += result?;
+        }
+        Ok(added)
     }
 
-    /// Every Outlook message received since `since` (epoch seconds) whose sender could be a
-    /// bank's, all pages.
+    /// Goes on with a listing the page cap cut short. A cursor the mail service no longer
+    /// takes starts the listing over (what was examined already is skipped).
+    async fn resume_listing(
+        &self,
+        mailbox: &Mailbox<'_>,
+        provider: Provider,
+        resume: Resume,
+    ) -> Result<Listing, SyncError> {
+        let list = |page: Option<String>| async move {
+            match provider {
+                Provider::Google => self.list_bank_mail(mailbox, resume.since, page).await,
+                Provider::Microsoft => {
+                    self.list_outlook_bank_mail(mailbox, resume.since, page)
+                        .await
+                }
+            }
+        };
+        match list(Some(resume.page.clone())).await {
+            Err(SyncError::Refused(_) | SyncError::NotFound) => {
+                tracing::info!("a listing's cursor was refused; listing again from its start");
+                list(None).await
+            }
+            listed => listed,
+        }
+    }
+
+    /// Outlook's messages received since `since` (epoch seconds) whose sender could be a
+    /// bank's, from the page at `start` (a next link) or the first, up to the page cap.
     async fn list_outlook_bank_mail(
         &self,
         mailbox: &Mailbox<'_>,
         since: i64,
-    ) -> Result<Vec<String>, SyncError> {
+        start: Option<String>,
+    ) -> Result<Listing, SyncError> {
+        let mut next = match start {
+            Some(link) => Some(
+                url::Url::parse(&link)
+                    .map_err(|_| SyncError::Refused("an unreadable page link".into()))?,
+            ),
+            None => None,
+        };
         let mut ids = Vec::new();
-        let mut next = None;
-        loop {
+        for _ in 0..self.config.pages_per_run {
+            self.still_active(mailbox.account_id).await?;
             let page = mailbox.messages(since, next.as_ref()).await?;
             ids.extend(
                 page.messages
@@ -207,8 +328,29 @@ impl Syncs {
             );
             match page.next {
                 Some(link) => next = Some(link),
-                None => return Ok(ids),
+                None => return Ok(Listing { ids, resume: None }),
             }
+        }
+        let resume = next.map(|link| Resume {
+            since,
+            page: link.into(),
+        });
+        Ok(Listing { ids, resume })
+    }
+
+    /// Stops the run at its next step once the mailbox is disconnected, deleted with its
+    /// owner, or waiting to be reconnected: nothing more is read from it or stored for it.
+    async fn still_active(&self, account_id: i32) -> Result<(), SyncError> {
+        let status: Option<Status> = email_accounts::Entity::find_by_id(account_id)
+            .select_only()
+            .column(email_accounts::Column::Status)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        match status {
+            Some(Status::Active) => Ok(()),
+            Some(Status::NeedsReconnect) => Err(SyncError::NeedsReconnect),
+            Some(Status::Disconnected) | None => Err(SyncError::Disconnected),
         }
     }
 
@@ -224,35 +366,42 @@ impl Syncs {
     ) -> Result<(Option<String>, bool), SyncError> {
         let mut page_token: Option<String> = None;
         let mut latest = None;
-        let mut added = false;
-        loop {
+        for _ in 0..self.config.pages_per_run {
+            self.still_active(mailbox.account_id).await?;
             let page = mailbox.history(start, page_token.as_deref()).await?;
-            added |= page.history.iter().any(|h| !h.messages_added.is_empty());
+            let added = page.history.iter().any(|h| !h.messages_added.is_empty());
             latest = page.history_id.or(latest);
             match page.next_page_token {
                 Some(next) if !added => page_token = Some(next),
                 _ => return Ok((latest, added)),
             }
         }
+        // Pages and pages of history with nothing added: list since the last sync anyway.
+        Ok((latest, true))
     }
 
-    /// Every message id the bank query finds since `since` (epoch seconds), all pages.
+    /// The ids the bank query finds since `since` (epoch seconds), from the page at `start`
+    /// (a page token) or the first, up to the page cap.
     async fn list_bank_mail(
         &self,
         mailbox: &Mailbox<'_>,
         since: i64,
-    ) -> Result<Vec<String>, SyncError> {
+        start: Option<String>,
+    ) -> Result<Listing, SyncError> {
         let query = format!("{} after:{since}", alerts::gmail_query());
         let mut ids = Vec::new();
-        let mut page_token: Option<String> = None;
-        loop {
+        let mut page_token = start;
+        for _ in 0..self.config.pages_per_run {
+            self.still_active(mailbox.account_id).await?;
             let page = mailbox.list(&query, page_token.as_deref()).await?;
             ids.extend(page.messages.into_iter().map(|m| m.id));
             match page.next_page_token {
                 Some(next) => page_token = Some(next),
-                None => return Ok(ids),
+                None => return Ok(Listing { ids, resume: None }),
             }
         }
+        let resume = page_token.map(|page| Resume { since, page });
+        Ok(Listing { ids, resume })
     }
 
     /// Classifies one message off the async runtime, on the bounded pool of classifier threads,
@@ -302,14 +451,18 @@ impl Syncs {
                     .map_err(SyncError::Database)?;
                 return Ok(0);
             }
-            Err(SyncError::Refused(reason)) => {
-                // This message alone cannot be read; it must not hold up the rest.
-                tracing::warn!(%reason, "a message cannot be read; recorded and skipped");
+            Err(SyncError::TooLarge) => {
+                tracing::warn!("a message over 10 MiB is skipped unread");
+                let reason = SyncError::TooLarge.to_string();
                 self.record_unread(id, message_id, MessageOutcome::Unreadable, Some(reason))
                     .await
                     .map_err(SyncError::Database)?;
                 return Ok(0);
             }
+            Err(error @ (SyncError::Unavailable { .. } | SyncError::Refused(_))) => {
+                return self.fetch_failed(mailbox, message_id, error).await;
+            }
+            // The mailbox as a whole cannot be read now: the run stops, the message waits.
             Err(error) => return Err(error),
         };
         // Before anything parses it, the row says it is being read: if the process dies while
@@ -328,5 +481,38 @@ impl Syncs {
         self.record(account, message_id, &examined)
             .await
             .map_err(|e: DbErr| SyncError::Database(e))
+    }
+
+    /// A message the mail service failed to give, after the call's own retries: only mail
+    /// fetched whole can be judged broken, so it stays to be fetched again by the next runs,
+    /// up to [`MAX_FETCH_TRIES`] times, and is then recorded unreadable with the reason. The
+    /// rest of the run goes on, unless it has failed to fetch [`FETCH_FAILURES_PER_RUN`]
+    /// messages: then the service is failing and the run stops, to be retried.
+    async fn fetch_failed(
+        &self,
+        mailbox: &Mailbox<'_>,
+        message_id: &str,
+        error: SyncError,
+    ) -> Result<usize, SyncError> {
+        let reason = match &error {
+            SyncError::Unavailable { reason, .. } | SyncError::Refused(reason) => reason.clone(),
+            other => other.to_string(),
+        };
+        let gave_up = self
+            .record_fetch_failure(mailbox.account_id, message_id, &reason)
+            .await?;
+        if gave_up {
+            tracing::warn!(
+                %reason,
+                tries = MAX_FETCH_TRIES,
+                "a message the mail service would not give is recorded unreadable"
+            );
+        } else {
+            tracing::warn!(%reason, "a message could not be fetched; the next sync tries again");
+        }
+        if mailbox.note_failed_fetch(message_id) >= FETCH_FAILURES_PER_RUN {
+            return Err(error);
+        }
+        Ok(0)
     }
 }

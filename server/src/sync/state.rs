@@ -27,6 +27,8 @@ pub enum Finish {
         new_transactions: i32,
         /// When the run began reading: mail received after it is the next run's.
         as_of: i64,
+        /// Where a listing cut short by the page cap goes on; `None` when it ended.
+        resume: Option<super::run::Resume>,
     },
     /// Failed; retried at `retry_at` (the job is already re-queued), or never for a dead grant.
     Failed {
@@ -137,7 +139,16 @@ impl Syncs {
                 history_id,
                 new_transactions,
                 as_of,
+                resume,
             } => update
+                .col_expr(
+                    mailbox_sync::Column::ResumeSince,
+                    Expr::value(resume.as_ref().map(|r| r.since)),
+                )
+                .col_expr(
+                    mailbox_sync::Column::ResumePage,
+                    Expr::value(resume.map(|r| r.page)),
+                )
                 .col_expr(mailbox_sync::Column::State, Expr::value(SyncState::Idle))
                 .col_expr(mailbox_sync::Column::HistoryId, Expr::value(history_id))
                 .col_expr(mailbox_sync::Column::LastSyncedAt, Expr::value(as_of))

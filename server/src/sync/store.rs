@@ -12,12 +12,12 @@ use sea_orm::{
     QuerySelect, Set, TransactionTrait, TryInsertResult,
 };
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 
 use super::Syncs;
 use crate::alerts::{CLASSIFIER_VERSION, Examined, Outcome, Refusal, Transaction};
 use crate::entities::email_accounts;
-use crate::entities::mail_messages::{self, MessageOutcome, SECOND_ATTEMPT};
+use crate::entities::mail_messages::{self, MAX_FETCH_TRIES, MessageOutcome, SECOND_ATTEMPT};
 use crate::entities::transactions;
 
 impl Syncs {
@@ -113,6 +113,64 @@ impl Syncs {
         Ok(())
     }
 
+    /// Counts a fetch of a message that failed (after the call's own retries): a new row,
+    /// `unfetched`, for the next runs to fetch again, or one more try on its row. An unfetched
+    /// message that reaches [`MAX_FETCH_TRIES`] is recorded unreadable with the reason; a
+    /// message being read again stops being read again there. Returns whether it gave up.
+    pub(super) async fn record_fetch_failure(
+        &self,
+        account_id: i32,
+        message_id: &str,
+        reason: &str,
+    ) -> Result<bool, DbErr> {
+        let row = mail_messages::ActiveModel {
+            account_id: Set(account_id),
+            message_id: Set(message_id.to_owned()),
+            outcome: Set(MessageOutcome::Unfetched),
+            detail: Set(Some(reason.to_owned())),
+            examined_at: Set(self.clock.now()),
+            classifier_version: Set(CLASSIFIER_VERSION),
+            tries: Set(1),
+            ..Default::default()
+        };
+        let inserted = mail_messages::Entity::insert(row)
+            .on_conflict_do_nothing_on([
+                mail_messages::Column::AccountId,
+                mail_messages::Column::MessageId,
+            ])
+            .exec_without_returning(&self.db)
+            .await?;
+        if matches!(inserted, TryInsertResult::Inserted(rows) if rows > 0) {
+            return Ok(false);
+        }
+        let this = Condition::all()
+            .add(mail_messages::Column::AccountId.eq(account_id))
+            .add(mail_messages::Column::MessageId.eq(message_id));
+        mail_messages::Entity::update_many()
+            .col_expr(
+                mail_messages::Column::Tries,
+                Expr::col(mail_messages::Column::Tries).add(1),
+            )
+            .filter(this.clone())
+            .exec(&self.db)
+            .await?;
+        let gave_up = mail_messages::Entity::update_many()
+            .col_expr(
+                mail_messages::Column::Outcome,
+                Expr::value(MessageOutcome::Unreadable),
+            )
+            .col_expr(
+                mail_messages::Column::Detail,
+                Expr::value(format!("{reason} ({MAX_FETCH_TRIES} tries)")),
+            )
+            .filter(this)
+            .filter(mail_messages::Column::Outcome.eq(MessageOutcome::Unfetched))
+            .filter(mail_messages::Column::Tries.gte(MAX_FETCH_TRIES))
+            .exec(&self.db)
+            .await?;
+        Ok(gave_up.rows_affected > 0)
+    }
+
     /// Marks a message as being classified, before anything parses it (a new row, or one an
     /// older classifier wrote and this one reads again). A row already marked, left by a run
     /// that died while reading it, is marked as read a second time: if that run dies too, the
@@ -169,8 +227,9 @@ impl Syncs {
     }
 
     /// The messages of this account that an older classifier examined since `since` and left
-    /// without transactions ([`MessageOutcome::READ_AGAIN`]), and those whose reading a dead
-    /// run interrupted once: the sync fetches and reads them again, once.
+    /// without transactions ([`MessageOutcome::READ_AGAIN`]), those whose reading a dead run
+    /// interrupted once, and those the mail service failed to give: the sync fetches and reads
+    /// them again (a message whose fetch failed [`MAX_FETCH_TRIES`] times, no more).
     pub(super) async fn to_read_again(
         &self,
         account_id: i32,
@@ -188,17 +247,21 @@ impl Syncs {
                             .add(mail_messages::Column::Outcome.is_in(MessageOutcome::READ_AGAIN))
                             .add(mail_messages::Column::ExaminedAt.gte(since)),
                     )
-                    .add(mail_messages::Column::Outcome.eq(MessageOutcome::Classifying)),
+                    .add(
+                        mail_messages::Column::Outcome
+                            .is_in([MessageOutcome::Classifying, MessageOutcome::Unfetched]),
+                    ),
             )
+            .filter(mail_messages::Column::Tries.lt(MAX_FETCH_TRIES))
             .into_tuple()
             .all(&self.db)
             .await
     }
 }
 
-/// Inserts the examined message's row, or, when an older classifier version wrote it or it is
-/// marked as being classified, replaces that row's outcome. False when the row is already
-/// there, decided under this version (nothing to do).
+/// Inserts the examined message's row, or, when an older classifier version wrote it, it is
+/// marked as being classified or it was never fetched, replaces that row's outcome. False when
+/// the row is already there, decided under this version (nothing to do).
 async fn store_examined(
     db: &impl ConnectionTrait,
     row: mail_messages::ActiveModel,
@@ -227,7 +290,10 @@ async fn store_examined(
         .filter(
             Condition::any()
                 .add(mail_messages::Column::ClassifierVersion.lt(CLASSIFIER_VERSION))
-                .add(mail_messages::Column::Outcome.eq(MessageOutcome::Classifying)),
+                .add(
+                    mail_messages::Column::Outcome
+                        .is_in([MessageOutcome::Classifying, MessageOutcome::Unfetched]),
+                ),
         )
         .exec(db)
         .await?;

@@ -131,24 +131,44 @@ pub fn sync_view(
             syncing: false,
             summary: "Not synced yet".into(),
             problem: needs_reconnect.then(|| "Reconnect needed".into()),
+            needs_you: needs_reconnect,
         };
     };
     let retry = |what: &str| match state.retry_at {
-        Some(at) => format!("{what}; retrying at {}", clock_time(at)),
+        Some(at) => format!(
+            "{what}; retrying at {} (nothing for you to do)",
+            clock_time(at)
+        ),
         None => what.to_owned(),
     };
-    let problem = if needs_reconnect {
-        Some("Reconnect needed".to_owned())
+    let (problem, needs_you) = if needs_reconnect {
+        (Some("Reconnect needed".to_owned()), true)
     } else {
         match state.failure {
-            Some(SyncFailure::RateLimited) => {
-                Some(retry(&format!("{service} is rate limiting us")))
-            }
-            Some(SyncFailure::Unavailable) => {
-                Some(retry(&format!("{service} could not be reached")))
-            }
-            Some(SyncFailure::NeedsReconnect) => Some("Reconnect needed".into()),
-            None => None,
+            Some(SyncFailure::RateLimited) => (
+                Some(retry(&format!("{service} is rate limiting us"))),
+                false,
+            ),
+            Some(SyncFailure::Unavailable) => (
+                Some(retry(&format!("{service} is down or could not be reached"))),
+                false,
+            ),
+            Some(SyncFailure::NeedsReconnect) => (Some("Reconnect needed".into()), true),
+            Some(SyncFailure::Forbidden) => (
+                Some(format!(
+                    "{service} no longer lets mailconnect read this mailbox: reconnect it and \
+                     allow reading mail"
+                )),
+                true,
+            ),
+            Some(SyncFailure::Misconfigured) => (
+                Some(format!(
+                    "mailconnect cannot reach {service} as it is set up; its operator has been \
+                     told (nothing for you to do)"
+                )),
+                false,
+            ),
+            None => (None, false),
         }
     };
     let summary = match state.last_synced_at {
@@ -166,6 +186,7 @@ pub fn sync_view(
         syncing: state.state != SyncState::Idle && !waiting_to_retry && !needs_reconnect,
         summary,
         problem,
+        needs_you,
     }
 }
 

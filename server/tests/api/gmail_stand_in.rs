@@ -1,8 +1,8 @@
 //! A local Gmail stand-in on wiremock, for the sync tests and the sync benchmark: mailboxes
 //! keyed by access token, `getProfile`, `messages.list` (honouring `after:` and paging; the
 //! `from:` part of the query is left to real Gmail), `messages.get?format=raw`,
-//! `history.list` with a floor below which it answers 404, a delay per answer, and canned
-//! faults for the next calls.
+//! `history.list` with a floor below which it answers 404, a delay per answer, canned
+//! faults for the next calls, and faults of one message's fetches.
 
 #![allow(dead_code)]
 
@@ -29,6 +29,8 @@ pub struct State {
     pub tokens: HashMap<String, String>,
     /// Answers given instead of the real one, to the next calls (of a token, or any).
     pub faults: VecDeque<(Option<String>, ResponseTemplate)>,
+    /// Answers to the next fetches of a message (how many more, and the answer).
+    pub broken: HashMap<String, (usize, ResponseTemplate)>,
     /// Every call: (token, operation, message id for gets).
     pub calls: Vec<(String, &'static str, Option<String>)>,
     next_id: u64,
@@ -101,6 +103,17 @@ impl GmailStandIn {
         state.faults.push_back((token.map(str::to_owned), response));
     }
 
+    /// The next `times` fetches of message `id` get `response` (`usize::MAX`: every one).
+    pub fn break_message(&self, id: &str, response: ResponseTemplate, times: usize) {
+        let mut state = self.state.lock().unwrap();
+        state.broken.insert(id.to_owned(), (times, response));
+    }
+
+    /// How many fetches of message `id` were made.
+    pub fn fetches(&self, id: &str) -> usize {
+        self.get_ids().iter().filter(|m| *m == id).count()
+    }
+
     /// How many calls of `operation` were made (with `token`, if given).
     pub fn count(&self, operation: &str, token: Option<&str>) -> usize {
         let state = self.state.lock().unwrap();
@@ -125,7 +138,7 @@ fn json(status: u16, body: serde_json::Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(body)
 }
 
-fn error(status: u16, reason: &str) -> ResponseTemplate {
+pub fn error(status: u16, reason: &str) -> ResponseTemplate {
     json(
         status,
         serde_json::json!({"error": {"code": status, "message": reason, "errors": [{"reason": reason}]}}),
@@ -171,6 +184,14 @@ impl GmailStandIn {
             .position(|(t, _)| t.as_deref().is_none_or(|t| t == token))
         {
             return state.faults.remove(at).unwrap().1;
+        }
+        if let Some((times, response)) = message_id
+            .as_ref()
+            .and_then(|id| state.broken.get_mut(id))
+            .filter(|(times, _)| *times > 0)
+        {
+            *times -= 1;
+            return response.clone();
         }
         let Some(name) = state.tokens.get(&token).cloned() else {
             return error(401, "authError");

@@ -18,6 +18,7 @@ use crate::gmail_stand_in::GmailStandIn;
 use crate::helpers::{TestApp, TestDb, on_both_databases, spawn_app_with};
 use crate::seed::{self, Seeded};
 
+mod lost_mail;
 mod processes;
 
 on_both_databases! {
@@ -285,11 +286,12 @@ async fn a_short_retry_after_is_waited_out_and_a_long_one_rescheduled(db: TestDb
     let view =
         server::web::format::sync_view(Some(&(&state).into()), "Gmail", false, app.clock.now());
     let expected = format!(
-        "Gmail is rate limiting us; retrying at {}",
+        "Gmail is rate limiting us; retrying at {} (nothing for you to do)",
         server::web::format::clock_time(retry_at)
     );
     assert_eq!(view.problem.as_deref(), Some(expected.as_str()));
     assert!(!view.syncing);
+    assert!(!view.needs_you);
 }
 
 async fn one_failing_mailbox_does_not_hold_up_the_others(db: TestDb) {

@@ -1,0 +1,67 @@
+//! A sync loses no mail to a fault and reads a long listing over several runs: each examined
+//! message counts the fetches of it that failed (fetched again a bounded number of times), and
+//! each mailbox keeps where a listing cut short goes on.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters a table one column at a time.
+        let columns = [
+            (
+                MailSync::MailMessages,
+                ColumnDef::new(MailSync::Tries)
+                    .integer()
+                    .not_null()
+                    .default(0)
+                    .to_owned(),
+            ),
+            (
+                MailSync::MailboxSync,
+                ColumnDef::new(MailSync::ResumeSince)
+                    .big_integer()
+                    .null()
+                    .to_owned(),
+            ),
+            (
+                MailSync::MailboxSync,
+                ColumnDef::new(MailSync::ResumePage)
+                    .text()
+                    .null()
+                    .to_owned(),
+            ),
+        ];
+        for (table, column) in columns {
+            manager
+                .alter_table(Table::alter().table(table).add_column(column).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for (table, column) in [
+            (MailSync::MailMessages, MailSync::Tries),
+            (MailSync::MailboxSync, MailSync::ResumeSince),
+            (MailSync::MailboxSync, MailSync::ResumePage),
+        ] {
+            manager
+                .alter_table(Table::alter().table(table).drop_column(column).to_owned())
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum MailSync {
+    MailMessages,
+    Tries,
+    MailboxSync,
+    ResumeSince,
+    ResumePage,
+}
