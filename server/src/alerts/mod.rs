@@ -235,6 +235,20 @@ pub fn may_be_bank_sender(address: &str) -> bool {
         .is_some_and(|(_, domain)| alert_domains().any(|b| sender::is_same_or_subdomain(domain, b)))
 }
 
+/// Whether a From field's value (as Gmail's metadata gives it, encoded words decoded) names an
+/// address that [`may_be_bank_sender`]: any word of it with an `@`, stripped of the brackets,
+/// quotes and separators around it. Lenient on purpose, like the search it stands in for: a
+/// bank address anywhere (even in a display name) gets the mail fetched, for [`classify`] to
+/// judge.
+pub fn from_may_be_bank(value: &str) -> bool {
+    value
+        .split(|c: char| {
+            c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"' | '\'' | '(' | ')')
+        })
+        .filter(|word| word.contains('@'))
+        .any(may_be_bank_sender)
+}
+
 /// A Gmail search query that finds every mail [`classify`] could accept:
 /// `from:(a@x OR b@y OR x.com …)`. It also finds spoofs; `classify` sorts those out.
 pub fn gmail_query() -> String {

@@ -147,6 +147,14 @@ impl<'a> Mailbox<'a> {
         }
     }
 
+    /// The values of a Gmail message's From fields; `SyncError::NotFound` when it is gone.
+    pub async fn from_fields(&self, message_id: &str) -> Result<Vec<String>, SyncError> {
+        match self.call(Request::From { message_id }).await? {
+            Response::From(from) => Ok(from),
+            _ => unreachable!("a From request answers with From fields"),
+        }
+    }
+
     /// One page of `users.history.list`; `SyncError::NotFound` when `start` is too old.
     pub async fn history(&self, start: &str, page: Option<&str>) -> Result<HistoryPage, SyncError> {
         match self.call(Request::History { start, page }).await? {
@@ -170,6 +178,9 @@ impl<'a> Mailbox<'a> {
                 Provider::Google => gmail.get_raw(id, token, message_id).await?,
                 Provider::Microsoft => self.outlook()?.mime(id, token, message_id).await?,
             }),
+            Request::From { message_id } => {
+                Response::From(gmail.from_fields(id, token, message_id).await?)
+            }
             Request::History { start, page } => {
                 Response::History(gmail.history(id, token, start, page).await?)
             }
@@ -243,6 +254,9 @@ enum Request<'a> {
     Get {
         message_id: &'a str,
     },
+    From {
+        message_id: &'a str,
+    },
     History {
         start: &'a str,
         page: Option<&'a str>,
@@ -254,6 +268,7 @@ enum Response {
     Profile(Profile),
     List(ListPage),
     Raw(Vec<u8>),
+    From(Vec<String>),
     History(HistoryPage),
 }
 

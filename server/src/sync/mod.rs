@@ -230,7 +230,7 @@ impl Syncs {
         let (finish, outcome) = match result {
             Ok(synced) => {
                 tracing::info!(new = synced.new_transactions, elapsed = ?started.elapsed(), "synced");
-                more = synced.resume.is_some();
+                more = synced.more;
                 let finish = Finish::Synced {
                     history_id: synced.history_id,
                     new_transactions: synced.new_transactions as i32,

@@ -4,9 +4,11 @@
 //! - The first sync (no stored historyId) reads the profile's historyId first, then lists the
 //!   bank query over the last `SYNC_INITIAL_DAYS` (`after:` in epoch seconds, because Gmail
 //!   reads dates as Pacific midnight), following pages of 100.
-//! - Later syncs ask `history.list` what was added since the stored historyId. Only when
-//!   messages were added do they list the bank query since the last sync (with an hour's
-//!   overlap). A history 404 (the id is too old) falls back to a full sync of the window.
+//! - Later syncs ask `history.list` which messages were added since the stored historyId, and
+//!   of those never examined, Gmail for their From field alone (`format=metadata`): the ones a
+//!   bank could have sent are fetched whole. No search, so mail Gmail indexes late or dates in
+//!   the past is found all the same. A history 404 (the id is too old) falls back to the
+//!   search since the last sync (with an hour's overlap) or over the window.
 //!
 //! Outlook (Graph has no search by sender, and no history id this needs):
 //! - Each sync lists what was received since the last sync (with the same overlap), or over
@@ -36,7 +38,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use sea_orm::{DbErr, EntityTrait, QuerySelect};
 
 use super::mailbox::Mailbox;
@@ -69,6 +71,8 @@ pub struct Synced {
     pub as_of: i64,
     /// Where the listing goes on, when the page cap cut it short.
     pub resume: Option<Resume>,
+    /// The page cap cut the run short: the next run is queued at once.
+    pub more: bool,
 }
 
 /// Where a listing cut short by the page cap (`SYNC_PAGES_PER_RUN`) goes on in the next run.
@@ -87,6 +91,16 @@ impl Resume {
             page: state.resume_page.clone()?,
         })
     }
+}
+
+/// What Gmail's history says was added since the stored historyId.
+#[derive(Default)]
+struct Added {
+    ids: Vec<String>,
+    /// The historyId the next run starts from (`None`: the stored one, nothing was read).
+    next_start: Option<String>,
+    /// The page cap cut the history short.
+    cut_short: bool,
 }
 
 /// The ids a listing found, and where it goes on if the page cap cut it short.
@@ -129,6 +143,7 @@ impl Syncs {
                     history_id: state.history_id.clone(),
                     new_transactions,
                     as_of: state.last_synced_at.unwrap_or(as_of),
+                    more: listing.resume.is_some(),
                     resume: listing.resume,
                 }
             }
@@ -149,6 +164,7 @@ impl Syncs {
                         history_id: None,
                         new_transactions,
                         as_of,
+                        more: listing.resume.is_some(),
                         resume: listing.resume,
                     }
                 }
@@ -177,13 +193,20 @@ impl Syncs {
         as_of: i64,
     ) -> Result<Synced, SyncError> {
         let (history_id, since) = match state.history_id.as_deref() {
-            None => (self.current_history(mailbox).await?, Some(window_start)),
+            None => (self.current_history(mailbox).await?, window_start),
             Some(start) => match self.added_since(mailbox, start).await {
-                Ok((latest, added)) => {
-                    let since = state
-                        .last_synced_at
-                        .map_or(window_start, |at| at - OVERLAP_SECS);
-                    (latest.or(Some(start.to_owned())), added.then_some(since))
+                Ok(added) => {
+                    let ids = self.bank_mail_among(mailbox, account.id, added.ids).await?;
+                    let new_transactions = self
+                        .examine_new(mailbox, account, ids, GMAIL_FETCHES_IN_FLIGHT)
+                        .await?;
+                    return Ok(Synced {
+                        history_id: Some(added.next_start.unwrap_or_else(|| start.to_owned())),
+                        new_transactions,
+                        as_of,
+                        resume: None,
+                        more: added.cut_short,
+                    });
                 }
                 Err(SyncError::NotFound) => {
                     // Back to the last sync (or the window, if that is further back), so a
@@ -192,20 +215,11 @@ impl Syncs {
                     let since = state
                         .last_synced_at
                         .map_or(window_start, |at| (at - OVERLAP_SECS).min(window_start));
-                    (self.current_history(mailbox).await?, Some(since))
+                    (self.current_history(mailbox).await?, since)
                 }
                 Err(error) => return Err(error),
             },
         };
-        let Some(since) = since else {
-            return Ok(Synced {
-                history_id,
-                new_transactions: 0,
-                as_of,
-                resume: None,
-            });
-        };
-
         let listing = self.list_bank_mail(mailbox, since, None).await?;
         let new_transactions = self
             .examine_new(mailbox, account, listing.ids, GMAIL_FETCHES_IN_FLIGHT)
@@ -214,8 +228,41 @@ impl Syncs {
             history_id,
             new_transactions,
             as_of,
+            more: listing.resume.is_some(),
             resume: listing.resume,
         })
+    }
+
+    /// Of the messages Gmail's history says were added, those never examined whose From
+    /// could be a bank's, asked of Gmail field by field (`format=metadata`), not searched for:
+    /// mail Gmail indexes late, or dates in the past, is found all the same. One whose From
+    /// Gmail fails to give is kept, for the fetch of the whole message (with its bounded
+    /// tries) to settle.
+    async fn bank_mail_among(
+        &self,
+        mailbox: &Mailbox<'_>,
+        account_id: i32,
+        ids: Vec<String>,
+    ) -> Result<Vec<String>, SyncError> {
+        let seen = self.seen(account_id, &ids).await?;
+        let unseen = ids.into_iter().filter(|id| !seen.contains(id));
+        let kept: Vec<Option<String>> = futures::stream::iter(unseen)
+            .map(|id| async move {
+                match mailbox.from_fields(&id).await {
+                    Ok(from) => Ok(from
+                        .iter()
+                        .any(|value| alerts::from_may_be_bank(value))
+                        .then_some(id)),
+                    // Deleted since it was added.
+                    Err(SyncError::NotFound) => Ok(None),
+                    Err(SyncError::Unavailable { .. } | SyncError::Refused(_)) => Ok(Some(id)),
+                    Err(error) => Err(error),
+                }
+            })
+            .buffered(GMAIL_FETCHES_IN_FLIGHT)
+            .try_collect()
+            .await?;
+        Ok(kept.into_iter().flatten().collect())
     }
 
     /// Examines the listed ids never examined before, `in_flight` at a time; returns how many
@@ -358,26 +405,36 @@ impl Syncs {
         Ok(Some(mailbox.profile().await?.history_id))
     }
 
-    /// The latest historyId, and whether any message was added since `start`.
-    async fn added_since(
-        &self,
-        mailbox: &Mailbox<'_>,
-        start: &str,
-    ) -> Result<(Option<String>, bool), SyncError> {
+    /// The messages Gmail's history says were added since `start`, oldest first, up to the
+    /// page cap, and where the next run's history begins.
+    async fn added_since(&self, mailbox: &Mailbox<'_>, start: &str) -> Result<Added, SyncError> {
         let mut page_token: Option<String> = None;
-        let mut latest = None;
+        let mut added = Added::default();
+        let mut known = std::collections::HashSet::new();
+        let mut last_record = None;
         for _ in 0..self.config.pages_per_run {
             self.still_active(mailbox.account_id).await?;
             let page = mailbox.history(start, page_token.as_deref()).await?;
-            let added = page.history.iter().any(|h| !h.messages_added.is_empty());
-            latest = page.history_id.or(latest);
+            for record in page.history {
+                for message in record.messages_added {
+                    if known.insert(message.message.id.clone()) {
+                        added.ids.push(message.message.id);
+                    }
+                }
+                last_record = record.id.or(last_record);
+            }
             match page.next_page_token {
-                Some(next) if !added => page_token = Some(next),
-                _ => return Ok((latest, added)),
+                Some(next) => page_token = Some(next),
+                None => {
+                    added.next_start = page.history_id.or(last_record);
+                    return Ok(added);
+                }
             }
         }
-        // Pages and pages of history with nothing added: list since the last sync anyway.
-        Ok((latest, true))
+        // Cut short: the next run goes on after the last record read.
+        added.cut_short = last_record.is_some();
+        added.next_start = last_record;
+        Ok(added)
     }
 
     /// The ids the bank query finds since `since` (epoch seconds), from the page at `start`

@@ -1,6 +1,7 @@
 //! A local Gmail stand-in on wiremock, for the sync tests and the sync benchmark: mailboxes
 //! keyed by access token, `getProfile`, `messages.list` (honouring `after:` and paging; the
-//! `from:` part of the query is left to real Gmail), `messages.get?format=raw`,
+//! `from:` part of the query is left to real Gmail), `messages.get?format=raw` and
+//! `format=metadata` (the From fields),
 //! `history.list` with a floor below which it answers 404, a delay per answer, canned
 //! faults for the next calls, and faults of one message's fetches.
 
@@ -124,11 +125,13 @@ impl GmailStandIn {
             .count()
     }
 
+    /// The ids of the messages fetched whole, in order.
     pub fn get_ids(&self) -> Vec<String> {
         let state = self.state.lock().unwrap();
         state
             .calls
             .iter()
+            .filter(|(_, op, _)| *op == "get")
             .filter_map(|(_, _, id)| id.clone())
             .collect()
     }
@@ -136,6 +139,19 @@ impl GmailStandIn {
 
 fn json(status: u16, body: serde_json::Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(body)
+}
+
+/// The From fields of a raw message's header, unfolded, as Gmail's metadata gives them.
+fn from_fields(raw: &[u8]) -> Vec<serde_json::Value> {
+    let text = String::from_utf8_lossy(raw);
+    let header = text.split("\r\n\r\n").next().unwrap_or_default();
+    let unfolded = header.replace("\r\n ", " ").replace("\r\n\t", " ");
+    unfolded
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("from"))
+        .map(|(_, value)| serde_json::json!({"name": "From", "value": value.trim()}))
+        .collect()
 }
 
 pub fn error(status: u16, reason: &str) -> ResponseTemplate {
@@ -170,11 +186,12 @@ impl GmailStandIn {
             "profile" => "profile",
             "messages" => "list",
             "history" => "history",
+            _ if query.get("format").is_some_and(|f| f == "metadata") => "metadata",
             _ => "get",
         };
         let mut state = self.state.lock().unwrap();
-        let message_id =
-            (operation == "get").then(|| rest.trim_start_matches("messages/").to_owned());
+        let message_id = matches!(operation, "get" | "metadata")
+            .then(|| rest.trim_start_matches("messages/").to_owned());
         state
             .calls
             .push((token.clone(), operation, message_id.clone()));
@@ -187,6 +204,7 @@ impl GmailStandIn {
         }
         if let Some((times, response)) = message_id
             .as_ref()
+            .filter(|_| operation == "get")
             .and_then(|id| state.broken.get_mut(id))
             .filter(|(times, _)| *times > 0)
         {
@@ -237,6 +255,16 @@ impl GmailStandIn {
                     body["nextPageToken"] = (start + size).to_string().into();
                 }
                 json(200, body)
+            }
+            "metadata" => {
+                let id = message_id.unwrap_or_default();
+                match mailbox.messages.iter().find(|(m, ..)| *m == id) {
+                    Some((_, raw, ..)) => json(
+                        200,
+                        serde_json::json!({"id": id, "payload": {"headers": from_fields(raw)}}),
+                    ),
+                    None => error(404, "notFound"),
+                }
             }
             "get" => {
                 let id = message_id.unwrap_or_default();

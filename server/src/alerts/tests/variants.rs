@@ -252,3 +252,24 @@ fn gmail_query_names_every_sender() {
     ));
     assert!(!super::super::may_be_bank_sender("alguien@gmail.com"));
 }
+
+#[test]
+fn a_from_fields_value_is_checked_word_by_word() {
+    use super::super::from_may_be_bank;
+    assert!(from_may_be_bank(
+        "Notificación BAC <NotificacionBAC@baccredomatic.cr>"
+    ));
+    assert!(from_may_be_bank(
+        "\"BAC, Credomatic\" <notificacion@baccredomatic.cr>"
+    ));
+    assert!(from_may_be_bank("mensajero@bancobcr.com"));
+    assert!(from_may_be_bank(
+        "Ana <ana@example.com>, (BCR) <mensajero@bancobcr.com>"
+    ));
+    assert!(!from_may_be_bank("Ana Mora <ana@example.com>"));
+    assert!(!from_may_be_bank(
+        "BAC Credomatic <promo@infobaccredomatic.com>"
+    ));
+    assert!(!from_may_be_bank("baccredomatic.cr"));
+    assert!(!from_may_be_bank(""));
+}

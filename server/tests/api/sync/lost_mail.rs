@@ -2,7 +2,8 @@
 //! is fetched again by the next syncs (a bounded number of times, then it is unreadable with
 //! the reason); a refused or forbidden mailbox, or a server that cannot reach it, stops the run
 //! with the mail left for later and says who must act; a disconnect stops a running sync at its
-//! next step; a listing longer than a run's page cap goes on in the next runs.
+//! next step; a listing longer than a run's page cap goes on in the next runs; mail Gmail adds
+//! with a date long past is found from its history, not missed by a search by date.
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use server::entities::email_accounts::Provider;
@@ -18,6 +19,7 @@ on_both_databases! {
     a_server_that_cannot_reach_the_mailbox_says_its_operator_must_act,
     a_disconnect_stops_a_running_sync_at_its_next_step,
     a_long_listing_goes_on_in_the_next_runs,
+    mail_dated_in_the_past_is_found_from_history,
 }
 
 async fn row(app: &TestApp, account_id: i32, message_id: &str) -> Option<mail_messages::Model> {
@@ -279,4 +281,45 @@ async fn a_long_listing_goes_on_in_the_next_runs(db: TestDb) {
         stored(&app, mailbox.id).await as usize,
         250 * per_alert as usize + found_in("bcr_sinpe_in.eml")
     );
+}
+
+async fn mail_dated_in_the_past_is_found_from_history(db: TestDb) {
+    let Setup {
+        app,
+        gmail,
+        accounts,
+        _db,
+    } = setup(db, 1).await;
+    let mailbox = &accounts[0];
+    gmail.add(&mailbox.email, fixture("bac_purchase_crc.eml"), now_ms());
+    sync(&app, mailbox.id).await;
+    assert_eq!(gmail.get_ids().len(), 1);
+
+    // Added now, dated three days back (as a late-indexed or restored mail is), beside a
+    // personal mail: only the alert is fetched whole, the other is judged by its From alone.
+    let late = gmail.add(
+        &mailbox.email,
+        fixture("bcr_sinpe_in.eml"),
+        now_ms() - 3 * 86_400_000,
+    );
+    let personal = gmail.add(&mailbox.email, fixture("personal_not_bank.eml"), now_ms());
+    sync(&app, mailbox.id).await;
+    assert_eq!(
+        gmail.count("list", None),
+        1,
+        "no search after the first sync"
+    );
+    assert_eq!(gmail.count("metadata", None), 2);
+    assert_eq!(gmail.get_ids().last(), Some(&late));
+    assert!(!gmail.get_ids().contains(&personal));
+    assert_eq!(
+        row(&app, mailbox.id, &late).await.unwrap().outcome,
+        MessageOutcome::Transactions
+    );
+    assert!(row(&app, mailbox.id, &personal).await.is_none());
+
+    // History moved on: nothing is asked again.
+    sync(&app, mailbox.id).await;
+    assert_eq!(gmail.count("metadata", None), 2);
+    assert_eq!(gmail.get_ids().len(), 2);
 }
