@@ -1,7 +1,7 @@
 //! Outlook mail sync against a wiremock Graph: pages followed by their next link, only bank
 //! senders' messages fetched (as MIME from `$value`), Outlook's own verdicts trusted (named, or
-//! unnamed on top as Exchange Online writes them) and Gmail's not, Retry-After honoured, and
-//! nothing fetched twice.
+//! unnamed on top as Exchange Online writes them) and Gmail's not, Retry-After honoured,
+//! nothing fetched twice, and a running sync stopped by a disconnect.
 
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,7 @@ use crate::sync::fixture;
 
 on_both_databases! {
     an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict,
+    a_disconnect_stops_a_running_outlook_sync_at_its_next_step,
 }
 
 const BANK: &str = "notificacion@notificacionesbaccr.com";
@@ -173,4 +174,83 @@ async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: Te
             .unwrap(),
         2
     );
+}
+
+async fn a_disconnect_stops_a_running_outlook_sync_at_its_next_step(db: TestDb) {
+    const ALERTS: usize = 40;
+    let graph = MockServer::start().await;
+    let base = format!("{}/v1.0", graph.uri());
+    let vars = [
+        ("MICROSOFT_CLIENT_ID", "ms-client"),
+        ("MICROSOFT_CLIENT_SECRET", "ms-secret"),
+        ("GRAPH_API_URL", base.as_str()),
+    ];
+    let app: TestApp = spawn_app_with_config(&db, &vars).await;
+    app.sign_up("lena@example.com", "correct horse").await;
+    let owner = server::entities::users::Entity::find()
+        .filter(server::entities::users::Column::Email.eq("lena@example.com"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let account = seed::accounts_of(Provider::Microsoft, &app.config, &app.db, owner.id, 1, 3600)
+        .await
+        .remove(0);
+    let listing: Vec<_> = (0..ALERTS)
+        .map(|n| listed(&format!("a{n}"), BANK))
+        .collect();
+    Mock::given(method("GET"))
+        .and(path("/v1.0/me/messages"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({ "value": listing })),
+        )
+        .mount(&graph)
+        .await;
+    // Slow enough that the sync is still reading when its owner disconnects the mailbox.
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path_regex(
+            r"^/v1\.0/me/messages/a\d+/\$value$",
+        ))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_bytes(received_by_outlook("bac_purchase_crc.eml", ""))
+                .set_delay(Duration::from_millis(200)),
+        )
+        .mount(&graph)
+        .await;
+    let fetches = || async {
+        graph
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path().ends_with("/$value"))
+            .count()
+    };
+
+    let running = tokio::spawn({
+        let syncs = app.syncs.clone();
+        async move { syncs.run_job(account.id).await }
+    });
+    while fetches().await == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let id = account.id.to_string();
+    let response = app.call("disconnect_account", &[("account_id", &id)]).await;
+    assert!(response.status().is_success(), "{}", response.status());
+    running.await.unwrap();
+
+    let fetched = fetches().await;
+    assert!(
+        fetched < ALERTS,
+        "stopped after {fetched} of {ALERTS} fetches"
+    );
+    let examined = mail_messages::Entity::find()
+        .filter(mail_messages::Column::AccountId.eq(account.id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert!(examined as usize <= fetched);
+    let state = app.syncs.state(account.id).await.unwrap().unwrap();
+    assert!(state.failure.is_none(), "a disconnect is not a failure");
 }
