@@ -18,6 +18,9 @@ pub enum AppError {
     NotFound,
     #[error("Too many attempts, try again in a minute.")]
     TooManyAttempts,
+    /// Asked again too soon: the message says when it can be done.
+    #[error("{0}")]
+    TooSoon(String),
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// The request did not reach the server function or its answer could not be read.
@@ -38,7 +41,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyAttempts | AppError::TooSoon(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal | AppError::Transport => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -1,6 +1,7 @@
 //! A sync loses no mail to a fault and reads a long listing over several runs: each examined
 //! message counts the fetches of it that failed (fetched again a bounded number of times), and
-//! each mailbox keeps where a listing cut short goes on.
+//! each mailbox keeps where a listing cut short goes on, and when its owner last asked for a
+//! sync (asked at most once a minute).
 
 use sea_orm_migration::prelude::*;
 
@@ -34,6 +35,13 @@ impl MigrationTrait for Migration {
                     .null()
                     .to_owned(),
             ),
+            (
+                MailSync::MailboxSync,
+                ColumnDef::new(MailSync::AskedAt)
+                    .big_integer()
+                    .null()
+                    .to_owned(),
+            ),
         ];
         for (table, column) in columns {
             manager
@@ -48,6 +56,7 @@ impl MigrationTrait for Migration {
             (MailSync::MailMessages, MailSync::Tries),
             (MailSync::MailboxSync, MailSync::ResumeSince),
             (MailSync::MailboxSync, MailSync::ResumePage),
+            (MailSync::MailboxSync, MailSync::AskedAt),
         ] {
             manager
                 .alter_table(Table::alter().table(table).drop_column(column).to_owned())
@@ -64,4 +73,5 @@ enum MailSync {
     MailboxSync,
     ResumeSince,
     ResumePage,
+    AskedAt,
 }

@@ -1,6 +1,6 @@
 //! Housekeeping: one loop that, on the refresher's beat (`REFRESH_INTERVAL_SECS`), retries
 //! revocations that failed at disconnect time (a bounded batch, each row on its own backoff)
-//! and purges lapsed OAuth flows and ended sessions.
+//! and purges lapsed OAuth flows, ended sessions and long-finished sync jobs.
 
 use std::time::Duration;
 
@@ -10,12 +10,14 @@ use crate::accounts::Accounts;
 use crate::accounts::disconnect::RevokeRound;
 use crate::connect::Flows;
 use crate::identity::Sessions;
+use crate::sync::Syncs;
 
 #[derive(Clone)]
 pub struct Housekeeping {
     pub accounts: Accounts,
     pub flows: Flows,
     pub sessions: Sessions,
+    pub syncs: Syncs,
 }
 
 /// What one round did.
@@ -24,6 +26,7 @@ pub struct Sweep {
     pub revokes: RevokeRound,
     pub flows_purged: u64,
     pub sessions_purged: u64,
+    pub jobs_purged: u64,
 }
 
 impl Housekeeping {
@@ -42,6 +45,10 @@ impl Housekeeping {
         match self.sessions.purge_expired().await {
             Ok(n) => sweep.sessions_purged = n,
             Err(error) => tracing::warn!(%error, "purging expired sessions failed"),
+        }
+        match self.syncs.purge_finished_jobs().await {
+            Ok(n) => sweep.jobs_purged = n,
+            Err(error) => tracing::warn!(%error, "purging finished sync jobs failed"),
         }
         sweep
     }

@@ -167,6 +167,7 @@ pub fn housekeeping(state: &AppState) -> Housekeeping {
         accounts: state.accounts.clone(),
         flows: state.connect.flows.clone(),
         sessions: state.sessions.clone(),
+        syncs: state.syncs.clone(),
     }
 }
 

@@ -48,6 +48,10 @@ pub struct SyncConfig {
     pub lease: Duration,
     /// List pages one run reads (100 messages each); a longer listing goes on in the next run.
     pub pages_per_run: usize,
+    /// How long a finished sync job stays in the job table.
+    pub job_retention: Duration,
+    /// "Sync now" of one mailbox at most this often (zero: no limit).
+    pub sync_now_interval: Duration,
 }
 
 /// How many attempts one key (an email address, a client address) gets (see `throttle.rs`).
@@ -172,6 +176,8 @@ impl Config {
             initial_days: i64::from(initial_days.get()),
             lease: seconds(source, "SYNC_LEASE_SECS", 60, 5)?,
             pages_per_run: pages_per_run.get() as usize,
+            job_retention: seconds(source, "SYNC_JOB_RETENTION_SECS", 86_400, 60)?,
+            sync_now_interval: seconds(source, "SYNC_NOW_INTERVAL_SECS", 60, 0)?,
         };
 
         let whole = "set it to a whole number of attempts, at least 1";

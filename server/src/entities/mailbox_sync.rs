@@ -60,6 +60,8 @@ pub struct Model {
     /// it lists from and the mail service's cursor for its next page.
     pub resume_since: Option<i64>,
     pub resume_page: Option<String>,
+    /// When its owner last pressed "Sync now" (limited to once per `SYNC_NOW_INTERVAL_SECS`).
+    pub asked_at: Option<i64>,
 }
 
 /// What the account list shows of a sync state.

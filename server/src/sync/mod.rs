@@ -140,6 +140,16 @@ impl Syncs {
         Ok(true)
     }
 
+    /// Its owner's "Sync now": a sync as [`Self::request`] asks, at most once per
+    /// `SYNC_NOW_INTERVAL_SECS` for one mailbox. `Ok(Err(at))`: too soon, possible from `at`.
+    pub async fn request_now(&self, account_id: i32) -> Result<Result<(), i64>, DbErr> {
+        if let Err(at) = self.mark_asked(account_id).await? {
+            return Ok(Err(at));
+        }
+        self.request(account_id).await?;
+        Ok(Ok(()))
+    }
+
     /// Asks for a sync of every active account (the scheduler's round). Returns how many were
     /// queued.
     pub async fn request_all(&self) -> Result<usize, DbErr> {
@@ -322,6 +332,7 @@ impl OrDefaultState for Option<crate::entities::mailbox_sync::Model> {
             retry_at: None,
             resume_since: None,
             resume_page: None,
+            asked_at: None,
         })
     }
 }

@@ -4,14 +4,16 @@
 //! queue when the worker that took it stops sending heartbeats (killed mid-sync, say).
 //!
 //! The scheduler asks for a sync of every active mailbox each `SYNC_INTERVAL_SECS`; every
-//! instance runs it, and the mailbox's state drops the duplicates.
+//! instance runs it, and the mailbox's state drops the duplicates. Finished jobs are removed
+//! after `SYNC_JOB_RETENTION_SECS` (by housekeeping), so the job table holds about one row per
+//! mailbox, not one per sync forever.
 
 use std::time::Duration;
 
 use apalis::prelude::*;
 use apalis_postgres::PostgresStorage;
 use apalis_sqlite::SqliteStorage;
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -96,6 +98,34 @@ impl JobQueue {
                 .await
                 .map_err(|e| e.to_string()),
         }
+    }
+}
+
+impl Syncs {
+    /// Removes this queue's jobs that finished (done, or killed) longer ago than
+    /// `SYNC_JOB_RETENTION_SECS`. Returns how many.
+    pub async fn purge_finished_jobs(&self) -> Result<u64, DbErr> {
+        let before = self.clock.now() - self.config.job_retention.as_secs() as i64;
+        let backend = self.db.get_database_backend();
+        let sql = match backend {
+            DbBackend::Postgres => {
+                "DELETE FROM apalis.jobs WHERE job_type = $1 AND status IN ('Done', 'Killed') \
+                 AND done_at < to_timestamp($2)"
+            }
+            _ => {
+                "DELETE FROM Jobs WHERE job_type = ? AND status IN ('Done', 'Killed') \
+                 AND done_at < ?"
+            }
+        };
+        let purged = self
+            .db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [QUEUE.into(), before.into()],
+            ))
+            .await?;
+        Ok(purged.rows_affected())
     }
 }
 

@@ -82,6 +82,29 @@ impl Syncs {
         Ok(marked.rows_affected == 1)
     }
 
+    /// Records its owner's "Sync now", at most once per `SYNC_NOW_INTERVAL_SECS` across
+    /// instances (compare-and-swap on `asked_at`). `Err(at)`: not before `at`.
+    pub(super) async fn mark_asked(&self, account_id: i32) -> Result<Result<(), i64>, DbErr> {
+        self.ensure_row(account_id).await?;
+        let now = self.clock.now();
+        let interval = self.config.sync_now_interval.as_secs() as i64;
+        let marked = mailbox_sync::Entity::update_many()
+            .col_expr(mailbox_sync::Column::AskedAt, Expr::value(now))
+            .filter(mailbox_sync::Column::AccountId.eq(account_id))
+            .filter(
+                Condition::any()
+                    .add(mailbox_sync::Column::AskedAt.is_null())
+                    .add(mailbox_sync::Column::AskedAt.lte(now - interval)),
+            )
+            .exec(&self.db)
+            .await?;
+        if marked.rows_affected == 1 {
+            return Ok(Ok(()));
+        }
+        let asked = self.state(account_id).await?.and_then(|s| s.asked_at);
+        Ok(Err(asked.unwrap_or(now) + interval))
+    }
+
     /// Takes the mailbox's run lease for `owner`, unless another live run holds it.
     pub(super) async fn take_run(&self, account_id: i32, owner: &str) -> Result<bool, DbErr> {
         self.ensure_row(account_id).await?;

@@ -351,11 +351,17 @@ impl Backend for UiBackend {
             ));
         }
         // A sync already pending or running makes this a no-op, not a second job.
-        self.syncs
-            .request(account.id)
+        let asked = self
+            .syncs
+            .request_now(account.id)
             .await
             .map_err(|e| internal("queueing a sync failed", e))?;
-        Ok(())
+        asked.map_err(|at| {
+            AppError::TooSoon(format!(
+                "This mailbox was synced on request a moment ago; it can sync again at {}.",
+                super::format::clock_time(at)
+            ))
+        })
     }
 
     async fn list_transactions(

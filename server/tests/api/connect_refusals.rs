@@ -179,6 +179,7 @@ async fn housekeeping_purges_lapsed_flows_and_expired_sessions(db: TestDb) {
             app.config.web.session_idle,
             app.clock.clone(),
         ),
+        syncs: app.syncs.clone(),
     };
     // Nothing has lapsed yet.
     let sweep = keeper.sweep(&Default::default()).await;

@@ -1,0 +1,85 @@
+//! Growth stays bounded: "Sync now" of one mailbox at most once a minute (answered with when it
+//! can run next), and finished sync jobs removed from the job table after a day.
+
+use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
+
+use super::*;
+
+on_both_databases! {
+    sync_now_is_limited_per_mailbox_and_says_when_it_can_run,
+    finished_jobs_are_removed_after_the_retention_period,
+}
+
+async fn sync_now_is_limited_per_mailbox_and_says_when_it_can_run(db: TestDb) {
+    let Setup { app, _db, .. } = setup(db, 0).await;
+    app.sign_up("ines@example.com", "correct horse").await;
+    let user = server::entities::users::Entity::find()
+        .filter(server::entities::users::Column::Email.eq("ines@example.com"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mailboxes = seed::accounts(&app.config, &app.db, user.id, 2, 3600).await;
+    let (first, second) = (mailboxes[0].id.to_string(), mailboxes[1].id.to_string());
+    let sync_now = |id: &str| {
+        let id = id.to_owned();
+        let app = &app;
+        async move { app.call("sync_now", &[("account_id", &id)]).await }
+    };
+
+    assert!(sync_now(&first).await.status().is_success());
+    let again = sync_now(&first).await;
+    assert_eq!(again.status(), 429);
+    let asked = app.syncs.state(mailboxes[0].id).await.unwrap().unwrap();
+    let next = server::web::format::clock_time(asked.asked_at.unwrap() + 60);
+    let body = again.text().await.unwrap();
+    assert!(
+        body.contains(&format!("can sync again at {next}")),
+        "{body}"
+    );
+    // Another mailbox has its own minute.
+    assert!(sync_now(&second).await.status().is_success());
+
+    app.clock.advance(61);
+    assert!(sync_now(&first).await.status().is_success());
+}
+
+/// How many of the sync queue's jobs the job table holds.
+async fn jobs(app: &TestApp) -> i64 {
+    let sql = match app.db.get_database_backend() {
+        DbBackend::Postgres => "SELECT COUNT(*) AS n FROM apalis.jobs",
+        _ => "SELECT COUNT(*) AS n FROM Jobs",
+    };
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "n").unwrap()
+}
+
+/// Marks every job done now, as a worker that ran them would.
+async fn finish_all(app: &TestApp) {
+    let sql = match app.db.get_database_backend() {
+        DbBackend::Postgres => "UPDATE apalis.jobs SET status = 'Done', done_at = now()",
+        _ => "UPDATE Jobs SET status = 'Done', done_at = strftime('%s', 'now')",
+    };
+    app.db.execute_unprepared(sql).await.unwrap();
+}
+
+async fn finished_jobs_are_removed_after_the_retention_period(db: TestDb) {
+    let Setup {
+        app, accounts, _db, ..
+    } = setup(db, 2).await;
+    assert!(app.syncs.request(accounts[0].id).await.unwrap());
+    finish_all(&app).await;
+    assert!(app.syncs.request(accounts[1].id).await.unwrap());
+    assert_eq!(jobs(&app).await, 2);
+
+    // Within the day, the finished job stays (for an operator to look at).
+    assert_eq!(app.syncs.purge_finished_jobs().await.unwrap(), 0);
+    app.clock.advance(24 * 60 * 60 + 60);
+    assert_eq!(app.syncs.purge_finished_jobs().await.unwrap(), 1);
+    assert_eq!(jobs(&app).await, 1, "the pending job stays");
+}
