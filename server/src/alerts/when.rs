@@ -14,7 +14,7 @@ pub(crate) fn costa_rica(date: Date, time: Time) -> Result<OffsetDateTime, Strin
     PrimitiveDateTime::new(date, time)
         .assume_offset(COSTA_RICA)
         .checked_to_offset(UtcOffset::UTC)
-        .ok_or_else(|| format!("date {date} {time} is out of range"))
+        .ok_or_else(|| "a date out of range".to_owned())
 }
 
 /// A number of 1..=`max_len` ASCII digits at the start of `s`.

@@ -52,6 +52,7 @@ impl Syncs {
         examined: &Examined,
     ) -> Result<usize, DbErr> {
         let (outcome, detail) = describe(&examined.outcome);
+        let detail = detail.map(bounded);
         let row = mail_messages::ActiveModel {
             account_id: Set(account.id),
             message_id: Set(message_id.to_owned()),
@@ -104,7 +105,7 @@ impl Syncs {
             account_id: Set(account_id),
             message_id: Set(message_id.to_owned()),
             outcome: Set(outcome),
-            detail: Set(detail),
+            detail: Set(detail.map(bounded)),
             examined_at: Set(self.clock.now()),
             classifier_version: Set(CLASSIFIER_VERSION),
             ..Default::default()
@@ -127,7 +128,7 @@ impl Syncs {
             account_id: Set(account_id),
             message_id: Set(message_id.to_owned()),
             outcome: Set(MessageOutcome::Unfetched),
-            detail: Set(Some(reason.to_owned())),
+            detail: Set(Some(bounded(reason.to_owned()))),
             examined_at: Set(self.clock.now()),
             classifier_version: Set(CLASSIFIER_VERSION),
             tries: Set(1),
@@ -161,7 +162,7 @@ impl Syncs {
             )
             .col_expr(
                 mail_messages::Column::Detail,
-                Expr::value(format!("{reason} ({MAX_FETCH_TRIES} tries)")),
+                Expr::value(bounded(format!("{reason} ({MAX_FETCH_TRIES} tries)"))),
             )
             .filter(this)
             .filter(mail_messages::Column::Outcome.eq(MessageOutcome::Unfetched))
@@ -300,6 +301,19 @@ async fn store_examined(
     Ok(updated.rows_affected > 0)
 }
 
+/// The most a stored `detail` holds: a reason, never a quote.
+pub const MAX_DETAIL_CHARS: usize = 200;
+
+/// `detail` cut to [`MAX_DETAIL_CHARS`].
+fn bounded(mut detail: String) -> String {
+    if let Some((at, _)) = detail.char_indices().nth(MAX_DETAIL_CHARS) {
+        detail.truncate(at);
+    }
+    detail
+}
+
+/// The outcome as stored, with its reason: the classifier's own words (a kind, a missing
+/// label, what is wrong with an amount), never text quoted from the mail.
 fn describe(outcome: &Outcome) -> (MessageOutcome, Option<String>) {
     match outcome {
         Outcome::Transactions(found) => (
@@ -350,5 +364,47 @@ fn transaction_row(
         memo: Set(found.memo.clone()),
         created_at: Set(now),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerts::{self, fixtures};
+
+    #[test]
+    fn a_detail_is_bounded() {
+        assert_eq!(bounded("ñ".repeat(500)).chars().count(), MAX_DETAIL_CHARS);
+        assert_eq!(
+            bounded("no \"Monto\" in the body".into()),
+            "no \"Monto\" in the body"
+        );
+    }
+
+    /// Every sample mail's stored reason is the classifier's own words: no run of 12
+    /// characters of it is found in the mail.
+    #[test]
+    fn a_detail_never_quotes_the_mail() {
+        for fixture in fixtures::ALL {
+            let examined = alerts::examine_layout(fixture.raw);
+            let Some(detail) = describe(&examined.outcome).1 else {
+                continue;
+            };
+            assert!(
+                detail.chars().count() <= MAX_DETAIL_CHARS,
+                "{}",
+                fixture.name
+            );
+            let mail = String::from_utf8_lossy(fixture.raw).to_lowercase();
+            let chars: Vec<char> = detail.to_lowercase().chars().collect();
+            for window in chars.windows(12) {
+                let window: String = window.iter().collect();
+                assert!(
+                    !mail.contains(&window),
+                    "{}: {detail:?} quotes {window:?}",
+                    fixture.name
+                );
+            }
+        }
     }
 }
