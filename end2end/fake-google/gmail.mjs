@@ -165,6 +165,17 @@ function composeRaw({ id, from, to, subject, date, body }) {
   return Buffer.from(`${headers.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\n\r\n${body}`, 'utf8');
 }
 
+// The address the fixtures are sent to; a mailbox's copy names the mailbox instead, as the
+// bank would have addressed it.
+const FIXTURE_RECIPIENT = 'usuario.demo@gmail.com';
+
+export function addressedTo(raw, email) {
+  const text = raw.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  const head = end < 0 ? text : text.slice(0, end);
+  return Buffer.from(head.replaceAll(FIXTURE_RECIPIENT, email) + text.slice(head.length), 'latin1');
+}
+
 export function readFixture(name) {
   if (typeof name !== 'string' || !FIXTURE_NAME.test(name)) {
     throw new Error(`fixture must be a file name ending in .eml, got ${JSON.stringify(name)}`);
@@ -220,7 +231,7 @@ export function normalizeSeed(email, messages, now = Date.now()) {
       const fields = FIELD_NAMES.filter((n) => m[n] !== undefined);
       if (fields.length) throw new Error(`${sources[0]} cannot be combined with ${fields.join(', ')}`);
       if (sources[0] === 'fixture') {
-        raw = readFixture(m.fixture);
+        raw = addressedTo(readFixture(m.fixture), email);
       } else if (sources[0] === 'raw') {
         if (typeof m.raw !== 'string' || m.raw === '') throw new Error('messages[].raw must be the message text');
         raw = Buffer.from(m.raw, 'utf8');
@@ -250,13 +261,15 @@ export function normalizeSeed(email, messages, now = Date.now()) {
   });
 }
 
-// The fixtures a seeded mailbox starts with, spread over the last three days.
-export function seedAlertMessages(now = Date.now()) {
+// The fixtures a seeded mailbox (of `email`, when given) starts with, spread over the last
+// three days.
+export function seedAlertMessages(now = Date.now(), email = FIXTURE_RECIPIENT) {
   const step = SEED_SPAN_MS / SEED_FIXTURES.length;
   return SEED_FIXTURES.map((name, i) => {
     const id = newMessageId();
     const internalDate = Math.floor((now - SEED_SPAN_MS + (i + 0.5) * step) / 1000) * 1000;
-    return buildMessage({ id, threadId: id, labelIds: ['INBOX'], internalDate, raw: readFixture(name) });
+    const raw = addressedTo(readFixture(name), email);
+    return buildMessage({ id, threadId: id, labelIds: ['INBOX'], internalDate, raw });
   });
 }
 

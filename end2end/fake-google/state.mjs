@@ -233,7 +233,7 @@ export class FakeGoogleState {
     let box = this.mailboxes.get(email);
     if (!box) {
       box = new Mailbox(email);
-      if (this.seedAlerts) box.add(seedAlertMessages());
+      if (this.seedAlerts) box.add(seedAlertMessages(Date.now(), email));
       this.mailboxes.set(email, box);
     }
     return box;

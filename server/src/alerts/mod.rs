@@ -43,6 +43,7 @@
 //! `authenticity.rs`, `amount.rs`, `when.rs` (dates), `banks/` (the table and one extractor
 //! per layout), `fixtures.rs` (sample mails for tests, benchmarks and demos).
 
+mod addressee;
 mod amount;
 mod authenticity;
 mod banks;
@@ -135,6 +136,28 @@ pub fn classify_received_by(raw: &[u8], verdicts: Verdicts<'_>) -> Outcome {
 /// subject and date. Never panics.
 pub fn examine(raw: &[u8], verdicts: Verdicts<'_>) -> Examined {
     examine_with(raw, Some(verdicts))
+}
+
+/// [`examine`] for mail found in the mailbox `mailbox`: a bank's alert whose header names
+/// other recipients, or that someone re-sent, is rejected (see `addressee.rs`), so an alert
+/// someone else received never counts as this mailbox owner's.
+pub fn examine_in(raw: &[u8], verdicts: Verdicts<'_>, mailbox: &str) -> Examined {
+    let examined = examine(raw, verdicts);
+    let an_alert = matches!(
+        examined.outcome,
+        Outcome::Transactions(_) | Outcome::Unparsed { .. } | Outcome::UnknownLayout { .. }
+    );
+    if !an_alert {
+        return examined;
+    }
+    // The header was screened already: an alert got this far.
+    let header = screen::header_block(raw).unwrap_or_default();
+    let rejection = match addressee::addressee(header, mailbox) {
+        addressee::Addressee::Mailbox | addressee::Addressee::Undisclosed => return examined,
+        addressee::Addressee::Elsewhere => Rejection::AddressedElsewhere,
+        addressee::Addressee::Resent => Rejection::Resent,
+    };
+    Examined::plain(Outcome::Rejected(rejection), examined.bank)
 }
 
 /// [`examine`] without the authenticity check, for an operator who holds a sample whose mail

@@ -60,6 +60,10 @@ pub enum Rejection {
     NotAuthenticated,
     /// The From header looks like a bank's but is not one of them.
     SpoofedSender,
+    /// A genuine alert whose `To`/`Cc` name someone else: forwarded here, not addressed here.
+    AddressedElsewhere,
+    /// A genuine alert someone re-sent (`Resent-*` fields).
+    Resent,
 }
 
 impl Rejection {
@@ -68,6 +72,8 @@ impl Rejection {
         match self {
             Rejection::NotAuthenticated => "not_authenticated",
             Rejection::SpoofedSender => "spoofed_sender",
+            Rejection::AddressedElsewhere => "addressed_elsewhere",
+            Rejection::Resent => "resent",
         }
     }
 }
@@ -81,6 +87,10 @@ impl fmt::Display for Rejection {
             Rejection::SpoofedSender => {
                 "spoofed sender: the From header imitates a bank but is not a bank address"
             }
+            Rejection::AddressedElsewhere => {
+                "addressed elsewhere: a genuine alert for another address, forwarded into this mailbox"
+            }
+            Rejection::Resent => "re-sent: a genuine alert someone else re-sent into this mailbox",
         })
     }
 }

@@ -461,11 +461,12 @@ impl Syncs {
         Ok(Listing { ids, resume })
     }
 
-    /// Classifies one message off the async runtime, on the bounded pool of classifier threads,
-    /// within [`CLASSIFY_BUDGET`]: one that takes longer (or fails) is refused, and its thread
-    /// keeps its pool slot until it ends.
-    async fn classify(&self, raw: Vec<u8>, verdicts: Verdicts<'_>) -> Examined {
+    /// Classifies one message found in `mailbox` (see [`alerts::examine_in`]) off the async
+    /// runtime, on the bounded pool of classifier threads, within [`CLASSIFY_BUDGET`]: one that
+    /// takes longer (or fails) is refused, and its thread keeps its pool slot until it ends.
+    async fn classify(&self, raw: Vec<u8>, verdicts: Verdicts<'_>, mailbox: &str) -> Examined {
         let authserv_id = verdicts.authserv_id.to_owned();
+        let mailbox = mailbox.to_owned();
         let unnamed_topmost = verdicts.unnamed_topmost;
         let refused = |refusal| Examined {
             outcome: Outcome::Refused(refusal),
@@ -483,7 +484,7 @@ impl Syncs {
                 authserv_id: &authserv_id,
                 unnamed_topmost,
             };
-            alerts::examine(&raw, verdicts)
+            alerts::examine_in(&raw, verdicts, &mailbox)
         });
         match tokio::time::timeout(CLASSIFY_BUDGET, task).await {
             Ok(Ok(examined)) => examined,
@@ -527,7 +528,9 @@ impl Syncs {
         self.mark_classifying(id, message_id)
             .await
             .map_err(SyncError::Database)?;
-        let examined = self.classify(raw, mailbox.verdicts()).await;
+        let examined = self
+            .classify(raw, mailbox.verdicts(), &account.email_address)
+            .await;
         if let Outcome::Refused(refusal) = examined.outcome {
             tracing::warn!(
                 refusal = refusal.as_str(),

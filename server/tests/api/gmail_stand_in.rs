@@ -78,8 +78,11 @@ impl GmailStandIn {
         state.tokens.insert(token.to_owned(), name.to_owned());
     }
 
-    /// Adds a message to a mailbox; returns its id.
+    /// Adds a message to a mailbox; returns its id. A sample mail addressed to the samples'
+    /// recipient is addressed to the mailbox instead, as the bank would have.
     pub fn add(&self, name: &str, raw: &[u8], internal_ms: i64) -> String {
+        let raw = addressed_to(raw, name);
+        let raw = raw.as_slice();
         let mut state = self.state.lock().unwrap();
         state.next_id += 1;
         let id = format!("m{:08x}", state.next_id);
@@ -139,6 +142,26 @@ impl GmailStandIn {
 
 fn json(status: u16, body: serde_json::Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(body)
+}
+
+/// The samples' recipient (`usuario.demo@gmail.com`) replaced by `address` in the header.
+pub fn addressed_to(raw: &[u8], address: &str) -> Vec<u8> {
+    const SAMPLE: &[u8] = b"usuario.demo@gmail.com";
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
+    let (header, body) = raw.split_at(end);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut rest = header;
+    while let Some(at) = rest.windows(SAMPLE.len()).position(|w| w == SAMPLE) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(address.as_bytes());
+        rest = &rest[at + SAMPLE.len()..];
+    }
+    out.extend_from_slice(rest);
+    out.extend_from_slice(body);
+    out
 }
 
 /// The From fields of a raw message's header, unfolded, as Gmail's metadata gives them.

@@ -23,10 +23,11 @@ on_both_databases! {
 
 const BANK: &str = "notificacion@notificacionesbaccr.com";
 
-/// A fixture as Outlook holds it: Gmail's verdict on top becomes Outlook's, named with
-/// `authserv` (`""`: unnamed, as Exchange Online writes it).
-fn received_by_outlook(name: &str, authserv: &str) -> Vec<u8> {
-    let text = String::from_utf8_lossy(fixture(name)).into_owned();
+/// A fixture as the Outlook mailbox `to` holds it: Gmail's verdict on top becomes Outlook's,
+/// named with `authserv` (`""`: unnamed, as Exchange Online writes it).
+fn received_by_outlook(name: &str, authserv: &str, to: &str) -> Vec<u8> {
+    let raw = crate::gmail_stand_in::addressed_to(fixture(name), to);
+    let text = String::from_utf8_lossy(&raw).into_owned();
     let stamp = if authserv.is_empty() {
         "Authentication-Results:".to_owned()
     } else {
@@ -99,6 +100,7 @@ async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: Te
             ResponseTemplate::new(200).set_body_bytes(received_by_outlook(
                 "bac_purchase_crc.eml",
                 "mx.microsoft.com",
+                &account.email,
             )),
         )
         .mount(&graph)
@@ -106,7 +108,11 @@ async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: Te
     Mock::given(method("GET"))
         .and(path("/v1.0/me/messages/m4/$value"))
         .respond_with(
-            ResponseTemplate::new(200).set_body_bytes(received_by_outlook("bcr_sinpe_in.eml", "")),
+            ResponseTemplate::new(200).set_body_bytes(received_by_outlook(
+                "bcr_sinpe_in.eml",
+                "",
+                &account.email,
+            )),
         )
         .mount(&graph)
         .await;
@@ -213,7 +219,11 @@ async fn a_disconnect_stops_a_running_outlook_sync_at_its_next_step(db: TestDb) 
         ))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_bytes(received_by_outlook("bac_purchase_crc.eml", ""))
+                .set_body_bytes(received_by_outlook(
+                    "bac_purchase_crc.eml",
+                    "",
+                    &account.email,
+                ))
                 .set_delay(Duration::from_millis(200)),
         )
         .mount(&graph)

@@ -18,6 +18,7 @@ use crate::gmail_stand_in::GmailStandIn;
 use crate::helpers::{TestApp, TestDb, on_both_databases, spawn_app_with};
 use crate::seed::{self, Seeded};
 
+mod foreign;
 mod growth;
 mod lost_mail;
 mod processes;
