@@ -172,6 +172,8 @@ pub struct TransactionRow {
     pub bank: String,
     /// The mailbox the alert came from.
     pub mailbox: String,
+    /// The user's other mailboxes that received the same alert (it counts once).
+    pub also_in: Vec<String>,
     /// Its mail service, when the mailbox is still connected.
     pub service: Option<MailService>,
     /// "Purchase", "Refund", "Withdrawal", "Service payment", "Card payment", "Transfer out",

@@ -27,8 +27,10 @@ use gmail_stand_in::GmailStandIn;
 
 const LATENCY: Duration = Duration::from_millis(20);
 
-fn alert() -> &'static [u8] {
-    server::alerts::fixtures::get("bac_purchase_crc.eml").expect("fixture")
+/// Alert `n`: each a distinct one (the same alert twice counts once).
+fn alert(n: usize) -> Vec<u8> {
+    let sample = server::alerts::fixtures::get("bac_purchase_crc.eml").expect("fixture");
+    gmail_stand_in::renumbered(sample, n)
 }
 
 async fn setup(concurrency: &str) -> (tempfile::TempDir, server::web::AppState, GmailStandIn) {
@@ -67,10 +69,14 @@ async fn many_mailboxes() {
     let now_ms = server::clock::now() * 1000;
     let owner = seed::user(&state.db).await;
     let accounts = seed::accounts(&state.config, &state.db, owner, 100, 3600).await;
-    for account in &accounts {
+    for (a, account) in accounts.iter().enumerate() {
         gmail.mailbox(&account.email, &account.access);
         for n in 0..10 {
-            gmail.add(&account.email, alert(), now_ms - n * 60_000);
+            gmail.add(
+                &account.email,
+                &alert(a * 10 + n),
+                now_ms - n as i64 * 60_000,
+            );
         }
     }
     let stop = CancellationToken::new();
@@ -102,7 +108,7 @@ async fn one_big_mailbox() {
         .remove(0);
     gmail.mailbox(&account.email, &account.access);
     for n in 0..1000 {
-        gmail.add(&account.email, alert(), now_ms - n * 1000);
+        gmail.add(&account.email, &alert(n), now_ms - n as i64 * 1000);
     }
     let started = Instant::now();
     state.syncs.run_job(account.id).await;

@@ -1,7 +1,8 @@
 use sea_orm::entity::prelude::*;
 
-/// A transaction read from a bank alert. Unique on (account, message id, index). Bank, kind and
-/// currency hold the `alerts` codes (`bac_credomatic`, `purchase`, `CRC`, ...).
+/// A transaction read from a bank alert. Unique on (account, message id, index), and on (user,
+/// alert key): the same alert in two of a user's mailboxes is one row. Bank, kind and currency
+/// hold the `alerts` codes (`bac_credomatic`, `purchase`, `CRC`, ...).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "transactions")]
 pub struct Model {
@@ -28,6 +29,11 @@ pub struct Model {
     pub reference: Option<String>,
     pub memo: Option<String>,
     pub created_at: i64,
+    /// The alert it came from (bank, kind, amount, time, card and reference or authorization);
+    /// `None` when the alert names neither a reference nor an authorization.
+    pub alert_key: Option<String>,
+    /// The user's other mailboxes that received the same alert, comma separated.
+    pub seen_in: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

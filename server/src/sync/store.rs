@@ -3,7 +3,9 @@
 //! transaction per message. Both tables are unique on the message (and index), so a message
 //! stored twice (two runs racing, or a run retried after a crash) adds nothing the second time,
 //! and a message read again by a newer classifier replaces its outcome once and adds each
-//! transaction once.
+//! transaction once. Transactions are also unique on the user and the alert they came from:
+//! the same alert in a second mailbox of the user adds no row, it names that mailbox on the
+//! first one's.
 
 use std::collections::HashSet;
 
@@ -12,7 +14,7 @@ use sea_orm::{
     QuerySelect, Set, TransactionTrait, TryInsertResult,
 };
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 
 use super::Syncs;
 use crate::alerts::{CLASSIFIER_VERSION, Examined, Outcome, Refusal, Transaction};
@@ -75,16 +77,19 @@ impl Syncs {
         if let Outcome::Transactions(found) = &examined.outcome {
             for found in found {
                 let row = transaction_row(account, message_id, found, now);
+                // Either uniqueness (this message's row, or this alert's) means: nothing new.
                 let inserted = transactions::Entity::insert(row)
-                    .on_conflict_do_nothing_on([
-                        transactions::Column::AccountId,
-                        transactions::Column::MessageId,
-                        transactions::Column::Idx,
-                    ])
+                    .on_conflict(OnConflict::new().do_nothing().to_owned())
+                    .try_insert()
                     .exec_without_returning(&txn)
                     .await?;
-                if let TryInsertResult::Inserted(rows) = inserted {
-                    added += rows as usize;
+                match inserted {
+                    TryInsertResult::Inserted(rows) if rows > 0 => added += rows as usize,
+                    _ => {
+                        if let Some(key) = alert_key(found) {
+                            seen_also_in(&txn, account, &key).await?;
+                        }
+                    }
                 }
             }
         }
@@ -338,6 +343,59 @@ fn describe(outcome: &Outcome) -> (MessageOutcome, Option<String>) {
     }
 }
 
+/// What identifies an alert across mailboxes: bank, kind, amount, time, card and its reference
+/// or authorization. `None` without either: two such alerts cannot be told apart from one.
+pub fn alert_key(found: &Transaction) -> Option<String> {
+    let reference = found
+        .reference
+        .as_deref()
+        .or(found.authorization.as_deref())?;
+    Some(format!(
+        "{}|{}|{}{}|{}|{}|{reference}",
+        found.bank.as_str(),
+        found.kind.as_str(),
+        found.amount.currency.code(),
+        found.amount.minor_units,
+        found.occurred_at.unix_timestamp(),
+        found.card_last4.as_deref().unwrap_or_default(),
+    ))
+}
+
+/// Names `account`'s mailbox on the user's transaction of this alert, found first in another
+/// of their mailboxes (once).
+async fn seen_also_in(
+    db: &impl ConnectionTrait,
+    account: &email_accounts::Model,
+    key: &str,
+) -> Result<(), DbErr> {
+    let Some(first) = transactions::Entity::find()
+        .filter(transactions::Column::UserId.eq(account.user_id))
+        .filter(transactions::Column::AlertKey.eq(key))
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let mailbox = account.email_address.as_str();
+    let listed = first
+        .seen_in
+        .as_deref()
+        .is_some_and(|seen| seen.split(", ").any(|m| m == mailbox));
+    if first.mailbox == mailbox || listed {
+        return Ok(());
+    }
+    let seen_in = match first.seen_in {
+        Some(seen) => format!("{seen}, {mailbox}"),
+        None => mailbox.to_owned(),
+    };
+    transactions::Entity::update_many()
+        .col_expr(transactions::Column::SeenIn, Expr::value(seen_in))
+        .filter(transactions::Column::Id.eq(first.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 fn transaction_row(
     account: &email_accounts::Model,
     message_id: &str,
@@ -363,6 +421,7 @@ fn transaction_row(
         reference: Set(found.reference.clone()),
         memo: Set(found.memo.clone()),
         created_at: Set(now),
+        alert_key: Set(alert_key(found)),
         ..Default::default()
     }
 }

@@ -76,6 +76,10 @@ fn row(model: transactions::Model, services: &HashMap<i32, MailService>) -> Tran
         bank: format::bank(&model.bank),
         service: services.get(&model.account_id).copied(),
         mailbox: model.mailbox,
+        also_in: model
+            .seen_in
+            .map(|seen| seen.split(", ").map(str::to_owned).collect())
+            .unwrap_or_default(),
         kind: format::kind(&model.kind).to_owned(),
         declined: model.kind == "declined",
     }

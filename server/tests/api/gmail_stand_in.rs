@@ -144,6 +144,40 @@ fn json(status: u16, body: serde_json::Value) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_json(body)
 }
 
+/// Copy `n` of a bank alert, its references and authorizations changed (same length): each
+/// copy is a distinct alert, not the same one seen again (which counts once). Mail that gives
+/// no transaction is returned as it is.
+pub fn renumbered(raw: &[u8], n: usize) -> Vec<u8> {
+    let server::alerts::Outcome::Transactions(found) = server::alerts::classify(raw) else {
+        return raw.to_vec();
+    };
+    let mut copy = raw.to_vec();
+    for transaction in &found {
+        for value in [&transaction.reference, &transaction.authorization]
+            .into_iter()
+            .flatten()
+            .filter(|v| v.len() >= 6 && v.is_ascii())
+        {
+            let new = format!("{}{:06}", &value[..value.len() - 6], n % 1_000_000);
+            copy = replaced(&copy, value.as_bytes(), new.as_bytes());
+        }
+    }
+    copy
+}
+
+/// `haystack` with every `from` replaced by `to`.
+fn replaced(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(at) = rest.windows(from.len()).position(|w| w == from) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(to);
+        rest = &rest[at + from.len()..];
+    }
+    out.extend_from_slice(rest);
+    out
+}
+
 /// The samples' recipient (`usuario.demo@gmail.com`) replaced by `address` in the header.
 pub fn addressed_to(raw: &[u8], address: &str) -> Vec<u8> {
     const SAMPLE: &[u8] = b"usuario.demo@gmail.com";
@@ -152,14 +186,7 @@ pub fn addressed_to(raw: &[u8], address: &str) -> Vec<u8> {
         .position(|w| w == b"\r\n\r\n")
         .unwrap_or(raw.len());
     let (header, body) = raw.split_at(end);
-    let mut out = Vec::with_capacity(raw.len());
-    let mut rest = header;
-    while let Some(at) = rest.windows(SAMPLE.len()).position(|w| w == SAMPLE) {
-        out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(address.as_bytes());
-        rest = &rest[at + SAMPLE.len()..];
-    }
-    out.extend_from_slice(rest);
+    let mut out = replaced(header, SAMPLE, address.as_bytes());
     out.extend_from_slice(body);
     out
 }

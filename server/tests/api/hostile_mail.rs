@@ -207,8 +207,8 @@ async fn a_server_syncing_a_mailbox_of_bombs_keeps_serving_and_syncing_the_other
     for n in 0..5 {
         gmail.add(
             &genuine.email,
-            fixture("bac_purchase_crc.eml"),
-            now_ms() - n * 1000,
+            &crate::sync::nth_copy("bac_purchase_crc.eml", n),
+            now_ms() - n as i64 * 1000,
         );
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -39,6 +39,12 @@ pub(crate) fn fixture(name: &str) -> &'static [u8] {
     alerts::fixtures::get(name).expect("fixture exists")
 }
 
+/// Copy `n` of a sample alert: a distinct alert, not the same one seen again (which counts
+/// once).
+pub(crate) fn nth_copy(name: &str, n: usize) -> Vec<u8> {
+    crate::gmail_stand_in::renumbered(fixture(name), n)
+}
+
 /// How many transactions the classifier reads from a fixture.
 fn found_in(name: &str) -> usize {
     match alerts::classify(fixture(name)) {
@@ -110,7 +116,7 @@ async fn a_first_sync_follows_every_page_and_a_resync_adds_nothing(db: TestDb) {
         let name = names[n % names.len()];
         gmail.add(
             &mailbox.email,
-            fixture(name),
+            &nth_copy(name, n),
             now_ms() - (n as i64) * 60_000,
         );
         expected += found_in(name);
@@ -305,8 +311,12 @@ async fn one_failing_mailbox_does_not_hold_up_the_others(db: TestDb) {
         ..
     } = setup(db, 5).await;
     let (failing, healthy) = accounts.split_first().unwrap();
-    for account in &accounts {
-        gmail.add(&account.email, fixture("bac_purchase_crc.eml"), now_ms());
+    for (n, account) in accounts.iter().enumerate() {
+        gmail.add(
+            &account.email,
+            &nth_copy("bac_purchase_crc.eml", n),
+            now_ms(),
+        );
     }
     // The failing mailbox's Gmail is down: every answer is a slow 503.
     for _ in 0..20 {

@@ -282,7 +282,13 @@ fn Row(row: TransactionRow) -> impl IntoView {
             <td class="amount">{row.amount}</td>
             <td class="card-number">{row.card.unwrap_or_else(|| "—".to_owned())}</td>
             <td class="bank">{row.bank}</td>
-            <td class="mailbox" data-service=row.service.map(MailService::name)>{row.mailbox}</td>
+            <td class="mailbox" data-service=row.service.map(MailService::name)>
+                {row.mailbox}
+                {(!row.also_in.is_empty())
+                    .then(|| {
+                        view! { <span class="also-in">" · also in " {row.also_in.join(", ")}</span> }
+                    })}
+            </td>
             <td class="kind">{row.kind}</td>
         </tr>
     }

@@ -45,6 +45,7 @@ fn row(kind: &str, declined: bool) -> TransactionRow {
         card: Some("••3640".into()),
         bank: "BAC".into(),
         mailbox: "b@example.com".into(),
+        also_in: Vec::new(),
         service: Some(MailService::Outlook),
         kind: kind.into(),
         declined,
@@ -101,8 +102,21 @@ fn rows_totals_paging_and_download_keep_the_filters() {
     assert!(html.contains("<option value=\"3\" selected>b@example.com</option>"));
     assert!(html.contains("<option value=\"90\" selected>Last 90 days</option>"));
     assert!(html.contains("<option value=\"\">All mailboxes</option>"));
-    assert!(html.contains("<td data-service=\"Outlook\" class=\"mailbox\">b@example.com</td>"));
+    assert!(html.contains("<td data-service=\"Outlook\" class=\"mailbox\">b@example.com"));
+    assert!(!html.contains("also in"));
     assert!(!html.contains("No transactions yet"));
+}
+
+#[test]
+fn an_alert_seen_in_two_mailboxes_is_one_row_naming_both() {
+    let mut seen_twice = row("Purchase", false);
+    seen_twice.also_in = vec!["c@example.com".into()];
+    let html = render(page(vec![seen_twice], 1, 1));
+    assert_eq!(html.matches("<tr class=\"transaction").count(), 1);
+    assert_eq!(
+        text_of(&html, "class=\"mailbox\""),
+        "b@example.com · also in c@example.com"
+    );
 }
 
 #[test]

@@ -248,8 +248,8 @@ async fn a_long_listing_goes_on_in_the_next_runs(db: TestDb) {
     for n in 0..250 {
         gmail.add(
             &mailbox.email,
-            fixture("bac_purchase_crc.eml"),
-            now_ms() - n * 60_000,
+            &nth_copy("bac_purchase_crc.eml", n),
+            now_ms() - n as i64 * 60_000,
         );
     }
     let per_alert = found_in("bac_purchase_crc.eml") as u64;

@@ -46,12 +46,12 @@ async fn mailboxes(
     let conn = db.connect().await;
     let owner = seed::user(&conn).await;
     let accounts = seed::accounts(&config, &conn, owner, count, 3600).await;
-    for account in &accounts {
+    for (a, account) in accounts.iter().enumerate() {
         gmail.mailbox(&account.email, &account.access);
         for n in 0..per_mailbox {
             gmail.add(
                 &account.email,
-                fixture("bac_purchase_crc.eml"),
+                &nth_copy("bac_purchase_crc.eml", a * per_mailbox + n),
                 now_ms() - n as i64 * 1000,
             );
         }
