@@ -18,7 +18,7 @@ use super::{ConnectError, ConnectState, offered};
 use crate::accounts::{Grant, GrantError, audit};
 use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts::{self, Provider};
-use crate::provider::{Identity, IdentityError, Providers, Tokens};
+use crate::provider::{Identity, IdentityError, Providers, TokenError, Tokens};
 use crate::web::shield::ClientAddress;
 
 /// A `state` or `code` longer than this is refused before any database or crypto work (ours
@@ -133,10 +133,7 @@ async fn complete(
     query: CallbackQuery,
 ) -> Result<email_accounts::Model, ConnectError> {
     if let Some(error) = query.error {
-        return Err(match error.as_str() {
-            "access_denied" => ConnectError::Cancelled,
-            _ => ConnectError::ProviderError(error.chars().take(100).collect()),
-        });
+        return Err(ConnectError::from_callback(flow.provider, &error));
     }
     let code = query
         .code
@@ -150,9 +147,14 @@ async fn complete(
         .providers
         .exchange_code(flow.provider, SecretString::from(code), verifier.clone())
         .await
-        .map_err(|error| {
-            tracing::warn!(%error, "code exchange failed");
-            ConnectError::Exchange(error)
+        .map_err(|error| match error {
+            TokenError::InvalidClient(_) => {
+                ConnectError::misconfigured(flow.provider, "code exchange")
+            }
+            error => {
+                tracing::warn!(%error, "code exchange failed");
+                ConnectError::Exchange(error)
+            }
         })?;
     let identity = state
         .providers

@@ -13,6 +13,7 @@ const EXPIRED_LINK: &str = "This connection attempt expired. Please try again.";
 const USED_LINK: &str = "This connection link was already used. Please try again.";
 const TOO_MANY: &str = "Too many connection attempts, try again in a minute.";
 const OUR_FAULT: &str = "Something went wrong on our side. Please try again.";
+const MISCONFIGURED: &str = "mailconnect is misconfigured; please try again later.";
 
 /// What the user reads when the mail permission was left out.
 pub fn permission_missing(provider: Provider) -> &'static str {
@@ -37,8 +38,13 @@ pub enum ConnectError {
     UsedLink,
     /// The user pressed Cancel on Google's consent screen.
     Cancelled,
-    /// Google redirected back with another `error` (at most 100 characters of it kept).
-    ProviderError(String),
+    /// The provider redirected back with `server_error` or `temporarily_unavailable`.
+    ProviderUnavailable,
+    /// The provider redirected back with another `error` (its text is never kept or shown).
+    ProviderError,
+    /// The provider refused our OAuth client (`invalid_client`, `unauthorized_client`, and the
+    /// like, at the consent or the code exchange): an operator must fix the configuration.
+    Misconfigured,
     MissingCode,
     /// The flow's PKCE verifier cannot be opened (its key is gone).
     VerifierUnavailable,
@@ -71,8 +77,12 @@ impl ConnectError {
             Self::ExpiredLink => EXPIRED_LINK.into(),
             Self::UsedLink => USED_LINK.into(),
             Self::Cancelled => cancelled(provider),
-            Self::ProviderError(error) => format!("{company} reported an error: {error}"),
-            Self::MissingCode
+            Self::ProviderUnavailable => {
+                format!("{company} is unavailable right now. Please try again in a few minutes.")
+            }
+            Self::Misconfigured => MISCONFIGURED.into(),
+            Self::ProviderError
+            | Self::MissingCode
             | Self::VerifierUnavailable
             | Self::Exchange(_)
             | Self::IdentityFailed => {
@@ -102,7 +112,9 @@ impl ConnectError {
             Self::ExpiredLink => "expired state",
             Self::UsedLink => "state already used",
             Self::Cancelled => "access_denied",
-            Self::ProviderError(_) => "provider error",
+            Self::ProviderUnavailable => "provider unavailable",
+            Self::ProviderError => "provider error",
+            Self::Misconfigured => "OAuth client rejected",
             Self::MissingCode => "callback without a code",
             Self::VerifierUnavailable => "verifier unavailable",
             Self::Exchange(TokenError::InvalidGrant(_)) => "code exchange refused",
@@ -124,17 +136,50 @@ impl ConnectError {
             Self::InvalidLink | Self::ExpiredLink | Self::UsedLink | Self::MissingCode => {
                 StatusCode::BAD_REQUEST
             }
-            Self::Exchange(_) => StatusCode::BAD_GATEWAY,
+            Self::Exchange(_) | Self::ProviderUnavailable => StatusCode::BAD_GATEWAY,
+            Self::Misconfigured => StatusCode::SERVICE_UNAVAILABLE,
             Self::WrongAccount { .. } => StatusCode::CONFLICT,
             Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Self::VerifierUnavailable | Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Cancelled
-            | Self::ProviderError(_)
+            | Self::ProviderError
             | Self::PermissionMissing
             | Self::Unverified
             | Self::NoOfflineAccess
             | Self::IdentityFailed => StatusCode::OK,
         }
+    }
+
+    /// The provider's `error` on the callback, by class: only `error` codes of RFC 6749 and
+    /// OpenID Connect are told apart, and none of the provider's text is kept.
+    pub fn from_callback(provider: Provider, error: &str) -> Self {
+        match error {
+            "access_denied" => Self::Cancelled,
+            "server_error" | "temporarily_unavailable" => Self::ProviderUnavailable,
+            "invalid_client"
+            | "unauthorized_client"
+            | "invalid_request"
+            | "invalid_scope"
+            | "unsupported_response_type" => Self::misconfigured(provider, "consent"),
+            _ => Self::ProviderError,
+        }
+    }
+
+    /// The provider refused our OAuth client at `stage` ("consent", "code exchange"): one
+    /// log line and a count for the operator, a fixed message for the user.
+    pub fn misconfigured(provider: Provider, stage: &'static str) -> Self {
+        tracing::error!(
+            provider = provider.company(),
+            stage,
+            "the provider refused our OAuth client: check its client id, secret and redirect URI"
+        );
+        metrics::counter!(
+            "mailconnect_oauth_misconfigured_total",
+            "provider" => provider.company(),
+            "stage" => stage,
+        )
+        .increment(1);
+        Self::Misconfigured
     }
 
     /// Logs a failure of ours with its context and stands for it.

@@ -9,6 +9,7 @@ mod seed;
 mod app_accounts;
 mod assets;
 mod bank_mail;
+mod connect_faults;
 mod connect_refusals;
 mod gmail_connect;
 mod grants;

@@ -1,0 +1,198 @@
+//! The connect flow's faults: a provider's `error` is never shown, only our fixed words for its
+//! class; a client the provider refuses is a misconfiguration (for the operator: a log line
+//! and a count), not a passing fault; every way the token endpoint can fail during the
+//! callback says "try again" and stores nothing; a callback without a session, or with
+//! parameters built to look like SQL or to split headers, changes nothing.
+
+use sea_orm::{EntityTrait, PaginatorTrait};
+use server::entities::email_accounts;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::gmail_connect::{GMAIL, Setup, callback, google_answers, setup, start, token_calls};
+use crate::helpers::{TestDb, on_both_databases, spawn_app_with};
+
+on_both_databases! {
+    a_providers_error_text_is_never_shown,
+    a_refused_client_is_a_misconfiguration,
+    token_endpoint_faults_say_try_again_and_store_nothing,
+    a_callback_without_a_session_or_with_hostile_parameters_changes_nothing,
+}
+
+const TRY_AGAIN: &str = "Could not complete the connection with Google. Please try again.";
+const MISCONFIGURED: &str = "mailconnect is misconfigured; please try again later.";
+
+async fn accounts(setup: &Setup) -> u64 {
+    email_accounts::Entity::find()
+        .count(&setup.app.db)
+        .await
+        .unwrap()
+}
+
+async fn a_providers_error_text_is_never_shown(db: TestDb) {
+    let setup = setup(db).await;
+    let app = &setup.app;
+    let cases = [
+        ("%3Cscript%3Ealert(1)%3C%2Fscript%3E", 200, TRY_AGAIN),
+        ("interaction_required", 200, TRY_AGAIN),
+        (
+            "temporarily_unavailable",
+            502,
+            "Google is unavailable right now. Please try again in a few minutes.",
+        ),
+    ];
+    for (n, (error, status, words)) in cases.into_iter().enumerate() {
+        let params = start(app, &format!("flow-{n}")).await;
+        let query = format!(
+            "state={}&error={error}&error_description=Visit+evil.example+now",
+            params["state"]
+        );
+        let (got, html) = callback(app, &query).await;
+        assert_eq!(got, status, "{error}");
+        assert!(html.contains(words), "{error}: {html}");
+        assert!(!html.contains("alert(1)"), "{error}");
+        assert!(!html.contains("evil.example"), "{error}");
+        assert!(!html.contains("interaction_required"), "{error}");
+    }
+    assert!(token_calls(&setup.google).await.is_empty());
+    assert_eq!(accounts(&setup).await, 0);
+}
+
+async fn a_refused_client_is_a_misconfiguration(db: TestDb) {
+    let setup = setup(db).await;
+    let app = &setup.app;
+    // At the consent screen.
+    let params = start(app, "flow-a").await;
+    let (status, html) = callback(
+        app,
+        &format!("state={}&error=unauthorized_client", params["state"]),
+    )
+    .await;
+    assert_eq!(status, 503);
+    assert!(html.contains(MISCONFIGURED), "{html}");
+
+    // At the code exchange.
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "error": "invalid_client", "error_description": "The OAuth client was not found."
+        })))
+        .mount(&setup.google)
+        .await;
+    let params = start(app, "flow-b").await;
+    let (status, html) = callback(app, &format!("state={}&code=c", params["state"])).await;
+    assert_eq!(status, 503);
+    assert!(html.contains(MISCONFIGURED), "{html}");
+    assert!(!html.contains("not found"));
+    assert_eq!(accounts(&setup).await, 0);
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("mailconnect_oauth_misconfigured_total"),
+        "{metrics}"
+    );
+}
+
+async fn token_endpoint_faults_say_try_again_and_store_nothing(db: TestDb) {
+    let setup = setup(db).await;
+    let app = &setup.app;
+    let faults = [
+        ("500", ResponseTemplate::new(500)),
+        (
+            "an HTML 502",
+            ResponseTemplate::new(502)
+                .insert_header("content-type", "text/html")
+                .set_body_string("<html><body>Bad Gateway</body></html>"),
+        ),
+        (
+            "invalid JSON",
+            ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_string("{\"access_token\": "),
+        ),
+        ("an empty 200", ResponseTemplate::new(200)),
+        (
+            "a timeout",
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"access_token": "late", "token_type": "Bearer"}))
+                .set_delay(std::time::Duration::from_secs(16)),
+        ),
+    ];
+    for (n, (fault, answer)) in faults.into_iter().enumerate() {
+        setup.google.reset().await;
+        Mock::given(method("POST"))
+            .and(path("/token"))
+            .respond_with(answer)
+            .mount(&setup.google)
+            .await;
+        let params = start(app, &format!("flow-{n}")).await;
+        let (status, html) = callback(app, &format!("state={}&code=c", params["state"])).await;
+        assert_eq!(status, 502, "{fault}");
+        assert!(html.contains(TRY_AGAIN), "{fault}: {html}");
+        assert_eq!(accounts(&setup).await, 0, "{fault}");
+    }
+
+    // A token endpoint that resets the connection.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            drop(socket);
+        }
+    });
+    let reset_db = TestDb::sqlite();
+    let reset = spawn_app_with(&reset_db, &address).await;
+    reset.sign_up("owner@example.com", "correct horse").await;
+    let params = start(&reset, "flow-reset").await;
+    let (status, html) = callback(&reset, &format!("state={}&code=c", params["state"])).await;
+    assert_eq!(status, 502);
+    assert!(html.contains(TRY_AGAIN), "{html}");
+    assert_eq!(
+        email_accounts::Entity::find()
+            .count(&reset.db)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+async fn a_callback_without_a_session_or_with_hostile_parameters_changes_nothing(db: TestDb) {
+    let setup = setup(db).await;
+    let app = &setup.app;
+    google_answers(&setup.google, GMAIL, Some("1//r"), "owner@gmail.com").await;
+    let params = start(app, "flow-s").await;
+
+    // Another browser, with no session, holding the state and a code.
+    let stranger = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = stranger
+        .get(format!(
+            "{}/auth/gmail/callback?state={}&code=c",
+            app.address, params["state"]
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_client_error(), "{}", response.status());
+
+    for hostile in [
+        "state=%27%20OR%201%3D1%20--&code=c",
+        "state=x%0D%0ASet-Cookie%3A%20session%3Devil&code=c%0D%0ALocation%3A%20https%3A%2F%2Fevil.example",
+        "state=x&code=c&scope=%0D%0A%0D%0A%3Chtml%3E",
+    ] {
+        let response = app.get(&format!("/auth/gmail/callback?{hostile}")).await;
+        assert_eq!(response.status(), 400, "{hostile}");
+        assert!(response.headers().get("location").is_none());
+        assert!(
+            response
+                .headers()
+                .get_all("set-cookie")
+                .iter()
+                .all(|c| !c.to_str().unwrap_or_default().contains("evil")),
+            "{hostile}"
+        );
+    }
+    assert!(token_calls(&setup.google).await.is_empty());
+    assert_eq!(accounts(&setup).await, 0);
+}
