@@ -2,14 +2,17 @@
 //! class; a client the provider refuses is a misconfiguration (for the operator: a log line
 //! and a count), not a passing fault; every way the token endpoint can fail during the
 //! callback says "try again" and stores nothing; a callback without a session, or with
-//! parameters built to look like SQL or to split headers, changes nothing.
+//! parameters built to look like SQL or to split headers, changes nothing; a spoofed `Host`
+//! changes no redirect; one Google account under two spellings of its address is one row.
 
 use sea_orm::{EntityTrait, PaginatorTrait};
 use server::entities::email_accounts;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::gmail_connect::{GMAIL, Setup, callback, google_answers, setup, start, token_calls};
+use crate::gmail_connect::{
+    GMAIL, Setup, callback, connect, google_answers, setup, start, token_calls,
+};
 use crate::helpers::{TestDb, on_both_databases, spawn_app_with};
 
 on_both_databases! {
@@ -17,6 +20,8 @@ on_both_databases! {
     a_refused_client_is_a_misconfiguration,
     token_endpoint_faults_say_try_again_and_store_nothing,
     a_callback_without_a_session_or_with_hostile_parameters_changes_nothing,
+    a_spoofed_host_changes_no_redirect_and_no_message_target,
+    address_variants_of_one_google_account_stay_one_row,
 }
 
 const TRY_AGAIN: &str = "Could not complete the connection with Google. Please try again.";
@@ -195,4 +200,75 @@ async fn a_callback_without_a_session_or_with_hostile_parameters_changes_nothing
     }
     assert!(token_calls(&setup.google).await.is_empty());
     assert_eq!(accounts(&setup).await, 0);
+}
+
+async fn a_spoofed_host_changes_no_redirect_and_no_message_target(db: TestDb) {
+    let setup = setup(db).await;
+    let app = &setup.app;
+    google_answers(&setup.google, GMAIL, Some("1//r"), "owner@gmail.com").await;
+    let spoofed = |path: String| {
+        app.client
+            .get(format!("{}{path}", app.address))
+            .header("host", "evil.example")
+            .header("x-forwarded-host", "evil.example")
+            .header("x-forwarded-proto", "https")
+            .send()
+    };
+    let started = spoofed("/auth/gmail/start?flow=flow-h".into())
+        .await
+        .unwrap();
+    let location = started
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    assert_eq!(started.status(), 302);
+    assert!(!location.contains("evil.example"), "{location}");
+    let redirect_uri = url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .unwrap();
+    assert!(redirect_uri.starts_with(&app.address), "{redirect_uri}");
+
+    let params = start(app, "flow-h2").await;
+    let finished = spoofed(format!(
+        "/auth/gmail/callback?state={}&code=c",
+        params["state"]
+    ))
+    .await
+    .unwrap();
+    let html = finished.text().await.unwrap();
+    assert!(!html.contains("evil.example"), "{html}");
+}
+
+async fn address_variants_of_one_google_account_stay_one_row(db: TestDb) {
+    let setup = setup(db).await;
+    let app = &setup.app;
+    let answer = |email: &'static str| {
+        let google = &setup.google;
+        async move {
+            google.reset().await;
+            google_answers(google, GMAIL, Some("1//r"), "unused@gmail.com").await;
+            // The same Google account (`sub`), its address spelled another way.
+            Mock::given(method("GET"))
+                .and(path("/v1/userinfo"))
+                .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                    "sub": "sub-ana", "email": email, "email_verified": true
+                })))
+                .with_priority(1)
+                .mount(google)
+                .await;
+        }
+    };
+    answer("Ana.Mora@gmail.com").await;
+    let first = connect(app, "flow-v1").await;
+    answer("anamora@googlemail.com").await;
+    let params = start(app, "flow-v2").await;
+    let (status, _) = callback(app, &format!("state={}&code=c", params["state"])).await;
+    assert_eq!(status, 200);
+    let rows = email_accounts::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].id, first.id);
 }
