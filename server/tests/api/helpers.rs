@@ -281,6 +281,21 @@ impl TestApp {
             .await
     }
 
+    /// Signs up `email` (this client is then signed in as them); returns their user id.
+    pub async fn signed_up(&self, email: &str) -> i32 {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use server::entities::users;
+        let response = self.sign_up(email, "correct horse").await;
+        assert!(response.status().is_success(), "{}", response.status());
+        users::Entity::find()
+            .filter(users::Column::Email.eq(email))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .expect("the user signed up")
+            .id
+    }
+
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
         self.call("sign_in", &[("email", email), ("password", password)])
             .await

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use server::alerts::fixtures::hostile::{BANK_HEADER, OTHER_HEADER, bombs};
 use server::alerts::{self, CLASSIFIER_VERSION, Refusal};
 use server::entities::mail_messages::{self, MessageOutcome, SECOND_ATTEMPT};
@@ -16,10 +16,9 @@ use server::entities::transactions;
 use server::vault::VaultKey;
 
 use crate::gmail_stand_in::GmailStandIn;
-use crate::helpers::{
-    TestDb, on_both_databases, spawn_app_with, spawn_server_process, test_config, wait_until,
-};
-use crate::seed;
+use crate::helpers::{TestDb, on_both_databases, spawn_server_process, wait_until};
+use crate::sync::processes::mailboxes;
+use crate::sync::{Setup, setup};
 
 on_both_databases! {
     bombs_beside_genuine_alerts_are_refused_and_the_alerts_read,
@@ -71,13 +70,13 @@ fn recorded_as(refusal: Refusal, from_a_bank: bool) -> (MessageOutcome, Option<S
 }
 
 async fn bombs_beside_genuine_alerts_are_refused_and_the_alerts_read(db: TestDb) {
-    let gmail = GmailStandIn::start(Duration::ZERO).await;
-    let app = spawn_app_with(&db, &gmail.uri()).await;
-    let owner = seed::user(&app.db).await;
-    let mailbox = seed::accounts(&app.config, &app.db, owner, 1, 3600)
-        .await
-        .remove(0);
-    gmail.mailbox(&mailbox.email, &mailbox.access);
+    let Setup {
+        app,
+        gmail,
+        accounts,
+        _db,
+    } = setup(db, 1).await;
+    let mailbox = &accounts[0];
     let mut planted = Vec::new();
     for (header, from_a_bank) in [(BANK_HEADER, true), (OTHER_HEADER, false)] {
         for (what, raw, refusal) in bombs(header) {
@@ -140,13 +139,13 @@ async fn left_by_a_dead_run(
 }
 
 async fn a_message_whose_reading_was_interrupted_is_read_once_more_then_refused(db: TestDb) {
-    let gmail = GmailStandIn::start(Duration::ZERO).await;
-    let app = spawn_app_with(&db, &gmail.uri()).await;
-    let owner = seed::user(&app.db).await;
-    let mailbox = seed::accounts(&app.config, &app.db, owner, 1, 3600)
-        .await
-        .remove(0);
-    gmail.mailbox(&mailbox.email, &mailbox.access);
+    let Setup {
+        app,
+        gmail,
+        accounts,
+        _db,
+    } = setup(db, 1).await;
+    let mailbox = &accounts[0];
     // One run died reading this alert (a restart, say): it is read again and found.
     let once = gmail.add(
         &mailbox.email,
@@ -182,18 +181,8 @@ async fn a_message_whose_reading_was_interrupted_is_read_once_more_then_refused(
 async fn a_server_syncing_a_mailbox_of_bombs_keeps_serving_and_syncing_the_others(db: TestDb) {
     let key: SecretString = VaultKey::generate();
     let gmail = GmailStandIn::start(Duration::ZERO).await;
-    let config = test_config(
-        &db.url,
-        &gmail.uri(),
-        &[("TOKEN_ENCRYPTION_KEY", key.expose_secret())],
-    );
-    let conn = db.connect().await;
-    let owner = seed::user(&conn).await;
-    let accounts = seed::accounts(&config, &conn, owner, 2, 3600).await;
+    let (conn, accounts) = mailboxes(&db, &key, &gmail, 2, 0).await;
     let (planted, genuine) = (&accounts[0], &accounts[1]);
-    for account in &accounts {
-        gmail.mailbox(&account.email, &account.access);
-    }
     let mut bombs_planted = 0;
     for (_, raw, _) in bombs(BANK_HEADER) {
         gmail.add(&planted.email, &raw, now_ms() - 60_000);

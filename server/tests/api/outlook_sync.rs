@@ -56,7 +56,8 @@ async fn mime_fetches(graph: &MockServer, id: &str) -> usize {
         .count()
 }
 
-async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: TestDb) {
+/// A server whose Microsoft Graph is a wiremock; returns it and Graph's base URL.
+async fn outlook_app(db: &TestDb) -> (TestApp, MockServer, String) {
     let graph = MockServer::start().await;
     let base = format!("{}/v1.0", graph.uri());
     let vars = [
@@ -64,7 +65,12 @@ async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: Te
         ("MICROSOFT_CLIENT_SECRET", "ms-secret"),
         ("GRAPH_API_URL", base.as_str()),
     ];
-    let app: TestApp = spawn_app_with_config(&db, &vars).await;
+    let app = spawn_app_with_config(db, &vars).await;
+    (app, graph, base)
+}
+
+async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: TestDb) {
+    let (app, graph, base) = outlook_app(&db).await;
     let owner = seed::user(&app.db).await;
     let account = seed::accounts_of(Provider::Microsoft, &app.config, &app.db, owner, 1, 3600)
         .await
@@ -184,22 +190,9 @@ async fn an_outlook_sync_reads_bank_mail_and_trusts_only_outlooks_verdict(db: Te
 
 async fn a_disconnect_stops_a_running_outlook_sync_at_its_next_step(db: TestDb) {
     const ALERTS: usize = 40;
-    let graph = MockServer::start().await;
-    let base = format!("{}/v1.0", graph.uri());
-    let vars = [
-        ("MICROSOFT_CLIENT_ID", "ms-client"),
-        ("MICROSOFT_CLIENT_SECRET", "ms-secret"),
-        ("GRAPH_API_URL", base.as_str()),
-    ];
-    let app: TestApp = spawn_app_with_config(&db, &vars).await;
-    app.sign_up("lena@example.com", "correct horse").await;
-    let owner = server::entities::users::Entity::find()
-        .filter(server::entities::users::Column::Email.eq("lena@example.com"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let account = seed::accounts_of(Provider::Microsoft, &app.config, &app.db, owner.id, 1, 3600)
+    let (app, graph, _) = outlook_app(&db).await;
+    let owner_id = app.signed_up("lena@example.com").await;
+    let account = seed::accounts_of(Provider::Microsoft, &app.config, &app.db, owner_id, 1, 3600)
         .await
         .remove(0);
     let listing: Vec<_> = (0..ALERTS)

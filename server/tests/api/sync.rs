@@ -21,7 +21,7 @@ use crate::seed::{self, Seeded};
 mod foreign;
 mod growth;
 mod lost_mail;
-mod processes;
+pub(crate) mod processes;
 
 on_both_databases! {
     a_first_sync_follows_every_page_and_a_resync_adds_nothing,
@@ -53,16 +53,16 @@ fn found_in(name: &str) -> usize {
     }
 }
 
-struct Setup {
-    app: TestApp,
-    gmail: GmailStandIn,
-    accounts: Vec<Seeded>,
-    _db: TestDb,
+pub(crate) struct Setup {
+    pub app: TestApp,
+    pub gmail: GmailStandIn,
+    pub accounts: Vec<Seeded>,
+    pub _db: TestDb,
 }
 
 /// A server whose Google (token endpoint and Gmail) is a stand-in, and `count` connected
 /// mailboxes, each reachable with its seeded access token.
-async fn setup(db: TestDb, count: usize) -> Setup {
+pub(crate) async fn setup(db: TestDb, count: usize) -> Setup {
     let server = Arc::new(MockServer::start().await);
     let gmail = GmailStandIn::on(server.clone(), Duration::ZERO).await;
     let app = spawn_app_with(&db, &gmail.uri()).await;
@@ -384,14 +384,8 @@ async fn the_transactions_page_filters_totals_and_downloads(db: TestDb) {
     let Setup {
         app, gmail, _db, ..
     } = setup(db, 0).await;
-    app.sign_up("ana@example.com", "correct horse").await;
-    let user = server::entities::users::Entity::find()
-        .filter(server::entities::users::Column::Email.eq("ana@example.com"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let mine = seed::accounts(&app.config, &app.db, user.id, 2, 3600).await;
+    let user_id = app.signed_up("ana@example.com").await;
+    let mine = seed::accounts(&app.config, &app.db, user_id, 2, 3600).await;
     for (account, name) in mine
         .iter()
         .zip(["bac_purchase_crc.eml", "bcr_card_three_rows.eml"])
@@ -451,14 +445,8 @@ async fn disconnecting_stops_the_sync_and_keeps_the_transactions(db: TestDb) {
     let Setup {
         app, gmail, _db, ..
     } = setup(db, 0).await;
-    app.sign_up("ana@example.com", "correct horse").await;
-    let user = server::entities::users::Entity::find()
-        .filter(server::entities::users::Column::Email.eq("ana@example.com"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let mailbox = seed::accounts(&app.config, &app.db, user.id, 1, 3600)
+    let user_id = app.signed_up("ana@example.com").await;
+    let mailbox = seed::accounts(&app.config, &app.db, user_id, 1, 3600)
         .await
         .remove(0);
     gmail.mailbox(&mailbox.email, &mailbox.access);

@@ -1,7 +1,7 @@
 //! Growth stays bounded: "Sync now" of one mailbox at most once a minute (answered with when it
 //! can run next), and finished sync jobs removed from the job table after a day.
 
-use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use super::*;
 
@@ -12,14 +12,8 @@ on_both_databases! {
 
 async fn sync_now_is_limited_per_mailbox_and_says_when_it_can_run(db: TestDb) {
     let Setup { app, _db, .. } = setup(db, 0).await;
-    app.sign_up("ines@example.com", "correct horse").await;
-    let user = server::entities::users::Entity::find()
-        .filter(server::entities::users::Column::Email.eq("ines@example.com"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let mailboxes = seed::accounts(&app.config, &app.db, user.id, 2, 3600).await;
+    let user_id = app.signed_up("ines@example.com").await;
+    let mailboxes = seed::accounts(&app.config, &app.db, user_id, 2, 3600).await;
     let (first, second) = (mailboxes[0].id.to_string(), mailboxes[1].id.to_string());
     let sync_now = |id: &str| {
         let id = id.to_owned();

@@ -187,14 +187,8 @@ async fn a_disconnect_stops_a_running_sync_at_its_next_step(db: TestDb) {
     // Slow enough answers that the sync is still reading when the owner disconnects.
     let gmail = GmailStandIn::on(server, Duration::from_millis(100)).await;
     let app = spawn_app_with(&db, &gmail.uri()).await;
-    app.sign_up("ana@example.com", "correct horse").await;
-    let user = server::entities::users::Entity::find()
-        .filter(server::entities::users::Column::Email.eq("ana@example.com"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let mailbox = seed::accounts(&app.config, &app.db, user.id, 1, 3600)
+    let user_id = app.signed_up("ana@example.com").await;
+    let mailbox = seed::accounts(&app.config, &app.db, user_id, 1, 3600)
         .await
         .remove(0);
     gmail.mailbox(&mailbox.email, &mailbox.access);

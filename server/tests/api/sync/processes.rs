@@ -31,7 +31,7 @@ fn spawn_server(
 }
 
 /// A database with `count` mailboxes sealed under `key`, each holding `per_mailbox` alerts.
-async fn mailboxes(
+pub(crate) async fn mailboxes(
     db: &TestDb,
     key: &SecretString,
     gmail: &GmailStandIn,
