@@ -122,6 +122,53 @@ test.describe('connect Gmail', () => {
     expect(await fakeGrants(gmail)).toHaveLength(0);
   });
 
+  test('a popup that lost its opener still reports, over the channel', async ({ page }) => {
+    const connections = await signedInConnections(page, 'no-opener');
+    const gmail = gmailAddress();
+    const { popup } = await openConsent(page);
+    // As when the browser severs `window.opener` on the way through Google.
+    await popup.addInitScript(() => {
+      Object.defineProperty(window, 'opener', { get: () => null });
+    });
+    await popup.getByLabel('Email', { exact: true }).fill(gmail);
+    await popup.getByRole('button', { name: 'Allow', exact: true }).click();
+    // Without an opener the result page stays open, with a way back.
+    await expect(popup.locator('#fallback')).toBeVisible();
+
+    await expect(connections.toast(TOAST.connected(gmail))).toHaveCount(1);
+    await expect(connections.account(gmail)).toHaveCount(1);
+    await expect(connections.connectButton).toBeEnabled();
+    await popup.close();
+  });
+
+  test("a stale popup's or another tab's report is ignored", async ({ page }) => {
+    const connections = await signedInConnections(page, 'stale');
+    const { popup } = await openConsent(page);
+    // Reports for another attempt: posted to this page, and on the channel from another tab.
+    await page.evaluate((origin) => {
+      const stale = { type: 'GMAIL_AUTH_SUCCESS', message: 'Connected someone@else.', flow: 'old' };
+      window.postMessage(stale, origin);
+      window.postMessage({ ...stale, flow: undefined }, origin);
+    }, new URL(page.url()).origin);
+    const other = await page.context().newPage();
+    await other.goto('/connections');
+    await other.evaluate(() => {
+      new BroadcastChannel('mailconnect-gmail-auth').postMessage({
+        type: 'GMAIL_AUTH_ERROR',
+        message: 'Spoofed failure',
+        flow: 'not-this-one',
+      });
+    });
+    await page.waitForTimeout(500);
+    await expect(connections.toasts).toHaveCount(0);
+    await expect(connections.connectButton).toBeDisabled();
+
+    // The real popup's own report still ends the attempt.
+    await popup.close();
+    await expect(connections.toast(TOAST.cancelled)).toHaveCount(1);
+    await other.close();
+  });
+
   test('closing the popup cancels once and frees the button', async ({ page }) => {
     const connections = await signedInConnections(page, 'closed');
 
