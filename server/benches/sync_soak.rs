@@ -1,0 +1,567 @@
+//! The sync chaos soak: three server processes (this package's binary) on one PostgreSQL
+//! database syncing 2,000 Gmail mailboxes for five minutes, from a fake Gmail that misbehaves:
+//!
+//! - new bank alerts arrive all the time (10 a second, each a distinct alert addressed to its
+//!   mailbox), and among them a few replays (an alert delivered again) and a few bombs (mail
+//!   built to hurt a parser, from a bank's address);
+//! - 5 % of calls answer 500, 3 % answer after 16 s (past the server's 15 s cut-off), 2 % cut
+//!   the body off mid-answer, 1 % answer 429 with `Retry-After: 1`;
+//! - every 30 s one process is killed with SIGKILL and started again;
+//! - `SYNC_INTERVAL_SECS=30`, `SYNC_CONCURRENCY=32`, `SYNC_LEASE_SECS=10`,
+//!   `SYNC_JOB_RETENTION_SECS=60`.
+//!
+//! It prints, as `name: value` lines: alerts delivered and transactions stored, alerts lost,
+//! duplicates and foreign transactions, processes that died on their own (crashed by mail),
+//! mail-arrival to transaction-visible latency p50/p99, job-table rows at the end, and the
+//! servers' peak RSS. Run it with `scripts/soak.sh --sync` (it brings its own PostgreSQL);
+//! `SOAK_SECS`, `SOAK_MAILBOXES` and `SOAK_ALERTS_PER_SEC` change its size.
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use base64_simd::URL_SAFE;
+use http::StatusCode;
+use rand::Rng;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Statement};
+use secrecy::{ExposeSecret, SecretString};
+use server::alerts::fixtures::hostile::{BANK_HEADER, bombs};
+use server::config::{Config, Source};
+use server::entities::{mail_messages, transactions};
+use server::vault::VaultKey;
+
+#[path = "../tests/api/gmail_stand_in.rs"]
+mod gmail_stand_in;
+#[path = "../tests/api/seed.rs"]
+mod seed;
+
+const INSTANCES: usize = 3;
+const KILL_EVERY: Duration = Duration::from_secs(30);
+const SYNC_INTERVAL_SECS: u64 = 30;
+/// Mailboxes each process syncs at once: calls that hang until the 15 s cut-off hold a worker
+/// each, so the default 8 would leave 2,000 mailboxes waiting.
+const SYNC_CONCURRENCY: usize = 32;
+/// The sample alert every delivered alert is a numbered copy of.
+const SAMPLE: &str = "bac_purchase_crc.eml";
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Message {
+    id: String,
+    raw: Arc<Vec<u8>>,
+    internal_ms: i64,
+    history: u64,
+}
+
+#[derive(Default)]
+struct Mailbox {
+    history: u64,
+    messages: Vec<Message>,
+}
+
+#[derive(Default)]
+struct Gmail {
+    /// Mailboxes by access token.
+    mailboxes: HashMap<String, Mailbox>,
+    next_id: u64,
+    calls: u64,
+    faults: u64,
+}
+
+type Shared = Arc<Mutex<Gmail>>;
+
+/// A fault for this call, if the dice say so.
+async fn fault(gmail: &Shared) -> Option<Response> {
+    let roll: f64 = rand::thread_rng().r#gen();
+    {
+        let mut gmail = gmail.lock().unwrap();
+        gmail.calls += 1;
+        if roll < 0.11 {
+            gmail.faults += 1;
+        }
+    }
+    if roll < 0.05 {
+        return Some(StatusCode::INTERNAL_SERVER_ERROR.into_response());
+    }
+    if roll < 0.08 {
+        tokio::time::sleep(Duration::from_secs(16)).await;
+        return Some(StatusCode::SERVICE_UNAVAILABLE.into_response());
+    }
+    if roll < 0.10 {
+        let cut = futures::stream::iter([
+            Ok(Bytes::from_static(b"{\"id\":\"")),
+            Err(std::io::Error::other("connection reset")),
+        ]);
+        return Some(Response::new(Body::from_stream(cut)));
+    }
+    if roll < 0.11 {
+        return Some((StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")]).into_response());
+    }
+    None
+}
+
+fn token(headers: &HeaderMap) -> String {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({"error": {"code": 404, "errors": [{"reason": "notFound"}]}})),
+    )
+        .into_response()
+}
+
+async fn profile(State(gmail): State<Shared>, headers: HeaderMap) -> Response {
+    if let Some(fault) = fault(&gmail).await {
+        return fault;
+    }
+    let gmail = gmail.lock().unwrap();
+    let Some(mailbox) = gmail.mailboxes.get(&token(&headers)) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    axum::Json(serde_json::json!({"emailAddress": "x", "historyId": mailbox.history.to_string()}))
+        .into_response()
+}
+
+async fn list(
+    State(gmail): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(fault) = fault(&gmail).await {
+        return fault;
+    }
+    let gmail = gmail.lock().unwrap();
+    let Some(mailbox) = gmail.mailboxes.get(&token(&headers)) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let after_ms = query
+        .get("q")
+        .and_then(|q| q.split_whitespace().find_map(|t| t.strip_prefix("after:")))
+        .and_then(|t| t.parse::<i64>().ok())
+        .map_or(i64::MIN, |s| s * 1000);
+    let start: usize = query
+        .get("pageToken")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let matching: Vec<&Message> = mailbox
+        .messages
+        .iter()
+        .rev()
+        .filter(|m| m.internal_ms >= after_ms)
+        .collect();
+    let page: Vec<_> = matching
+        .iter()
+        .skip(start)
+        .take(100)
+        .map(|m| serde_json::json!({"id": m.id, "threadId": m.id}))
+        .collect();
+    let mut body = serde_json::json!({"messages": page});
+    if start + 100 < matching.len() {
+        body["nextPageToken"] = (start + 100).to_string().into();
+    }
+    axum::Json(body).into_response()
+}
+
+async fn get(
+    State(gmail): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(fault) = fault(&gmail).await {
+        return fault;
+    }
+    let raw = {
+        let gmail = gmail.lock().unwrap();
+        let Some(mailbox) = gmail.mailboxes.get(&token(&headers)) else {
+            return StatusCode::UNAUTHORIZED.into_response();
+        };
+        match mailbox.messages.iter().find(|m| m.id == id) {
+            Some(message) => message.raw.clone(),
+            None => return not_found(),
+        }
+    };
+    if query.get("format").is_some_and(|f| f == "metadata") {
+        let header = raw.split(|b| *b == b'\n').map_while(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            (!line.is_empty()).then_some(line)
+        });
+        let from: Vec<_> = header
+            .filter_map(|line| {
+                let text = String::from_utf8_lossy(line);
+                let (name, value) = text.split_once(':')?;
+                name.eq_ignore_ascii_case("from")
+                    .then(|| serde_json::json!({"name": "From", "value": value.trim()}))
+            })
+            .collect();
+        return axum::Json(serde_json::json!({"id": id, "payload": {"headers": from}}))
+            .into_response();
+    }
+    axum::Json(serde_json::json!({"id": id, "raw": URL_SAFE.encode_to_string(raw.as_slice())}))
+        .into_response()
+}
+
+async fn history(
+    State(gmail): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(fault) = fault(&gmail).await {
+        return fault;
+    }
+    let gmail = gmail.lock().unwrap();
+    let Some(mailbox) = gmail.mailboxes.get(&token(&headers)) else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let Some(start) = query
+        .get("startHistoryId")
+        .and_then(|s| s.parse::<u64>().ok())
+    else {
+        return StatusCode::BAD_REQUEST.into_response();
+    };
+    let after = query
+        .get("pageToken")
+        .and_then(|p| p.parse::<u64>().ok())
+        .unwrap_or(start)
+        .max(start);
+    let added: Vec<&Message> = mailbox
+        .messages
+        .iter()
+        .filter(|m| m.history > after)
+        .collect();
+    let page: Vec<_> = added
+        .iter()
+        .take(100)
+        .map(|m| {
+            serde_json::json!({
+                "id": m.history.to_string(),
+                "messagesAdded": [{"message": {"id": m.id}}],
+            })
+        })
+        .collect();
+    let mut body = serde_json::json!({"history": page, "historyId": mailbox.history.to_string()});
+    if added.len() > 100 {
+        body["nextPageToken"] = added[99].history.to_string().into();
+    }
+    axum::Json(body).into_response()
+}
+
+/// Puts a message in the mailbox of `token`; returns its id.
+fn deliver(gmail: &Shared, token: &str, raw: Arc<Vec<u8>>) -> String {
+    let mut gmail = gmail.lock().unwrap();
+    gmail.next_id += 1;
+    let id = format!("s{:010x}", gmail.next_id);
+    let mailbox = gmail.mailboxes.get_mut(token).expect("a seeded mailbox");
+    mailbox.history += 1;
+    let history = mailbox.history;
+    mailbox.messages.push(Message {
+        id: id.clone(),
+        raw,
+        internal_ms: server::clock::now() * 1000,
+        history,
+    });
+    id
+}
+
+struct Process(Child);
+
+impl Process {
+    /// The process's peak resident set, in KiB, while it runs.
+    fn peak_rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            })
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(database_url: &str, key: &SecretString, gmail: &str) -> Process {
+    let child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .arg("serve")
+        .env("DATABASE_URL", database_url)
+        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("TOKEN_ENCRYPTION_KEY", key.expose_secret())
+        .env("GOOGLE_CLIENT_ID", "soak")
+        .env("GOOGLE_CLIENT_SECRET", "soak")
+        .env("GOOGLE_TOKEN_URL", format!("{gmail}/token"))
+        .env("GOOGLE_REVOKE_URL", format!("{gmail}/revoke"))
+        .env("GMAIL_API_URL", gmail)
+        .env("REFRESH_INTERVAL_SECS", "5")
+        .env("SYNC_INTERVAL_SECS", SYNC_INTERVAL_SECS.to_string())
+        .env("SYNC_LEASE_SECS", "10")
+        .env("SYNC_JOB_RETENTION_SECS", "60")
+        .env("SYNC_CONCURRENCY", SYNC_CONCURRENCY.to_string())
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the server binary");
+    Process(child)
+}
+
+fn percentile(sorted: &[u64], pct: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let at = ((sorted.len() as f64 - 1.0) * pct / 100.0).round() as usize;
+    sorted[at.min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() {
+    let database_url = std::env::var("SOAK_DATABASE_URL")
+        .expect("SOAK_DATABASE_URL: a PostgreSQL database to fill (scripts/soak.sh makes one)");
+    let soak = Duration::from_secs(env_or("SOAK_SECS", 300));
+    let count: usize = env_or("SOAK_MAILBOXES", 2_000);
+    let per_sec: f64 = env_or("SOAK_ALERTS_PER_SEC", 10.0);
+
+    let gmail: Shared = Arc::default();
+    let app = axum::Router::new()
+        .route("/gmail/v1/users/me/profile", axum::routing::get(profile))
+        .route("/gmail/v1/users/me/messages", axum::routing::get(list))
+        .route("/gmail/v1/users/me/messages/{id}", axum::routing::get(get))
+        .route("/gmail/v1/users/me/history", axum::routing::get(history))
+        .with_state(gmail.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let key = VaultKey::generate();
+    let config = Config::load(&Source::from_pairs([
+        ("DATABASE_URL", database_url.as_str()),
+        ("TOKEN_ENCRYPTION_KEY", key.expose_secret()),
+        ("GOOGLE_CLIENT_ID", "soak"),
+        ("GOOGLE_CLIENT_SECRET", "soak"),
+    ]))
+    .unwrap();
+    let db = server::db::connect_and_migrate(&database_url)
+        .await
+        .unwrap();
+    let owner = seed::user(&db).await;
+    // Tokens that outlive the soak: this is the sync's soak, not the refresher's.
+    let accounts = seed::accounts(&config, &db, owner, count, 4 * 3600).await;
+    {
+        let mut gmail = gmail.lock().unwrap();
+        for account in &accounts {
+            gmail.mailboxes.insert(
+                account.access.clone(),
+                Mailbox {
+                    history: 1000,
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    let sample = server::alerts::fixtures::get(SAMPLE).expect("the sample alert");
+    let small_bombs: Vec<Vec<u8>> = bombs(BANK_HEADER)
+        .into_iter()
+        .map(|(_, raw, _)| raw)
+        .filter(|raw| raw.len() < 2 * 1024 * 1024)
+        .collect();
+    println!("seeded: {count} mailboxes");
+
+    let mut processes: Vec<Process> = (0..INSTANCES)
+        .map(|_| start(&database_url, &key, &base))
+        .collect();
+    let began = Instant::now();
+    let mut next_kill = began + KILL_EVERY;
+    let mut kills = 0;
+    let mut crashed = 0;
+    let mut peak_rss_kib = 0;
+    // Each delivered alert: its mailbox, when it arrived (Unix seconds) and its message id.
+    let mut delivered: HashMap<String, (i32, i64, String)> = HashMap::new();
+    let mut delivered_copies: Vec<(usize, Arc<Vec<u8>>)> = Vec::new();
+    let mut replays = 0;
+    let mut bombs_planted = 0;
+    let mut seen: HashMap<String, i64> = HashMap::new();
+    let mut last_seen_id = 0;
+    let mut n = 0_usize;
+    let tick = Duration::from_millis(100);
+    let mut owed = 0.0;
+    while began.elapsed() < soak {
+        tokio::time::sleep(tick).await;
+        owed += per_sec * tick.as_secs_f64();
+        while owed >= 1.0 {
+            owed -= 1.0;
+            let (pick, roll): (usize, f64) = {
+                let mut rng = rand::thread_rng();
+                (rng.gen_range(0..accounts.len()), rng.r#gen())
+            };
+            let account = &accounts[pick];
+            if roll < 0.01 && !small_bombs.is_empty() {
+                let bomb = &small_bombs[bombs_planted % small_bombs.len()];
+                deliver(&gmail, &account.access, Arc::new(bomb.clone()));
+                bombs_planted += 1;
+            } else if roll < 0.03 && !delivered_copies.is_empty() {
+                let (to, raw) = &delivered_copies[n % delivered_copies.len()];
+                deliver(&gmail, &accounts[*to].access, raw.clone());
+                replays += 1;
+            } else {
+                n += 1;
+                let raw = gmail_stand_in::addressed_to(
+                    &gmail_stand_in::renumbered(sample, n),
+                    &account.email,
+                );
+                let raw = Arc::new(raw);
+                let reference = format!("533412{:06}", n % 1_000_000);
+                let id = deliver(&gmail, &account.access, raw.clone());
+                delivered.insert(reference, (account.id, server::clock::now(), id));
+                delivered_copies.push((pick, raw));
+            }
+        }
+        if Instant::now() >= next_kill {
+            let victim = kills % INSTANCES;
+            peak_rss_kib = peak_rss_kib.max(processes[victim].peak_rss_kib());
+            processes[victim] = start(&database_url, &key, &base);
+            kills += 1;
+            next_kill += KILL_EVERY;
+        }
+        for process in &mut processes {
+            peak_rss_kib = peak_rss_kib.max(process.peak_rss_kib());
+            if let Ok(Some(_)) = process.0.try_wait() {
+                crashed += 1;
+                *process = start(&database_url, &key, &base);
+            }
+        }
+        // What became visible since the last look.
+        let fresh: Vec<(i32, Option<String>, i64)> = transactions::Entity::find()
+            .select_only()
+            .column(transactions::Column::Id)
+            .column(transactions::Column::Reference)
+            .column(transactions::Column::CreatedAt)
+            .filter(transactions::Column::Id.gt(last_seen_id))
+            .into_tuple()
+            .all(&db)
+            .await
+            .unwrap();
+        for (id, reference, created_at) in fresh {
+            last_seen_id = last_seen_id.max(id);
+            if let Some(reference) = reference {
+                seen.entry(reference).or_insert(created_at);
+            }
+        }
+    }
+    // Deliveries stop; the syncs get four intervals to catch up.
+    let drain = Instant::now();
+    while drain.elapsed() < Duration::from_secs(SYNC_INTERVAL_SECS * 4) {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        for process in &mut processes {
+            peak_rss_kib = peak_rss_kib.max(process.peak_rss_kib());
+            if let Ok(Some(_)) = process.0.try_wait() {
+                crashed += 1;
+                *process = start(&database_url, &key, &base);
+            }
+        }
+    }
+    drop(processes);
+
+    let rows: Vec<(i32, Option<String>, i64)> = transactions::Entity::find()
+        .select_only()
+        .column(transactions::Column::AccountId)
+        .column(transactions::Column::Reference)
+        .column(transactions::Column::CreatedAt)
+        .into_tuple()
+        .all(&db)
+        .await
+        .unwrap();
+    let mut per_reference: HashMap<String, usize> = HashMap::new();
+    let mut foreign = 0;
+    for (account_id, reference, created_at) in &rows {
+        let reference = reference.clone().unwrap_or_default();
+        match delivered.get(&reference) {
+            Some((to, ..)) if to == account_id => {
+                *per_reference.entry(reference.clone()).or_default() += 1;
+                seen.entry(reference).or_insert(*created_at);
+            }
+            _ => foreign += 1,
+        }
+    }
+    let lost: Vec<&String> = delivered
+        .iter()
+        .filter(|(r, _)| !per_reference.contains_key(*r))
+        .map(|(_, (.., id))| id)
+        .collect();
+    // What the sync recorded of each lost alert (nothing: never examined).
+    let mut lost_as: HashMap<String, usize> = HashMap::new();
+    for id in &lost {
+        let outcome: Option<String> = mail_messages::Entity::find()
+            .select_only()
+            .column(mail_messages::Column::Outcome)
+            .filter(mail_messages::Column::MessageId.eq(id.as_str()))
+            .into_tuple()
+            .one(&db)
+            .await
+            .unwrap();
+        *lost_as
+            .entry(outcome.unwrap_or_else(|| "never examined".into()))
+            .or_default() += 1;
+    }
+    let duplicates: usize = per_reference.values().map(|n| n.saturating_sub(1)).sum();
+    let mut latencies: Vec<u64> = delivered
+        .iter()
+        .filter_map(|(reference, (_, arrived, _))| {
+            seen.get(reference)
+                .map(|visible| (visible - arrived).max(0) as u64)
+        })
+        .collect();
+    latencies.sort_unstable();
+    let jobs = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM apalis.jobs",
+        ))
+        .await
+        .unwrap()
+        .and_then(|row| row.try_get::<i64>("", "n").ok())
+        .unwrap_or(-1);
+    let gmail = gmail.lock().unwrap();
+    println!("soak_secs: {}", soak.as_secs());
+    println!("mailboxes: {count}");
+    println!("instances: {INSTANCES}");
+    println!("kills: {kills}");
+    println!("gmail_calls: {}", gmail.calls);
+    println!("faults_injected: {}", gmail.faults);
+    println!("alerts_delivered: {}", delivered.len());
+    println!("replays_delivered: {replays}");
+    println!("bombs_delivered: {bombs_planted}");
+    println!("transactions_stored: {}", rows.len());
+    println!("alerts_lost: {}", lost.len());
+    println!("alerts_lost_as: {lost_as:?}");
+    println!("duplicates: {duplicates}");
+    println!("foreign: {foreign}");
+    println!("processes_crashed_by_mail: {crashed}");
+    println!("latency_p50_secs: {}", percentile(&latencies, 50.0));
+    println!("latency_p99_secs: {}", percentile(&latencies, 99.0));
+    println!("latency_max_secs: {}", percentile(&latencies, 100.0));
+    println!("job_rows_at_end: {jobs}");
+    println!("peak_rss_mib: {:.1}", peak_rss_kib as f64 / 1024.0);
+}
