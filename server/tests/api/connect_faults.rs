@@ -3,7 +3,8 @@
 //! and a count), not a passing fault; every way the token endpoint can fail during the
 //! callback says "try again" and stores nothing; a callback without a session, or with
 //! parameters built to look like SQL or to split headers, changes nothing; a spoofed `Host`
-//! changes no redirect; one Google account under two spellings of its address is one row.
+//! changes no redirect; one Google account under two spellings of its address is one row; a
+//! grant the database fails to store is revoked at Google, so nothing is left live.
 
 use sea_orm::{EntityTrait, PaginatorTrait};
 use server::entities::email_accounts;
@@ -22,6 +23,7 @@ on_both_databases! {
     a_callback_without_a_session_or_with_hostile_parameters_changes_nothing,
     a_spoofed_host_changes_no_redirect_and_no_message_target,
     address_variants_of_one_google_account_stay_one_row,
+    a_grant_the_database_cannot_store_is_revoked,
 }
 
 const TRY_AGAIN: &str = "Could not complete the connection with Google. Please try again.";
@@ -271,4 +273,45 @@ async fn address_variants_of_one_google_account_stay_one_row(db: TestDb) {
     let rows = email_accounts::Entity::find().all(&app.db).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].id, first.id);
+}
+
+async fn a_grant_the_database_cannot_store_is_revoked(db: TestDb) {
+    use sea_orm::{ConnectionTrait, DbBackend};
+
+    let setup = setup(db).await;
+    let app = &setup.app;
+    google_answers(&setup.google, GMAIL, Some("1//unstored"), "owner@gmail.com").await;
+    // The database refuses to store any account from now on (reads still work).
+    let refuse: &[&str] = match app.db.get_database_backend() {
+        DbBackend::Postgres => &[
+            "CREATE FUNCTION refuse_accounts() RETURNS trigger AS $$ \
+             BEGIN RAISE EXCEPTION 'the database is failing'; END; $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_accounts BEFORE INSERT OR UPDATE ON email_accounts \
+             FOR EACH ROW EXECUTE FUNCTION refuse_accounts()",
+        ],
+        _ => &[
+            "CREATE TRIGGER refuse_accounts BEFORE INSERT ON email_accounts \
+             BEGIN SELECT RAISE(ABORT, 'the database is failing'); END",
+        ],
+    };
+    for statement in refuse {
+        app.db.execute_unprepared(statement).await.unwrap();
+    }
+
+    let params = start(app, "flow-db").await;
+    let (status, html) = callback(app, &format!("state={}&code=c", params["state"])).await;
+    assert_eq!(status, 500);
+    assert!(html.contains("Something went wrong on our side"), "{html}");
+    assert_eq!(accounts(&setup).await, 0);
+    let revoked: Vec<String> = setup
+        .google
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/revoke")
+        .map(|r| String::from_utf8(r.body).unwrap())
+        .collect();
+    assert_eq!(revoked.len(), 1, "{revoked:?}");
+    assert!(revoked[0].contains("unstored"), "the grant's refresh token");
 }
