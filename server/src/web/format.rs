@@ -153,7 +153,8 @@ pub fn sync_view(
                 Some(retry(&format!("{service} is down or could not be reached"))),
                 false,
             ),
-            Some(SyncFailure::NeedsReconnect) => (Some("Reconnect needed".into()), true),
+            // The account is active again: it was reconnected since, and its sync is queued.
+            Some(SyncFailure::NeedsReconnect) => (None, false),
             Some(SyncFailure::Forbidden) => (
                 Some(format!(
                     "{service} no longer lets mailconnect read this mailbox: reconnect it and \
@@ -214,5 +215,23 @@ mod tests {
         assert_eq!(ago(100, 100), "just now");
         assert_eq!(ago(0, 120), "2 minutes ago");
         assert_eq!(ago(0, 3600), "1 hour ago");
+    }
+
+    #[test]
+    fn a_reconnected_mailbox_no_longer_asks_to_be_reconnected() {
+        let dead = SyncSummary {
+            state: SyncState::Queued,
+            last_synced_at: Some(0),
+            last_new_transactions: 0,
+            failure: Some(SyncFailure::NeedsReconnect),
+            retry_at: None,
+        };
+        let waiting = sync_view(Some(&dead), "Gmail", true, 60);
+        assert_eq!(waiting.problem.as_deref(), Some("Reconnect needed"));
+        assert!(waiting.needs_you);
+        // Active again, its first sync since still queued.
+        let reconnected = sync_view(Some(&dead), "Gmail", false, 60);
+        assert_eq!(reconnected.problem, None);
+        assert!(!reconnected.needs_you);
     }
 }
