@@ -13,7 +13,6 @@
 //! `SOAK_ACCOUNTS` shorten it.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,6 +31,10 @@ use server::vault::VaultKey;
 
 #[path = "../tests/api/seed.rs"]
 mod seed;
+#[path = "support/soak_process.rs"]
+mod soak_process;
+
+use soak_process::Process;
 
 /// How long the fake's access tokens live.
 const LIFETIME_SECS: u64 = 120;
@@ -134,36 +137,16 @@ async fn token(State(tally): State<Shared>, Form(form): Form<TokenForm>) -> Resp
     .into_response()
 }
 
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
+/// A server process whose refresher runs against the failing token endpoint at `google`.
 fn start(database_url: &str, key: &SecretString, google: &str) -> Process {
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("serve")
-        .env("DATABASE_URL", database_url)
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("TOKEN_ENCRYPTION_KEY", key.expose_secret())
-        .env("GOOGLE_CLIENT_ID", "soak")
-        .env("GOOGLE_CLIENT_SECRET", "soak")
-        .env("GOOGLE_TOKEN_URL", format!("{google}/token"))
-        .env("GOOGLE_REVOKE_URL", format!("{google}/revoke"))
-        // Two-minute tokens are due 40 s after each refresh; a tick every 5 s keeps the wait
-        // for the next tick small beside that (Google's hour-long tokens need 60 s).
-        .env("REFRESH_INTERVAL_SECS", "5")
-        .env("REFRESH_CONCURRENCY", "64")
-        .env("SYNC_CONCURRENCY", "0")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the server binary");
-    Process(child)
+    // Two-minute tokens are due 40 s after each refresh; a tick every 5 s keeps the wait
+    // for the next tick small beside that (Google's hour-long tokens need 60 s).
+    let vars = [
+        ("REFRESH_INTERVAL_SECS", "5"),
+        ("REFRESH_CONCURRENCY", "64"),
+        ("SYNC_CONCURRENCY", "0"),
+    ];
+    Process::start(database_url, key, google, &vars)
 }
 
 #[tokio::main]

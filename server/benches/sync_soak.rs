@@ -17,7 +17,6 @@
 //! `SOAK_SECS`, `SOAK_MAILBOXES` and `SOAK_ALERTS_PER_SEC` change its size.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -39,6 +38,10 @@ use server::vault::VaultKey;
 mod gmail_stand_in;
 #[path = "../tests/api/seed.rs"]
 mod seed;
+#[path = "support/soak_process.rs"]
+mod soak_process;
+
+use soak_process::Process;
 
 const INSTANCES: usize = 3;
 const KILL_EVERY: Duration = Duration::from_secs(30);
@@ -280,52 +283,17 @@ fn deliver(gmail: &Shared, token: &str, raw: Arc<Vec<u8>>) -> String {
     id
 }
 
-struct Process(Child);
-
-impl Process {
-    /// The process's peak resident set, in KiB, while it runs.
-    fn peak_rss_kib(&self) -> u64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))
-            .ok()
-            .and_then(|status| {
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            })
-            .unwrap_or(0)
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
+/// A server process syncing from the failing Gmail at `gmail`.
 fn start(database_url: &str, key: &SecretString, gmail: &str) -> Process {
-    let child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .arg("serve")
-        .env("DATABASE_URL", database_url)
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("TOKEN_ENCRYPTION_KEY", key.expose_secret())
-        .env("GOOGLE_CLIENT_ID", "soak")
-        .env("GOOGLE_CLIENT_SECRET", "soak")
-        .env("GOOGLE_TOKEN_URL", format!("{gmail}/token"))
-        .env("GOOGLE_REVOKE_URL", format!("{gmail}/revoke"))
-        .env("GMAIL_API_URL", gmail)
-        .env("REFRESH_INTERVAL_SECS", "5")
-        .env("SYNC_INTERVAL_SECS", SYNC_INTERVAL_SECS.to_string())
-        .env("SYNC_LEASE_SECS", "10")
-        .env("SYNC_JOB_RETENTION_SECS", "60")
-        .env("SYNC_CONCURRENCY", SYNC_CONCURRENCY.to_string())
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the server binary");
-    Process(child)
+    let (interval, concurrency) = (SYNC_INTERVAL_SECS.to_string(), SYNC_CONCURRENCY.to_string());
+    let vars = [
+        ("REFRESH_INTERVAL_SECS", "5"),
+        ("SYNC_INTERVAL_SECS", interval.as_str()),
+        ("SYNC_LEASE_SECS", "10"),
+        ("SYNC_JOB_RETENTION_SECS", "60"),
+        ("SYNC_CONCURRENCY", concurrency.as_str()),
+    ];
+    Process::start(database_url, key, gmail, &vars)
 }
 
 fn percentile(sorted: &[u64], pct: f64) -> u64 {
