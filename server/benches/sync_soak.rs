@@ -7,8 +7,8 @@
 //! - 5 % of calls answer 500, 3 % answer after 16 s (past the server's 15 s cut-off), 2 % cut
 //!   the body off mid-answer, 1 % answer 429 with `Retry-After: 1`;
 //! - every 30 s one process is killed with SIGKILL and started again;
-//! - `SYNC_INTERVAL_SECS=30`, `SYNC_CONCURRENCY=32`, `SYNC_LEASE_SECS=10`,
-//!   `SYNC_JOB_RETENTION_SECS=60`.
+//! - `SYNC_INTERVAL_SECS=30`, `SYNC_CONCURRENCY=32`, `SYNC_LEASE_SECS=10`; the job
+//!   table's retention is the default's.
 //!
 //! It prints, as `name: value` lines: alerts delivered and transactions stored, alerts lost,
 //! duplicates and foreign transactions, processes that died on their own (crashed by mail),
@@ -290,7 +290,6 @@ fn start(database_url: &str, key: &SecretString, gmail: &str) -> Process {
         ("REFRESH_INTERVAL_SECS", "5"),
         ("SYNC_INTERVAL_SECS", interval.as_str()),
         ("SYNC_LEASE_SECS", "10"),
-        ("SYNC_JOB_RETENTION_SECS", "60"),
         ("SYNC_CONCURRENCY", concurrency.as_str()),
     ];
     Process::start(database_url, key, gmail, &vars)

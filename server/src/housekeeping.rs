@@ -1,6 +1,6 @@
 //! Housekeeping: one loop that, on the refresher's beat (`REFRESH_INTERVAL_SECS`), retries
 //! revocations that failed at disconnect time (a bounded batch, each row on its own backoff)
-//! and purges lapsed OAuth flows, ended sessions and long-finished sync jobs.
+//! and purges lapsed OAuth flows, ended sessions and finished sync jobs no one needs.
 
 use std::time::Duration;
 

@@ -4,9 +4,10 @@
 //! queue when the worker that took it stops sending heartbeats (killed mid-sync, say).
 //!
 //! The scheduler asks for a sync of every active mailbox each `SYNC_INTERVAL_SECS`; every
-//! instance runs it, and the mailbox's state drops the duplicates. Finished jobs are removed
-//! after `SYNC_JOB_RETENTION_SECS` (by housekeeping), so the job table holds about one row per
-//! mailbox, not one per sync forever.
+//! instance runs it, and the mailbox's state drops the duplicates. Housekeeping removes a
+//! finished job once a later one of its mailbox has finished, and any finished job after
+//! `SYNC_JOB_RETENTION_SECS`, so the job table holds about one row per mailbox, not one per sync
+//! forever.
 
 use std::time::Duration;
 
@@ -102,19 +103,28 @@ impl JobQueue {
 }
 
 impl Syncs {
-    /// Removes this queue's jobs that finished (done, or killed) longer ago than
+    /// Removes this queue's finished jobs that no one needs: a completed sync once a later sync
+    /// of the same mailbox has finished (so the table keeps each mailbox's last one), and any
+    /// finished job (done, or killed after its last attempt) older than
     /// `SYNC_JOB_RETENTION_SECS`. Returns how many.
     pub async fn purge_finished_jobs(&self) -> Result<u64, DbErr> {
         let before = self.clock.now() - self.config.job_retention.as_secs() as i64;
         let backend = self.db.get_database_backend();
+        // A job's payload is just its mailbox's id, so equal payloads mean the same mailbox.
         let sql = match backend {
             DbBackend::Postgres => {
-                "DELETE FROM apalis.jobs WHERE job_type = $1 AND status IN ('Done', 'Killed') \
-                 AND done_at < to_timestamp($2)"
+                "DELETE FROM apalis.jobs j WHERE j.job_type = $1 \
+                 AND j.status IN ('Done', 'Killed') AND (j.done_at < to_timestamp($2) \
+                 OR (j.status = 'Done' AND EXISTS (SELECT 1 FROM apalis.jobs later \
+                 WHERE later.job_type = j.job_type AND later.job = j.job \
+                 AND later.status IN ('Done', 'Killed') AND later.done_at > j.done_at)))"
             }
             _ => {
-                "DELETE FROM Jobs WHERE job_type = ? AND status IN ('Done', 'Killed') \
-                 AND done_at < ?"
+                "DELETE FROM Jobs WHERE job_type = ?1 \
+                 AND status IN ('Done', 'Killed') AND (done_at < ?2 \
+                 OR (status = 'Done' AND EXISTS (SELECT 1 FROM Jobs later \
+                 WHERE later.job_type = Jobs.job_type AND later.job = Jobs.job \
+                 AND later.status IN ('Done', 'Killed') AND later.done_at > Jobs.done_at)))"
             }
         };
         let purged = self

@@ -1,5 +1,6 @@
 //! Growth stays bounded: "Sync now" of one mailbox at most once a minute (answered with when it
-//! can run next), and finished sync jobs removed from the job table after a day.
+//! can run next), and the job table keeping each mailbox's last finished sync, and nothing
+//! finished for longer than a day.
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
@@ -8,6 +9,7 @@ use super::*;
 on_both_databases! {
     sync_now_is_limited_per_mailbox_and_says_when_it_can_run,
     finished_jobs_are_removed_after_the_retention_period,
+    a_mailbox_keeps_only_its_last_finished_sync,
 }
 
 async fn sync_now_is_limited_per_mailbox_and_says_when_it_can_run(db: TestDb) {
@@ -53,13 +55,21 @@ async fn jobs(app: &TestApp) -> i64 {
     row.try_get("", "n").unwrap()
 }
 
-/// Marks every job done now, as a worker that ran them would.
-async fn finish_all(app: &TestApp) {
+/// Marks every unfinished job `status` at the app clock's now, as a worker that ran them would.
+async fn finish_all_as(app: &TestApp, status: &str) {
+    let now = app.clock.now();
     let sql = match app.db.get_database_backend() {
-        DbBackend::Postgres => "UPDATE apalis.jobs SET status = 'Done', done_at = now()",
-        _ => "UPDATE Jobs SET status = 'Done', done_at = strftime('%s', 'now')",
+        DbBackend::Postgres => format!(
+            "UPDATE apalis.jobs SET status = '{status}', done_at = to_timestamp({now}) \
+             WHERE done_at IS NULL"
+        ),
+        _ => format!("UPDATE Jobs SET status = '{status}', done_at = {now} WHERE done_at IS NULL"),
     };
-    app.db.execute_unprepared(sql).await.unwrap();
+    app.db.execute_unprepared(&sql).await.unwrap();
+}
+
+async fn finish_all(app: &TestApp) {
+    finish_all_as(app, "Done").await;
 }
 
 async fn finished_jobs_are_removed_after_the_retention_period(db: TestDb) {
@@ -76,4 +86,37 @@ async fn finished_jobs_are_removed_after_the_retention_period(db: TestDb) {
     app.clock.advance(24 * 60 * 60 + 60);
     assert_eq!(app.syncs.purge_finished_jobs().await.unwrap(), 1);
     assert_eq!(jobs(&app).await, 1, "the pending job stays");
+}
+
+async fn a_mailbox_keeps_only_its_last_finished_sync(db: TestDb) {
+    let Setup {
+        app, accounts, _db, ..
+    } = setup(db, 2).await;
+    let (first, second) = (accounts[0].id, accounts[1].id);
+    // A queued mark lapses after this long, and the mailbox can be queued again (a finished
+    // sync clears it sooner; nothing runs the jobs here).
+    let later = server::sync::state::STALE_QUEUED_SECS + 1;
+    // Three syncs of the first mailbox, one of the second.
+    for round in 0..3 {
+        assert!(app.syncs.request(first).await.unwrap());
+        if round == 0 {
+            assert!(app.syncs.request(second).await.unwrap());
+        }
+        finish_all(&app).await;
+        app.clock.advance(later);
+    }
+    assert_eq!(jobs(&app).await, 4);
+
+    assert_eq!(app.syncs.purge_finished_jobs().await.unwrap(), 2);
+    assert_eq!(jobs(&app).await, 2, "each mailbox's last sync stays");
+
+    // A job killed after its last attempt stays for the day even when a later sync finished:
+    // it is what an operator looks at.
+    assert!(app.syncs.request(first).await.unwrap());
+    finish_all_as(&app, "Killed").await;
+    app.clock.advance(later);
+    assert!(app.syncs.request(first).await.unwrap());
+    finish_all(&app).await;
+    assert_eq!(app.syncs.purge_finished_jobs().await.unwrap(), 1);
+    assert_eq!(jobs(&app).await, 3);
 }
