@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod backoff;
 pub mod clock;
 pub mod config;
 pub mod connect;

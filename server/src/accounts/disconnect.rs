@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use super::Accounts;
 use super::audit::{self, Entry};
 use super::lease::ReleaseLease;
+use crate::backoff::Backoff;
 use crate::entities::SealedField;
 use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts::{self, Status};
@@ -28,16 +29,15 @@ use crate::provider::Providers;
 pub const REVOKE_BATCH: u64 = 50;
 /// A housekeeping round stops starting revocations after this long.
 pub const REVOKE_TIME_LIMIT: Duration = Duration::from_secs(20);
-/// The first wait after a failed revocation; it doubles up to [`MAX_REVOKE_WAIT_SECS`].
-pub const FIRST_REVOKE_WAIT_SECS: i64 = 60;
-pub const MAX_REVOKE_WAIT_SECS: i64 = 6 * 60 * 60;
+/// The wait after failed revocations: a minute, doubling up to six hours.
+pub const REVOKE_BACKOFF: Backoff =
+    Backoff::new(Duration::from_secs(60), Duration::from_secs(6 * 60 * 60));
 /// A revocation still failing this long after it was queued is given up.
 pub const GIVE_UP_AFTER_SECS: i64 = 7 * 24 * 60 * 60;
 
 /// When a revocation that has failed `failures` times is next tried.
 fn next_revoke_at(now: i64, failures: i32) -> i64 {
-    let doubled = FIRST_REVOKE_WAIT_SECS.saturating_mul(1 << failures.clamp(0, 20));
-    now + doubled.min(MAX_REVOKE_WAIT_SECS)
+    now + REVOKE_BACKOFF.after(failures.max(0) as u32 + 1).as_secs() as i64
 }
 
 /// What one round of queued revocations did.

@@ -5,7 +5,6 @@
 
 use std::time::Duration;
 
-use rand::Rng;
 use secrecy::SecretString;
 use tokio::sync::Mutex;
 
@@ -13,6 +12,7 @@ use url::Url;
 
 use super::SyncError;
 use crate::alerts::{GMAIL_VERDICTS, Verdicts};
+use crate::backoff::Backoff;
 use crate::entities::email_accounts::Provider;
 use crate::provider::MailApis;
 use crate::provider::gmail::{HistoryPage, ListPage, Profile};
@@ -22,10 +22,11 @@ use crate::tokens::{TokenFailure, TokenService};
 
 /// Attempts per call before a temporary failure ends the run.
 const ATTEMPTS: u32 = 5;
-/// The first backoff; it doubles each attempt.
-const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 /// A longer wait than this ends the run; the job retries at the end of it.
 const LONGEST_WAIT: Duration = Duration::from_secs(30);
+/// The wait between attempts: half a second, doubling, ±25 %.
+const CALL_BACKOFF: Backoff =
+    Backoff::new(Duration::from_millis(500), LONGEST_WAIT).with_jitter(0.25);
 /// Messages a list page asks for.
 const PAGE_SIZE: u32 = 100;
 /// Why an Outlook mailbox cannot be read on a server without Microsoft's settings.
@@ -272,10 +273,8 @@ enum Response {
     History(HistoryPage),
 }
 
-/// Exponential backoff with ±25 % jitter.
 fn backoff(attempt: u32) -> Duration {
-    let base = FIRST_BACKOFF.saturating_mul(1 << attempt.clamp(1, 10).saturating_sub(1));
-    base.mul_f64(rand::thread_rng().gen_range(0.75..1.25))
+    CALL_BACKOFF.after(attempt)
 }
 
 fn token_failure(failure: TokenFailure) -> SyncError {

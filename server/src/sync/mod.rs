@@ -30,6 +30,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, 
 use secrecy::ExposeSecret;
 
 use crate::accounts::Accounts;
+use crate::backoff::Backoff;
 use crate::clock::Clock;
 use crate::config::SyncConfig;
 use crate::entities::email_accounts::{self, Status};
@@ -282,11 +283,13 @@ impl Syncs {
                     }
                     _ => (SyncFailure::Unavailable, Duration::from_secs(60)),
                 };
-                let failures = state.failures.clamp(0, 6) as u32;
-                let retry_in = retry_in
-                    .max(Duration::from_secs(5))
-                    .saturating_mul(1 << failures)
-                    .min(Duration::from_secs(3600));
+                // The wait the failure asked for (at least 5 s), doubled for each failure of
+                // the mailbox's syncs in a row before this one: six times at most, up to an
+                // hour.
+                let first = retry_in.max(Duration::from_secs(5));
+                let longest = first.saturating_mul(64).min(Duration::from_secs(3600));
+                let backoff = Backoff::new(first, longest);
+                let retry_in = backoff.after(state.failures.max(0) as u32 + 1);
                 tracing::warn!(%error, ?retry_in, "sync failed; will retry");
                 self.push_later(account_id, retry_in).await;
                 let retry_at = Some(self.clock.now() + retry_in.as_secs() as i64);

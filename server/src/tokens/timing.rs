@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use rand::Rng;
+use crate::backoff::Backoff;
 
 /// Timing knobs; the defaults are the product's, tests shorten them.
 #[derive(Clone, Debug)]
@@ -13,9 +13,8 @@ pub struct Timing {
     pub call_timeout: Duration,
     /// How long an on-demand caller waits for another holder's refresh.
     pub wait: Duration,
-    /// First retry delay after a temporary failure; doubles each time, up to `max_backoff`.
-    pub backoff: Duration,
-    pub max_backoff: Duration,
+    /// The wait after temporary failures in a row.
+    pub backoff: Backoff,
 }
 
 impl Default for Timing {
@@ -24,8 +23,8 @@ impl Default for Timing {
             lease: Duration::from_secs(15),
             call_timeout: Duration::from_secs(10),
             wait: Duration::from_secs(20),
-            backoff: Duration::from_secs(30),
-            max_backoff: Duration::from_secs(3600),
+            backoff: Backoff::new(Duration::from_secs(30), Duration::from_secs(3600))
+                .with_jitter(0.2),
         }
     }
 }
@@ -43,7 +42,7 @@ impl Timing {
     /// never past [`RETRY_BEFORE_EXPIRY_SECS`] before its expiry, and closer to expiry, an
     /// eighth of the time left (2 s to 10 s).
     pub fn retry_in(&self, failures: i32, now: i64, expires_at: i64) -> Duration {
-        let backoff = self.backoff(failures);
+        let backoff = self.backoff.after(failures.max(0) as u32);
         if expires_at <= now {
             return backoff;
         }
@@ -55,16 +54,6 @@ impl Timing {
             .min(Duration::from_secs(deadline))
             .max(Duration::from_secs(floor))
     }
-
-    /// Exponential backoff with ±20 % jitter after `failures` failures in a row.
-    pub fn backoff(&self, failures: i32) -> Duration {
-        let exponent = failures.clamp(1, 16) as u32 - 1;
-        let base = self
-            .backoff
-            .saturating_mul(1 << exponent)
-            .min(self.max_backoff);
-        base.mul_f64(rand::thread_rng().gen_range(0.8..1.2))
-    }
 }
 
 #[cfg(test)]
@@ -74,11 +63,11 @@ mod tests {
     #[test]
     fn backoff_grows_and_is_capped() {
         let timing = Timing::default();
-        let first = timing.backoff(1);
+        let first = timing.backoff.after(1);
         assert!(first >= Duration::from_secs(24) && first <= Duration::from_secs(36));
-        let third = timing.backoff(3);
+        let third = timing.backoff.after(3);
         assert!(third >= Duration::from_secs(96) && third <= Duration::from_secs(144));
-        assert!(timing.backoff(40) <= Duration::from_secs(4320));
+        assert!(timing.backoff.after(40) <= Duration::from_secs(4320));
     }
 
     #[test]
