@@ -1,6 +1,8 @@
 //! `/auth/{provider}/callback`: refuse oversized parameters and a foreign `iss`, claim the
 //! flow, exchange the code, check the grant, store it.
 
+use std::time::Duration;
+
 use axum::Extension;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -16,6 +18,7 @@ use app::model::PopupReport;
 use super::flows::Claimed;
 use super::{ConnectError, ConnectState, offered};
 use crate::accounts::{Grant, GrantError, audit};
+use crate::backoff::Backoff;
 use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts::{self, Provider};
 use crate::provider::{Identity, IdentityError, Providers, TokenError, Tokens};
@@ -182,33 +185,67 @@ async fn complete(
     result
 }
 
+/// Waits between attempts to drop a grant while the database or Google is failing: a second,
+/// doubling up to a minute, [`DROP_ATTEMPTS`] times (about a quarter of an hour in all).
+const DROP_BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+const DROP_ATTEMPTS: u32 = 20;
+
 /// Revokes a grant the callback does not keep. Google revokes a Google account's whole grant,
 /// so it is left alone while another connection (of any user) uses the same Google account, or
 /// when the account is unknown (a failed reconnect must not cut the row it was meant to fix).
+///
+/// The grant is held nowhere but here, so when the database cannot say whether it is in use,
+/// or Google cannot take the revocation, a background task tries again on [`DROP_BACKOFF`]
+/// (a restart meanwhile leaves the grant live; an error log says when it was given up).
 async fn drop_grant(state: &ConnectState, tokens: &Tokens, subject: Option<&str>) {
     let Some(subject) = subject else {
         tracing::warn!("an unkept grant was left at Google: its Google account is unknown");
         return;
     };
+    let grant = tokens
+        .refresh_token
+        .clone()
+        .unwrap_or_else(|| tokens.access_token.clone());
+    if try_drop_grant(state, &grant, subject).await {
+        return;
+    }
+    let (state, subject) = (state.clone(), subject.to_owned());
+    tokio::spawn(
+        async move {
+            for failures in 1..=DROP_ATTEMPTS {
+                tokio::time::sleep(DROP_BACKOFF.after(failures)).await;
+                if try_drop_grant(&state, &grant, &subject).await {
+                    return;
+                }
+            }
+            tracing::error!("an unkept grant was left at Google: dropping it kept failing");
+        }
+        .in_current_span(),
+    );
+}
+
+/// One attempt at [`drop_grant`]: true when it is settled (revoked, or kept for another
+/// connection), false when it should be tried again.
+async fn try_drop_grant(state: &ConnectState, grant: &SecretString, subject: &str) -> bool {
     match state.accounts.grant_in_use(subject, None).await {
         Ok(false) => {}
         Ok(true) => {
             tracing::info!(
                 "an unkept grant was left at Google: another connection uses this Google account"
             );
-            return;
+            return true;
         }
         Err(error) => {
-            tracing::error!(%error, "an unkept grant was left at Google: checking its use failed");
-            return;
+            tracing::warn!(%error, "checking an unkept grant's use failed; trying again later");
+            return false;
         }
     }
-    let grant = tokens
-        .refresh_token
-        .as_ref()
-        .unwrap_or(&tokens.access_token);
-    if let Err(error) = state.providers.google.revoke(grant).await {
-        tracing::warn!(%error, "revoking an unwanted grant failed");
+    match state.providers.google.revoke(grant).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(%error, "revoking an unkept grant failed; trying again later");
+            false
+        }
     }
 }
 

@@ -4,7 +4,8 @@
 //! callback says "try again" and stores nothing; a callback without a session, or with
 //! parameters built to look like SQL or to split headers, changes nothing; a spoofed `Host`
 //! changes no redirect; one Google account under two spellings of its address is one row; a
-//! grant the database fails to store is revoked at Google, so nothing is left live.
+//! grant the database fails to store is revoked at Google, so nothing is left live, even when
+//! the database cannot be read until later.
 
 use sea_orm::{EntityTrait, PaginatorTrait};
 use server::entities::email_accounts;
@@ -24,6 +25,7 @@ on_both_databases! {
     a_spoofed_host_changes_no_redirect_and_no_message_target,
     address_variants_of_one_google_account_stay_one_row,
     a_grant_the_database_cannot_store_is_revoked,
+    a_grant_is_revoked_once_the_database_answers_again,
 }
 
 const TRY_AGAIN: &str = "Could not complete the connection with Google. Please try again.";
@@ -303,15 +305,56 @@ async fn a_grant_the_database_cannot_store_is_revoked(db: TestDb) {
     assert_eq!(status, 500);
     assert!(html.contains("Something went wrong on our side"), "{html}");
     assert_eq!(accounts(&setup).await, 0);
-    let revoked: Vec<String> = setup
-        .google
-        .received_requests()
-        .await
-        .unwrap()
+    let revoked = revocations(&setup).await;
+    assert_eq!(revoked.len(), 1, "{revoked:?}");
+    assert!(revoked[0].contains("unstored"), "the grant's refresh token");
+}
+
+/// The revocations Google received so far: their bodies.
+async fn revocations(setup: &Setup) -> Vec<String> {
+    let requests = setup.google.received_requests().await.unwrap();
+    requests
         .into_iter()
         .filter(|r| r.url.path() == "/revoke")
         .map(|r| String::from_utf8(r.body).unwrap())
-        .collect();
-    assert_eq!(revoked.len(), 1, "{revoked:?}");
-    assert!(revoked[0].contains("unstored"), "the grant's refresh token");
+        .collect()
+}
+
+async fn a_grant_is_revoked_once_the_database_answers_again(db: TestDb) {
+    use sea_orm::ConnectionTrait;
+
+    let setup = setup(db).await;
+    let app = &setup.app;
+    google_answers(&setup.google, GMAIL, Some("1//unread"), "owner@gmail.com").await;
+    let params = start(app, "flow-db-down").await;
+    // The accounts cannot be read or written: whether another connection uses this Google
+    // account is unknown, so the grant cannot be revoked yet.
+    app.db
+        .execute_unprepared("ALTER TABLE email_accounts RENAME TO email_accounts_away")
+        .await
+        .unwrap();
+    let (status, html) = callback(app, &format!("state={}&code=c", params["state"])).await;
+    assert_eq!(status, 500);
+    assert!(html.contains("Something went wrong on our side"), "{html}");
+    assert!(revocations(&setup).await.is_empty());
+
+    app.db
+        .execute_unprepared("ALTER TABLE email_accounts_away RENAME TO email_accounts")
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let revoked = loop {
+        let revoked = revocations(&setup).await;
+        if !revoked.is_empty() || std::time::Instant::now() > deadline {
+            break revoked;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        revoked.len(),
+        1,
+        "revoked once the database answered: {revoked:?}"
+    );
+    assert!(revoked[0].contains("unread"), "the grant's refresh token");
+    assert_eq!(accounts(&setup).await, 0);
 }
