@@ -191,6 +191,19 @@ pub fn addressed_to(raw: &[u8], address: &str) -> Vec<u8> {
     out
 }
 
+/// A sample as Outlook holds it: Gmail's verdict on top becomes Outlook's, named with
+/// `authserv` (`""`: unnamed, as Exchange Online writes it).
+pub fn verdict_by_outlook(raw: &[u8], authserv: &str) -> Vec<u8> {
+    let stamp = if authserv.is_empty() {
+        "Authentication-Results:".to_owned()
+    } else {
+        format!("Authentication-Results: {authserv};")
+    };
+    let text = String::from_utf8_lossy(raw);
+    text.replacen("Authentication-Results: mx.google.com;", &stamp, 1)
+        .into_bytes()
+}
+
 /// The From fields of a raw message's header, unfolded, as Gmail's metadata gives them.
 fn from_fields(raw: &[u8]) -> Vec<serde_json::Value> {
     let text = String::from_utf8_lossy(raw);

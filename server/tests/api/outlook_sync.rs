@@ -27,14 +27,7 @@ const BANK: &str = "notificacion@notificacionesbaccr.com";
 /// named with `authserv` (`""`: unnamed, as Exchange Online writes it).
 fn received_by_outlook(name: &str, authserv: &str, to: &str) -> Vec<u8> {
     let raw = crate::gmail_stand_in::addressed_to(fixture(name), to);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let stamp = if authserv.is_empty() {
-        "Authentication-Results:".to_owned()
-    } else {
-        format!("Authentication-Results: {authserv};")
-    };
-    text.replacen("Authentication-Results: mx.google.com;", &stamp, 1)
-        .into_bytes()
+    crate::gmail_stand_in::verdict_by_outlook(&raw, authserv)
 }
 
 fn listed(id: &str, sender: &str) -> serde_json::Value {

@@ -1,9 +1,10 @@
 //! The sync chaos soak: three server processes (this package's binary) on one PostgreSQL
-//! database syncing 2,000 Gmail mailboxes for five minutes, from a fake Gmail that misbehaves:
+//! database syncing 2,000 mailboxes, half Gmail and half Outlook, for five minutes, from fake
+//! mail services that misbehave:
 //!
 //! - new bank alerts arrive all the time (10 a second, each a distinct alert addressed to its
-//!   mailbox), and among them a few replays (an alert delivered again) and a few bombs (mail
-//!   built to hurt a parser, from a bank's address);
+//!   mailbox, with its service's verdict), and among them a few replays (an alert delivered
+//!   again) and a few bombs (mail built to hurt a parser, from a bank's address);
 //! - 5 % of calls answer 500, 3 % answer after 16 s (past the server's 15 s cut-off), 2 % cut
 //!   the body off mid-answer, 1 % answer 429 with `Retry-After: 1`;
 //! - every 30 s one process is killed with SIGKILL and started again;
@@ -17,30 +18,27 @@
 //! `SOAK_SECS`, `SOAK_MAILBOXES` and `SOAK_ALERTS_PER_SEC` change its size.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
-use base64_simd::URL_SAFE;
-use http::StatusCode;
 use rand::Rng;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Statement};
 use secrecy::{ExposeSecret, SecretString};
 use server::alerts::fixtures::hostile::{BANK_HEADER, bombs};
 use server::config::{Config, Source};
+use server::entities::email_accounts::Provider;
 use server::entities::{mail_messages, transactions};
 use server::vault::VaultKey;
 
-#[path = "../tests/api/gmail_stand_in.rs"]
+#[path = "../../tests/api/gmail_stand_in.rs"]
 mod gmail_stand_in;
-#[path = "../tests/api/seed.rs"]
+#[path = "../../tests/api/seed.rs"]
 mod seed;
-#[path = "support/soak_process.rs"]
+mod services;
+#[path = "../support/soak_process.rs"]
 mod soak_process;
 
+use services::MailServices;
 use soak_process::Process;
 
 const INSTANCES: usize = 3;
@@ -59,240 +57,21 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-struct Message {
-    id: String,
-    raw: Arc<Vec<u8>>,
-    internal_ms: i64,
-    history: u64,
-}
-
-#[derive(Default)]
-struct Mailbox {
-    history: u64,
-    messages: Vec<Message>,
-}
-
-#[derive(Default)]
-struct Gmail {
-    /// Mailboxes by access token.
-    mailboxes: HashMap<String, Mailbox>,
-    next_id: u64,
-    calls: u64,
-    faults: u64,
-}
-
-type Shared = Arc<Mutex<Gmail>>;
-
-/// A fault for this call, if the dice say so.
-async fn fault(gmail: &Shared) -> Option<Response> {
-    let roll: f64 = rand::thread_rng().r#gen();
-    {
-        let mut gmail = gmail.lock().unwrap();
-        gmail.calls += 1;
-        if roll < 0.11 {
-            gmail.faults += 1;
-        }
-    }
-    if roll < 0.05 {
-        return Some(StatusCode::INTERNAL_SERVER_ERROR.into_response());
-    }
-    if roll < 0.08 {
-        tokio::time::sleep(Duration::from_secs(16)).await;
-        return Some(StatusCode::SERVICE_UNAVAILABLE.into_response());
-    }
-    if roll < 0.10 {
-        let cut = futures::stream::iter([
-            Ok(Bytes::from_static(b"{\"id\":\"")),
-            Err(std::io::Error::other("connection reset")),
-        ]);
-        return Some(Response::new(Body::from_stream(cut)));
-    }
-    if roll < 0.11 {
-        return Some((StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")]).into_response());
-    }
-    None
-}
-
-fn token(headers: &HeaderMap) -> String {
-    headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn not_found() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        axum::Json(serde_json::json!({"error": {"code": 404, "errors": [{"reason": "notFound"}]}})),
-    )
-        .into_response()
-}
-
-async fn profile(State(gmail): State<Shared>, headers: HeaderMap) -> Response {
-    if let Some(fault) = fault(&gmail).await {
-        return fault;
-    }
-    let gmail = gmail.lock().unwrap();
-    let Some(mailbox) = gmail.mailboxes.get(&token(&headers)) else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    axum::Json(serde_json::json!({"emailAddress": "x", "historyId": mailbox.history.to_string()}))
-        .into_response()
-}
-
-async fn list(
-    State(gmail): State<Shared>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    if let Some(fault) = fault(&gmail).await {
-        return fault;
-    }
-    let gmail = gmail.lock().unwrap();
-    let Some(mailbox) = gmail.mailboxes.get(&token(&headers)) else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    let after_ms = query
-        .get("q")
-        .and_then(|q| q.split_whitespace().find_map(|t| t.strip_prefix("after:")))
-        .and_then(|t| t.parse::<i64>().ok())
-        .map_or(i64::MIN, |s| s * 1000);
-    let start: usize = query
-        .get("pageToken")
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(0);
-    let matching: Vec<&Message> = mailbox
-        .messages
-        .iter()
-        .rev()
-        .filter(|m| m.internal_ms >= after_ms)
-        .collect();
-    let page: Vec<_> = matching
-        .iter()
-        .skip(start)
-        .take(100)
-        .map(|m| serde_json::json!({"id": m.id, "threadId": m.id}))
-        .collect();
-    let mut body = serde_json::json!({"messages": page});
-    if start + 100 < matching.len() {
-        body["nextPageToken"] = (start + 100).to_string().into();
-    }
-    axum::Json(body).into_response()
-}
-
-async fn get(
-    State(gmail): State<Shared>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    if let Some(fault) = fault(&gmail).await {
-        return fault;
-    }
-    let raw = {
-        let gmail = gmail.lock().unwrap();
-        let Some(mailbox) = gmail.mailboxes.get(&token(&headers)) else {
-            return StatusCode::UNAUTHORIZED.into_response();
-        };
-        match mailbox.messages.iter().find(|m| m.id == id) {
-            Some(message) => message.raw.clone(),
-            None => return not_found(),
-        }
-    };
-    if query.get("format").is_some_and(|f| f == "metadata") {
-        let header = raw.split(|b| *b == b'\n').map_while(|line| {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            (!line.is_empty()).then_some(line)
-        });
-        let from: Vec<_> = header
-            .filter_map(|line| {
-                let text = String::from_utf8_lossy(line);
-                let (name, value) = text.split_once(':')?;
-                name.eq_ignore_ascii_case("from")
-                    .then(|| serde_json::json!({"name": "From", "value": value.trim()}))
-            })
-            .collect();
-        return axum::Json(serde_json::json!({"id": id, "payload": {"headers": from}}))
-            .into_response();
-    }
-    axum::Json(serde_json::json!({"id": id, "raw": URL_SAFE.encode_to_string(raw.as_slice())}))
-        .into_response()
-}
-
-async fn history(
-    State(gmail): State<Shared>,
-    headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    if let Some(fault) = fault(&gmail).await {
-        return fault;
-    }
-    let gmail = gmail.lock().unwrap();
-    let Some(mailbox) = gmail.mailboxes.get(&token(&headers)) else {
-        return StatusCode::UNAUTHORIZED.into_response();
-    };
-    let Some(start) = query
-        .get("startHistoryId")
-        .and_then(|s| s.parse::<u64>().ok())
-    else {
-        return StatusCode::BAD_REQUEST.into_response();
-    };
-    let after = query
-        .get("pageToken")
-        .and_then(|p| p.parse::<u64>().ok())
-        .unwrap_or(start)
-        .max(start);
-    let added: Vec<&Message> = mailbox
-        .messages
-        .iter()
-        .filter(|m| m.history > after)
-        .collect();
-    let page: Vec<_> = added
-        .iter()
-        .take(100)
-        .map(|m| {
-            serde_json::json!({
-                "id": m.history.to_string(),
-                "messagesAdded": [{"message": {"id": m.id}}],
-            })
-        })
-        .collect();
-    let mut body = serde_json::json!({"history": page, "historyId": mailbox.history.to_string()});
-    if added.len() > 100 {
-        body["nextPageToken"] = added[99].history.to_string().into();
-    }
-    axum::Json(body).into_response()
-}
-
-/// Puts a message in the mailbox of `token`; returns its id.
-fn deliver(gmail: &Shared, token: &str, raw: Arc<Vec<u8>>) -> String {
-    let mut gmail = gmail.lock().unwrap();
-    gmail.next_id += 1;
-    let id = format!("s{:010x}", gmail.next_id);
-    let mailbox = gmail.mailboxes.get_mut(token).expect("a seeded mailbox");
-    mailbox.history += 1;
-    let history = mailbox.history;
-    mailbox.messages.push(Message {
-        id: id.clone(),
-        raw,
-        internal_ms: server::clock::now() * 1000,
-        history,
-    });
-    id
-}
-
-/// A server process syncing from the failing Gmail at `gmail`.
-fn start(database_url: &str, key: &SecretString, gmail: &str) -> Process {
+/// A server process syncing from the failing mail services at `base` (Gmail there, Graph at
+/// its `/v1.0`).
+fn start(database_url: &str, key: &SecretString, base: &str) -> Process {
     let (interval, concurrency) = (SYNC_INTERVAL_SECS.to_string(), SYNC_CONCURRENCY.to_string());
+    let graph = format!("{base}/v1.0");
     let vars = [
+        ("MICROSOFT_CLIENT_ID", "soak"),
+        ("MICROSOFT_CLIENT_SECRET", "soak"),
+        ("GRAPH_API_URL", graph.as_str()),
         ("REFRESH_INTERVAL_SECS", "5"),
         ("SYNC_INTERVAL_SECS", interval.as_str()),
         ("SYNC_LEASE_SECS", "10"),
         ("SYNC_CONCURRENCY", concurrency.as_str()),
     ];
-    Process::start(database_url, key, gmail, &vars)
+    Process::start(database_url, key, base, &vars)
 }
 
 fn percentile(sorted: &[u64], pct: f64) -> u64 {
@@ -311,16 +90,8 @@ async fn main() {
     let count: usize = env_or("SOAK_MAILBOXES", 2_000);
     let per_sec: f64 = env_or("SOAK_ALERTS_PER_SEC", 10.0);
 
-    let gmail: Shared = Arc::default();
-    let app = axum::Router::new()
-        .route("/gmail/v1/users/me/profile", axum::routing::get(profile))
-        .route("/gmail/v1/users/me/messages", axum::routing::get(list))
-        .route("/gmail/v1/users/me/messages/{id}", axum::routing::get(get))
-        .route("/gmail/v1/users/me/history", axum::routing::get(history))
-        .with_state(gmail.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let services = MailServices::default();
+    let base = services.serve().await;
 
     let key = VaultKey::generate();
     let config = Config::load(&Source::from_pairs([
@@ -328,6 +99,8 @@ async fn main() {
         ("TOKEN_ENCRYPTION_KEY", key.expose_secret()),
         ("GOOGLE_CLIENT_ID", "soak"),
         ("GOOGLE_CLIENT_SECRET", "soak"),
+        ("MICROSOFT_CLIENT_ID", "soak"),
+        ("MICROSOFT_CLIENT_SECRET", "soak"),
     ]))
     .unwrap();
     let db = server::db::connect_and_migrate(&database_url)
@@ -335,18 +108,16 @@ async fn main() {
         .unwrap();
     let owner = seed::user(&db).await;
     // Tokens that outlive the soak: this is the sync's soak, not the refresher's.
-    let accounts = seed::accounts(&config, &db, owner, count, 4 * 3600).await;
-    {
-        let mut gmail = gmail.lock().unwrap();
-        for account in &accounts {
-            gmail.mailboxes.insert(
-                account.access.clone(),
-                Mailbox {
-                    history: 1000,
-                    ..Default::default()
-                },
-            );
-        }
+    let outlook = count / 2;
+    let mut accounts = seed::accounts(&config, &db, owner, count - outlook, 4 * 3600).await;
+    let outlook_accounts =
+        seed::accounts_of(Provider::Microsoft, &config, &db, owner, outlook, 4 * 3600).await;
+    let first_outlook = accounts.len();
+    let on_outlook: std::collections::HashSet<i32> =
+        outlook_accounts.iter().map(|a| a.id).collect();
+    accounts.extend(outlook_accounts);
+    for account in &accounts {
+        services.open(&account.access);
     }
     let sample = server::alerts::fixtures::get(SAMPLE).expect("the sample alert");
     let small_bombs: Vec<Vec<u8>> = bombs(BANK_HEADER)
@@ -354,7 +125,7 @@ async fn main() {
         .map(|(_, raw, _)| raw)
         .filter(|raw| raw.len() < 2 * 1024 * 1024)
         .collect();
-    println!("seeded: {count} mailboxes");
+    println!("seeded: {count} mailboxes ({outlook} on Outlook)");
 
     let mut processes: Vec<Process> = (0..INSTANCES)
         .map(|_| start(&database_url, &key, &base))
@@ -386,21 +157,24 @@ async fn main() {
             let account = &accounts[pick];
             if roll < 0.01 && !small_bombs.is_empty() {
                 let bomb = &small_bombs[bombs_planted % small_bombs.len()];
-                deliver(&gmail, &account.access, Arc::new(bomb.clone()));
+                services.deliver(&account.access, Arc::new(bomb.clone()));
                 bombs_planted += 1;
             } else if roll < 0.03 && !delivered_copies.is_empty() {
                 let (to, raw) = &delivered_copies[n % delivered_copies.len()];
-                deliver(&gmail, &accounts[*to].access, raw.clone());
+                services.deliver(&accounts[*to].access, raw.clone());
                 replays += 1;
             } else {
                 n += 1;
-                let raw = gmail_stand_in::addressed_to(
+                let mut raw = gmail_stand_in::addressed_to(
                     &gmail_stand_in::renumbered(sample, n),
                     &account.email,
                 );
+                if pick >= first_outlook {
+                    raw = gmail_stand_in::verdict_by_outlook(&raw, "");
+                }
                 let raw = Arc::new(raw);
                 let reference = format!("533412{:06}", n % 1_000_000);
-                let id = deliver(&gmail, &account.access, raw.clone());
+                let id = services.deliver(&account.access, raw.clone());
                 delivered.insert(reference, (account.id, server::clock::now(), id));
                 delivered_copies.push((pick, raw));
             }
@@ -477,6 +251,11 @@ async fn main() {
         .filter(|(r, _)| !per_reference.contains_key(*r))
         .map(|(_, (.., id))| id)
         .collect();
+    let lost_accounts: Vec<i32> = delivered
+        .iter()
+        .filter(|(r, _)| !per_reference.contains_key(*r))
+        .map(|(_, (account_id, ..))| *account_id)
+        .collect();
     // What the sync recorded of each lost alert (nothing: never examined).
     let mut lost_as: HashMap<String, usize> = HashMap::new();
     for id in &lost {
@@ -510,18 +289,30 @@ async fn main() {
         .unwrap()
         .and_then(|row| row.try_get::<i64>("", "n").ok())
         .unwrap_or(-1);
-    let gmail = gmail.lock().unwrap();
+    let calls = services.calls();
+    let delivered_to_outlook = delivered
+        .values()
+        .filter(|(account_id, ..)| on_outlook.contains(account_id))
+        .count();
+    let lost_on_outlook = lost_accounts
+        .iter()
+        .filter(|account_id| on_outlook.contains(account_id))
+        .count();
     println!("soak_secs: {}", soak.as_secs());
     println!("mailboxes: {count}");
+    println!("outlook_mailboxes: {outlook}");
     println!("instances: {INSTANCES}");
     println!("kills: {kills}");
-    println!("gmail_calls: {}", gmail.calls);
-    println!("faults_injected: {}", gmail.faults);
+    println!("gmail_calls: {}", calls.gmail);
+    println!("graph_calls: {}", calls.graph);
+    println!("faults_injected: {}", calls.faults);
     println!("alerts_delivered: {}", delivered.len());
+    println!("alerts_delivered_to_outlook: {delivered_to_outlook}");
     println!("replays_delivered: {replays}");
     println!("bombs_delivered: {bombs_planted}");
     println!("transactions_stored: {}", rows.len());
     println!("alerts_lost: {}", lost.len());
+    println!("alerts_lost_on_outlook: {lost_on_outlook}");
     println!("alerts_lost_as: {lost_as:?}");
     println!("duplicates: {duplicates}");
     println!("foreign: {foreign}");
