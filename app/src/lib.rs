@@ -60,7 +60,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header />
             <main>
-                <Routes fallback=|| view! { <p>"Page not found."</p> }>
+                <Routes fallback=NotFound>
                     // Async: the server sends each page complete (no streamed placeholders),
                     // so it reads right before, or without, the WASM.
                     <Route path=path!("") view=|| view! { <Redirect path="/connections" /> } ssr=SsrMode::Async />
@@ -86,4 +86,18 @@ fn HydrationMark() -> impl IntoView {
             let _ = body.set_attribute("data-hydrated", "true");
         }
     });
+}
+
+/// Any address the site does not have: said plainly, with status 404.
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found · mailconnect" />
+        <h1>"Page not found"</h1>
+        <p>"There is nothing at this address. " <a href="/">"Go to mailconnect"</a></p>
+    }
 }

@@ -1,4 +1,4 @@
-//! The built client under `/pkg` and response compression.
+//! The built client under `/pkg`, the site's icon, and response compression.
 //!
 //! - `/pkg` files are served with the precompressed variant the request accepts (`.br`, then
 //!   `.gz`, written beside each file by the release build), else compressed on the fly.
@@ -36,6 +36,18 @@ pub fn pkg<S: Clone + Send + Sync + 'static>(options: &LeptosOptions) -> Router<
             header::CACHE_CONTROL,
             move |response: &Response<_>| response.status().is_success().then(|| caching.clone()),
         ))
+}
+
+/// The icon browsers ask for at `/favicon.ico` (a 32×32 envelope), built in.
+pub async fn favicon() -> impl axum::response::IntoResponse {
+    const ICON: &[u8] = include_bytes!("favicon.ico");
+    (
+        [
+            (header::CONTENT_TYPE, "image/x-icon"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
+    )
 }
 
 /// Brotli or gzip for every answer that is not compressed already.

@@ -100,6 +100,7 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let backend = state.backend.clone();
+    let fallback_backend = state.backend.clone();
     let options = state.leptos_options.clone();
 
     Router::new()
@@ -108,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/{provider}/start", get(connect::start))
         .route("/auth/{provider}/callback", get(connect::callback))
         .route("/transactions.csv", get(transactions::csv))
+        .route("/favicon.ico", get(assets::favicon))
         .nest(&format!("/{}", options.site_pkg_dir), assets::pkg(&options))
         .leptos_routes_with_context(
             &state,
@@ -115,7 +117,13 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(backend.clone()),
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // A file under the site root, else the app's "Page not found" (status 404).
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || provide_context(fallback_backend.clone()), shell
+        ))
         // Layers run outside-in from the last: trace, compression, time limit, body limit,
         // headers, shield, page guard, route.
         // Each layer's state is cloned for every request: an `Arc` keeps that a reference count.

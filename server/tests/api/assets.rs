@@ -1,5 +1,6 @@
 //! The built client under `/pkg`: the precompressed file the browser accepts, its cache policy,
-//! and compression of the pages themselves.
+//! and compression of the pages themselves; the site's icon, and 404 for any address the site
+//! does not have.
 
 use std::io::{Read, Write};
 
@@ -31,6 +32,7 @@ fn built_site() -> (tempfile::TempDir, Vec<u8>) {
 on_both_databases! {
     client_files_come_precompressed_with_their_cache_policy,
     pages_are_compressed_for_clients_that_accept_it,
+    unknown_addresses_answer_404_and_the_icon_is_served,
 }
 
 async fn client_files_come_precompressed_with_their_cache_policy(db: TestDb) {
@@ -101,4 +103,38 @@ async fn pages_are_compressed_for_clients_that_accept_it(db: TestDb) {
         .read_to_string(&mut html)
         .unwrap();
     assert!(html.contains("<html"), "{html}");
+}
+
+async fn unknown_addresses_answer_404_and_the_icon_is_served(db: TestDb) {
+    let (site, _) = built_site();
+    let root = site.path().to_str().unwrap();
+    let app = spawn_app_with_config(&db, &[("LEPTOS_SITE_ROOT", root)]).await;
+    let get = |path: &'static str| {
+        let url = format!("{}{path}", app.address);
+        async move { bare_client().get(url).send().await.unwrap() }
+    };
+
+    let icon = get("/favicon.ico").await;
+    assert_eq!(icon.status(), StatusCode::OK);
+    assert_eq!(icon.headers()["content-type"], "image/x-icon");
+    let bytes = icon.bytes().await.unwrap();
+    assert_eq!(&bytes[..4], &[0, 0, 1, 0], "an ICO file");
+
+    for path in [
+        "/no/such/page",
+        "/transactions/2026",
+        "/style.css",
+        "/pkg/../secret",
+    ] {
+        let response = get(path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains("Page not found"), "{path}: {html}");
+    }
+
+    // Signed in, too.
+    app.signed_up("nadia@example.com").await;
+    let response = app.get("/nowhere").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert!(response.text().await.unwrap().contains("Page not found"));
 }
