@@ -25,8 +25,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 )]
 struct Cli {
     /// Local demo (also MAILCONNECT_DEMO=1): create a development token key under data/ if none
-    /// is configured, and use the fake Google when GOOGLE_CLIENT_ID is not set.
-    #[arg(long, global = true, env = "MAILCONNECT_DEMO")]
+    /// is configured, and use the fake Google when GOOGLE_CLIENT_ID is not set. Any usual
+    /// spelling of a boolean: 1/0, true/false, yes/no, on/off.
+    #[arg(
+        long,
+        global = true,
+        env = "MAILCONNECT_DEMO",
+        num_args = 0..=1,
+        default_value = "false",
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new(),
+    )]
     demo: bool,
     #[command(subcommand)]
     command: Option<Command>,
@@ -235,4 +244,28 @@ fn classify(outlook: bool, layout_only: bool, files: &[std::path::PathBuf]) -> E
         }
     }
     status
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo(args: &[&str]) -> Result<bool, clap::Error> {
+        let args = std::iter::once("server").chain(args.iter().copied());
+        Cli::try_parse_from(args).map(|cli| cli.demo)
+    }
+
+    #[test]
+    fn the_demo_switch_takes_the_usual_spellings_of_a_boolean() {
+        assert!(!demo(&[]).unwrap());
+        assert!(demo(&["--demo"]).unwrap());
+        for yes in ["1", "true", "yes", "on", "TRUE"] {
+            assert!(demo(&[&format!("--demo={yes}")]).unwrap(), "{yes}");
+        }
+        for no in ["0", "false", "no", "off"] {
+            assert!(!demo(&[&format!("--demo={no}"), "serve"]).unwrap(), "{no}");
+        }
+        let error = demo(&["--demo=maybe"]).unwrap_err().to_string();
+        assert!(error.contains("invalid value 'maybe'"), "{error}");
+    }
 }

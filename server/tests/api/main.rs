@@ -19,6 +19,7 @@ mod leaving;
 mod outlook_connect;
 mod outlook_sync;
 mod outlook_tokens;
+mod readme;
 mod security;
 mod sync;
 mod token_refresh;
