@@ -12,8 +12,8 @@ pub struct CurrentUser {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountOverview {
     pub email: String,
-    /// The connected mailboxes' addresses.
-    pub mailboxes: Vec<String>,
+    /// The connected mailboxes: address and service.
+    pub mailboxes: Vec<(String, MailService)>,
     pub transactions: u64,
 }
 
@@ -266,6 +266,11 @@ impl MailService {
         }
     }
 }
+
+/// Where Microsoft users remove an app's access (Microsoft has no way for an app to revoke its
+/// own grant): for a personal account, and for a work or school account.
+pub const MICROSOFT_PERSONAL_CONSENT_PAGE: &str = "https://account.live.com/consent/Manage";
+pub const MICROSOFT_WORK_CONSENT_PAGE: &str = "https://myapplications.microsoft.com";
 
 /// How a connect popup ended, as its `type` field spells it (with the service in front).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { GmailConnections, TOAST, connectGmail, fakeGrants } from './support/gmail';
+import { connectOutlook } from './support/outlook';
 import {
   PASSWORD,
   SignInPage,
@@ -71,7 +72,7 @@ test.describe('leaving', () => {
     await laptop.close();
   });
 
-  test('deleting the account shows what goes, revokes at Google and signs out', async ({
+  test('deleting the account shows what goes at each service, revokes at Google and signs out', async ({
     page,
   }) => {
     const email = uniqueEmail('leaver');
@@ -81,10 +82,19 @@ test.describe('leaving', () => {
     await connectGmail(page, { email: gmail });
     await expect(new GmailConnections(page).toast(TOAST.connected(gmail))).toBeVisible();
 
+    const outlook = uniqueEmail('leaving-outlook');
+    await connectOutlook(page, { email: outlook });
+    await expect(new GmailConnections(page).toast(TOAST.connected(outlook))).toBeVisible();
+
     const account = new AccountPage(page);
     await account.goto();
-    await expect(account.removal).toContainText(gmail);
-    await expect(account.removal).toContainText('revoked at Google');
+    // Each mailbox says what happens at its own service.
+    await expect(account.removal.locator('li', { hasText: gmail })).toContainText(
+      'our access is revoked at Google',
+    );
+    const outlookItem = account.removal.locator('li', { hasText: outlook });
+    await expect(outlookItem).toContainText('Microsoft keeps our access until you remove it');
+    await expect(outlookItem).not.toContainText('Google');
 
     await account.deletePassword.fill('not my password');
     await account.deleteButton.click();

@@ -1,12 +1,14 @@
 //! `/account`: the signed-in user's own account. Change the password (the current one is
 //! required; every other session ends), or delete the account, after seeing what goes with it:
-//! the connected mailboxes, their transactions, and our access to them at Google.
+//! the connected mailboxes, their transactions, and our access to them at their services.
 
 use leptos::prelude::*;
 
 use super::forms::{FormAction, ServerForm};
 use crate::api::account::get_account_overview;
-use crate::model::AccountOverview;
+use crate::model::{
+    AccountOverview, MICROSOFT_PERSONAL_CONSENT_PAGE, MICROSOFT_WORK_CONSENT_PAGE, MailService,
+};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -81,13 +83,18 @@ fn what_goes(overview: &AccountOverview) -> impl IntoView + use<> {
             {(!mailboxes.is_empty())
                 .then(|| {
                     view! {
-                        <p>
-                            "These mailboxes are disconnected, and our access to them is revoked at Google:"
-                        </p>
+                        <p>"These mailboxes are disconnected:"</p>
                         <ul class="mailboxes">
                             {mailboxes
                                 .into_iter()
-                                .map(|address| view! { <li>{address}</li> })
+                                .map(|(address, service)| {
+                                    view! {
+                                        <li>
+                                            {address} " (" {service.name()} "): "
+                                            {what_happens_at(service)}
+                                        </li>
+                                    }
+                                })
                                 .collect_view()}
                         </ul>
                     }
@@ -100,5 +107,17 @@ fn what_goes(overview: &AccountOverview) -> impl IntoView + use<> {
                 }}
             </p>
         </div>
+    }
+}
+
+/// What disconnecting does at the mailbox's own service.
+fn what_happens_at(service: MailService) -> String {
+    match service {
+        MailService::Gmail => "our access is revoked at Google.".to_owned(),
+        MailService::Outlook => format!(
+            "its tokens are deleted here; Microsoft keeps our access until you remove it, at \
+             {MICROSOFT_PERSONAL_CONSENT_PAGE} for a personal account or at \
+             {MICROSOFT_WORK_CONSENT_PAGE} for a work or school account."
+        ),
     }
 }

@@ -119,7 +119,10 @@ impl MailServices {
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or_default();
         let store = self.0.lock().unwrap();
-        store.mailboxes.get(token).map(|mailbox| read(mailbox, &store))
+        store
+            .mailboxes
+            .get(token)
+            .map(|mailbox| read(mailbox, &store))
     }
 
     /// A fault for this call, if the dice say so: 5 % 500s, 3 % an answer after 16 s (past
@@ -339,10 +342,7 @@ async fn graph_list(
     else {
         return StatusCode::BAD_REQUEST.into_response();
     };
-    let skip: usize = query
-        .get("$skip")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let skip: usize = query.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
     services
         .read(&headers, |mailbox, store| {
             let matching: Vec<&Message> = mailbox

@@ -17,10 +17,6 @@ use crate::config::MicrosoftConfig;
 pub const MAIL_READ: &str = "https://graph.microsoft.com/Mail.Read";
 pub const SCOPES: [&str; 5] = ["openid", "email", "profile", "offline_access", MAIL_READ];
 
-/// Where users remove the app's access, as Microsoft has no revocation endpoint.
-pub const PERSONAL_CONSENT_PAGE: &str = "https://account.live.com/consent/Manage";
-pub const WORK_CONSENT_PAGE: &str = "https://myapplications.microsoft.com";
-
 /// Microsoft's error codes that mean the user must sign in again: multi-factor or conditional
 /// access now required, consent withdrawn, or the app disabled or removed in the user's own
 /// tenant (`unauthorized_client`, e.g. AADSTS700016): one tenant's decision, not a fault of our

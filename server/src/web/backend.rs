@@ -23,7 +23,6 @@ use crate::entities::email_accounts::Status;
 use crate::entities::{transactions, users};
 use crate::identity::passwords::{self, HashError, HashGate};
 use crate::identity::{Attempt, Sessions, Throttle};
-use crate::provider::microsoft;
 use crate::sync::Syncs;
 use crate::web::shield::ClientAddress;
 
@@ -225,7 +224,7 @@ impl Backend for UiBackend {
             .await
             .map_err(|e| internal("listing accounts failed", e))?
             .into_iter()
-            .map(|a| a.email_address)
+            .map(|a| (a.email_address, a.provider.service()))
             .collect();
         let transactions = transactions::Entity::find()
             .filter(transactions::Column::UserId.eq(user.id))
@@ -327,8 +326,8 @@ impl Backend for UiBackend {
             Ok(Disconnected::RemoveAccessYourself) => Ok(format!(
                 "{DISCONNECTED}. Microsoft keeps the app's access until you remove it: at {} for a \
                  personal account, at {} for a work or school account.",
-                microsoft::PERSONAL_CONSENT_PAGE,
-                microsoft::WORK_CONSENT_PAGE
+                app::model::MICROSOFT_PERSONAL_CONSENT_PAGE,
+                app::model::MICROSOFT_WORK_CONSENT_PAGE
             )),
             Err(DisconnectError::NotFound) => Err(AppError::NotFound),
             Err(DisconnectError::Database(e)) => {
