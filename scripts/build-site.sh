@@ -4,9 +4,11 @@
 # them out. The run and test commands use this rather than cargo-leptos, for two reasons:
 # cargo-leptos takes minutes to install on a fresh machine, and its debug builds add
 # `--cfg erase_components` to RUSTFLAGS, which compiles every server dependency a second time
-# beside the test build's. This script's server is the very binary `cargo test -p server`
-# already built. Release builds (scripts/build-release.sh) and `cargo leptos watch` use
+# beside the test build's. Release builds (scripts/build-release.sh) and `cargo leptos watch` use
 # cargo-leptos.
+#
+# `--server-built`: target/debug/server is the one the test build just made (its integration
+# tests run it), so only the client is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +17,9 @@ NAME=$(awk -F'"' '/^LEPTOS_OUTPUT_NAME/ { print $2 }' .cargo/config.toml)
 SITE=target/site
 PKG=$SITE/pkg
 
-cargo build -p server
+if [[ "${1:-}" != "--server-built" ]]; then
+  cargo build -p server
+fi
 cargo build -p frontend --lib --target wasm32-unknown-unknown
 
 rm -rf "$PKG"

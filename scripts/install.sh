@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.10
+CARGO_DENY_VERSION=0.20.2
 # The wasm-bindgen CLI must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, "", $0); print; exit }' Cargo.lock)
 
@@ -47,6 +48,11 @@ if [ ! -f end2end/node_modules/.package-lock.json ] || [ end2end/package-lock.js
 fi
 
 if want --test; then
+  # The dependency policy check (scripts/deny.sh). A debug build installs in about a minute.
+  if [ "$(cargo deny --version 2>/dev/null || true)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+    say "installing cargo-deny $CARGO_DENY_VERSION"
+    cargo install cargo-deny --locked --debug --version "$CARGO_DENY_VERSION"
+  fi
   # Playwright drives Debian's Chromium; its own browser download cannot work offline.
   [ -x /usr/bin/chromium ] || apt_install chromium
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, lints per feature set, the cargo tests (on a SQLite file and on a
-# throwaway PostgreSQL server) and the Playwright end-to-end tests in Debian's Chromium.
+# Runs every test: formatting, the dependency policy, lints, the cargo tests (on a SQLite file and
+# on a throwaway PostgreSQL server) and the Playwright end-to-end tests in Debian's Chromium.
 # Installs what is missing. Each step prints the seconds since the start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,12 +12,22 @@ scripts/install.sh --test
 say "checking formatting"
 cargo fmt --all -- --check
 
-# Per feature set, never ssr and hydrate together (the server builds app with ssr, the WASM
-# client with hydrate).
-say "lints"
-cargo clippy -p server --all-targets -- -D warnings
-cargo clippy -p migration --all-targets -- -D warnings
-cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+say "checking dependencies: licenses, bans, sources (and advisories when reachable)"
+scripts/deny.sh
+
+# Lints as the tests build: clippy-driver stands in for rustc on this workspace's own crates (as
+# `cargo clippy` arranges it) but builds them in full, so every dependency compiles once, for the
+# lints and the tests alike. Any warning fails the build (clippy's `-D warnings`, in the form
+# `cargo clippy` passes it). The WASM client (app with `hydrate`) is linted as the site builds.
+export RUSTC_WORKSPACE_WRAPPER
+RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver)"
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+
+# The server with `app/ssr`, the migrations, every test and benchmark target; never ssr and
+# hydrate together.
+PACKAGES=(-p server -p app -p migration)
+say "building and linting the server, its tests and benchmarks"
+cargo test "${PACKAGES[@]}" --all-targets --no-run
 
 # A private PostgreSQL server for the database tests, removed on exit.
 source scripts/pg.sh
@@ -27,12 +37,10 @@ export TEST_POSTGRES_URL="$PG_URL"
 export MAILCONNECT_REQUIRE_POSTGRES=1
 
 say "cargo tests"
-cargo test -p server
-cargo test -p app --features ssr
-cargo test -p migration
+cargo test "${PACKAGES[@]}"
 
-say "building the site"
-scripts/build-site.sh
+say "building and linting the site"
+scripts/build-site.sh --server-built
 
 say "Playwright end-to-end tests"
 (cd end2end && npx playwright test)
