@@ -27,7 +27,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use crate::accounts::Accounts;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::connect::{ConnectState, Flows};
+use crate::connect::{ConnectState, Flows, ServiceName};
 use crate::entities::email_accounts::Provider;
 use crate::housekeeping::Housekeeping;
 use crate::identity::passwords::HashGate;
@@ -118,7 +118,7 @@ pub async fn app_state(
         services: [Provider::Google, Provider::Microsoft]
             .into_iter()
             .filter(|&provider| providers.offers(provider))
-            .map(Provider::service)
+            .map(ServiceName::service)
             .collect(),
     });
     let connect = ConnectState {

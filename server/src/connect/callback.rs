@@ -16,13 +16,13 @@ use tracing::Instrument;
 use app::model::PopupReport;
 
 use super::flows::Claimed;
-use super::{ConnectError, ConnectState, offered};
+use super::{ConnectError, ConnectState, ServiceName, offered};
 use crate::accounts::{Grant, GrantError, audit};
 use crate::backoff::Backoff;
 use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts::{self, Provider};
+use crate::identity::ClientAddress;
 use crate::provider::{Identity, IdentityError, Providers, TokenError, Tokens};
-use crate::web::shield::ClientAddress;
 
 /// A `state` or `code` longer than this is refused before any database or crypto work (ours
 /// are 43 characters; Google's codes are a few hundred).

@@ -4,6 +4,7 @@
 
 use http::StatusCode;
 
+use super::ServiceName;
 use crate::entities::email_accounts::Provider;
 use crate::provider::TokenError;
 

@@ -34,6 +34,29 @@ pub use callback::callback;
 pub use error::ConnectError;
 pub use flows::Flows;
 
+/// A provider as the pages, routes and the popup's message name it: its mail service. (Storage
+/// says `Provider`; the UI says `MailService`; this is where the two meet.)
+pub trait ServiceName {
+    fn service(self) -> MailService;
+}
+
+impl ServiceName for Provider {
+    fn service(self) -> MailService {
+        match self {
+            Provider::Google => MailService::Gmail,
+            Provider::Microsoft => MailService::Outlook,
+        }
+    }
+}
+
+/// The provider behind a mail service.
+pub fn provider_of(service: MailService) -> Provider {
+    match service {
+        MailService::Gmail => Provider::Google,
+        MailService::Outlook => Provider::Microsoft,
+    }
+}
+
 /// What the two routes need.
 #[derive(Clone)]
 pub struct ConnectState {
@@ -71,7 +94,7 @@ impl ConnectState {
 /// The provider a route names, if this instance offers it.
 fn offered(state: &ConnectState, route: &str) -> Option<Provider> {
     MailService::from_route(route)
-        .map(Provider::from_service)
+        .map(provider_of)
         .filter(|&provider| state.providers.offers(provider))
 }
 

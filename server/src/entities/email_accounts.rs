@@ -1,4 +1,3 @@
-use app::model::MailService;
 use sea_orm::entity::prelude::*;
 
 /// Where an account stands. Stored as text (`active`, `needs_reconnect`, `disconnected`).
@@ -96,21 +95,6 @@ impl Provider {
         match self {
             Self::Google => "google",
             Self::Microsoft => "microsoft",
-        }
-    }
-
-    /// The mail service it serves, whose name routes and the popup's message use.
-    pub fn service(self) -> MailService {
-        match self {
-            Self::Google => MailService::Gmail,
-            Self::Microsoft => MailService::Outlook,
-        }
-    }
-
-    pub fn from_service(service: MailService) -> Self {
-        match service {
-            MailService::Gmail => Self::Google,
-            MailService::Outlook => Self::Microsoft,
         }
     }
 

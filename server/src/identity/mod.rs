@@ -8,3 +8,8 @@ pub mod users;
 
 pub use sessions::Sessions;
 pub use throttle::{Attempt, Throttle};
+
+/// The client's address, as rate limits and the audit trail see it: the web layer's shield
+/// works it out (trusted proxies aside) and puts it on each request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddress(pub std::net::IpAddr);

@@ -4,8 +4,6 @@
 use std::sync::{Arc, LazyLock, Mutex, mpsc};
 use std::time::Duration;
 
-use app::error::AppError;
-
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{self, Output, ParamsString, PasswordHash, Salt, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -18,13 +16,24 @@ const MAX_PASSWORD_CHARS: usize = 1024;
 
 pub const WRONG_CREDENTIALS: &str = "Incorrect email or password.";
 
+/// What is wrong with an email address or a new password, in words for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl Invalid {
+    fn new(words: impl Into<String>) -> Self {
+        Self(words.into())
+    }
+}
+
 /// Trims and lower-cases an email address, or explains what is wrong with it.
-pub fn normalize_email(raw: &str) -> Result<String, AppError> {
+pub fn normalize_email(raw: &str) -> Result<String, Invalid> {
     let email = raw.trim().to_lowercase();
     if email.is_empty() {
-        return Err(AppError::invalid("Enter your email address."));
+        return Err(Invalid::new("Enter your email address."));
     }
-    let malformed = || AppError::invalid("Enter a valid email address, like name@example.com.");
+    let malformed = || Invalid::new("Enter a valid email address, like name@example.com.");
     let (local, domain) = email.split_once('@').ok_or_else(malformed)?;
     let domain_ok = domain.contains('.')
         && !domain.starts_with('.')
@@ -43,15 +52,15 @@ pub fn normalize_email(raw: &str) -> Result<String, AppError> {
     Ok(email)
 }
 
-pub fn check_new_password(password: &str) -> Result<(), AppError> {
+pub fn check_new_password(password: &str) -> Result<(), Invalid> {
     let chars = password.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(AppError::invalid(format!(
+        return Err(Invalid::new(format!(
             "Use a password of at least {MIN_PASSWORD_CHARS} characters."
         )));
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Err(AppError::invalid(format!(
+        return Err(Invalid::new(format!(
             "Use a password of at most {MAX_PASSWORD_CHARS} characters."
         )));
     }
@@ -233,7 +242,7 @@ mod tests {
         );
         assert_eq!(
             normalize_email("  ").unwrap_err(),
-            AppError::invalid("Enter your email address.")
+            Invalid::new("Enter your email address.")
         );
         for bad in [
             "ada",
@@ -246,7 +255,7 @@ mod tests {
             "<x>@example.com",
         ] {
             assert!(
-                matches!(normalize_email(bad), Err(AppError::Invalid(m)) if m.contains("valid email")),
+                matches!(normalize_email(bad), Err(Invalid(m)) if m.contains("valid email")),
                 "{bad} should be rejected"
             );
         }

@@ -1,10 +1,45 @@
-//! Writes to `users` beyond sign-up: a new password hash, and deleting a user (their sessions
-//! and unfinished OAuth flows go with them, by ON DELETE CASCADE).
+//! Every write to `users`: a new user, a new password hash, and deleting a user (their
+//! sessions and unfinished OAuth flows go with them, by ON DELETE CASCADE).
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set, SqlErr,
+};
 
 use crate::entities::users;
+
+/// Why a user could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("an account with this email already exists")]
+    Taken,
+    #[error(transparent)]
+    Database(#[from] DbErr),
+}
+
+/// A new user with `email` (normalized) and an argon2id `password_hash`, created at `now`.
+pub async fn create(
+    db: &DatabaseConnection,
+    email: String,
+    password_hash: String,
+    now: i64,
+) -> Result<users::Model, CreateError> {
+    let inserted = users::ActiveModel {
+        email: Set(email),
+        password_hash: Set(password_hash),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await;
+    match inserted {
+        Ok(user) => Ok(user),
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(CreateError::Taken)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
 
 pub async fn set_password_hash(
     db: &DatabaseConnection,

@@ -10,21 +10,25 @@ use app::model::{
 };
 use http::HeaderValue;
 use http::request::Parts;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set, SqlErr,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use secrecy::SecretString;
 
 use crate::accounts::disconnect::{DisconnectError, Disconnected};
 use crate::accounts::{Accounts, ListedAccount};
 use crate::clock;
+use crate::connect::ServiceName;
 use crate::entities::email_accounts::Status;
-use crate::entities::{transactions, users};
+use crate::entities::{transactions, users as user_rows};
 use crate::identity::passwords::{self, HashError, HashGate};
-use crate::identity::{Attempt, Sessions, Throttle};
+use crate::identity::users;
+use crate::identity::{Attempt, ClientAddress, Sessions, Throttle};
 use crate::sync::Syncs;
-use crate::web::shield::ClientAddress;
+
+impl From<passwords::Invalid> for AppError {
+    fn from(passwords::Invalid(words): passwords::Invalid) -> Self {
+        AppError::invalid(words)
+    }
+}
 
 /// What a disconnect tells the user.
 const DISCONNECTED: &str = "Email account disconnected";
@@ -75,7 +79,7 @@ impl UiBackend {
     async fn confirm_password(
         &self,
         req: &Parts,
-        user: &users::Model,
+        user: &user_rows::Model,
         password: String,
     ) -> Result<(), AppError> {
         if !self
@@ -99,7 +103,7 @@ impl UiBackend {
         }
     }
 
-    async fn signed_in_user(&self, req: &Parts) -> Result<users::Model, AppError> {
+    async fn signed_in_user(&self, req: &Parts) -> Result<user_rows::Model, AppError> {
         self.sessions
             .current(&req.headers)
             .await
@@ -145,17 +149,10 @@ impl Backend for UiBackend {
             .hash(SecretString::from(password))
             .await
             .map_err(hash_failure)?;
-        let inserted = users::ActiveModel {
-            email: Set(email),
-            password_hash: Set(password_hash),
-            created_at: Set(self.accounts.clock().now()),
-            ..Default::default()
-        }
-        .insert(&self.db)
-        .await;
-        let user = match inserted {
+        let now = self.accounts.clock().now();
+        let user = match users::create(&self.db, email, password_hash, now).await {
             Ok(user) => user,
-            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(users::CreateError::Taken) => {
                 return Err(AppError::invalid(
                     "An account with this email already exists. Sign in instead.",
                 ));
@@ -181,8 +178,8 @@ impl Backend for UiBackend {
             tracing::warn!("sign-in attempts are over the limit");
             return Err(AppError::TooManyAttempts);
         }
-        let user = users::Entity::find()
-            .filter(users::Column::Email.eq(email))
+        let user = user_rows::Entity::find()
+            .filter(user_rows::Column::Email.eq(email))
             .one(&self.db)
             .await
             .map_err(|e| internal("looking up a user failed", e))?;
@@ -257,7 +254,7 @@ impl Backend for UiBackend {
             .hash(SecretString::from(new_password))
             .await
             .map_err(hash_failure)?;
-        crate::identity::users::set_password_hash(&self.db, user.id, hash)
+        users::set_password_hash(&self.db, user.id, hash)
             .await
             .map_err(|e| internal("storing a new password failed", e))?;
         let ended = self
@@ -292,7 +289,7 @@ impl Backend for UiBackend {
             .forget_user(user.id, client_ip(req))
             .await
             .map_err(|e| internal("deleting the user's mailboxes failed", e))?;
-        crate::identity::users::delete(&self.db, user.id)
+        users::delete(&self.db, user.id)
             .await
             .map_err(|e| internal("deleting the user failed", e))?;
         self.sessions.forget_remembered();

@@ -22,11 +22,9 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, Method, StatusCode};
 use ipnet::IpNet;
 
-pub const MAX_QUERY_PARAMS: usize = 100;
+use crate::identity::ClientAddress;
 
-/// The client's address, as rate limits and the audit trail see it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClientAddress(pub IpAddr);
+pub const MAX_QUERY_PARAMS: usize = 100;
 
 /// What the shield needs to know.
 #[derive(Clone, Debug)]

@@ -22,4 +22,5 @@ mod outlook_tokens;
 mod readme;
 mod security;
 mod sync;
+mod tidy;
 mod token_refresh;
