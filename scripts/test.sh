@@ -42,6 +42,9 @@ cargo test "${PACKAGES[@]}"
 say "building and linting the site"
 scripts/build-site.sh --server-built
 
+say "the fake Google's self-test"
+(cd end2end && node --test-reporter=dot fake-google/selftest.mjs)
+
 say "Playwright end-to-end tests"
 (cd end2end && npx playwright test)
 say "done"

@@ -8,6 +8,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { addressedTo } from './gmail.mjs';
 
 const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
 const CLIENT_ID = 'selftest-client';
@@ -734,7 +735,8 @@ describe('gmail sync API', () => {
 
   test('format=raw: padded base64url of the exact bytes; 404 for an unknown id', async () => {
     const internalDate = Date.UTC(2025, 11, 1, 15, 0, 0);
-    const fixture = fixtureBytes('bac_purchase_crc.eml');
+    // A fixture is the mailbox's own copy: addressed to it, as the bank would have sent it.
+    const fixture = addressedTo(fixtureBytes('bac_purchase_crc.eml'), 'tester@gmail.com');
     const { ids } = await addMail('tester@gmail.com', [
       { fixture: 'bac_purchase_crc.eml', internalDate, labelIds: ['INBOX', 'UNREAD'] },
       { rawBase64: fixtureBytes('bcr_sinpe_in.eml').toString('base64') },
@@ -1024,7 +1026,8 @@ describe('demo seeding (FAKE_GOOGLE_SEED_ALERTS=1)', () => {
       raws.push(Buffer.from(m.raw, 'base64url'));
     }
     // Listed newest first: the fixtures in reverse order.
-    assert.deepEqual(raws.map((r) => SEEDED.find((name) => fixtureBytes(name).equals(r))), [...SEEDED].reverse());
+    const copy = (name) => addressedTo(fixtureBytes(name), 'demo@gmail.com');
+    assert.deepEqual(raws.map((r) => SEEDED.find((name) => copy(name).equals(r))), [...SEEDED].reverse());
     const history = await gmail(`/history?startHistoryId=${box.historyId}`, tokens.access_token);
     assert.deepEqual(history.body, { historyId: box.historyId });
 
