@@ -253,3 +253,132 @@ fn the_demo_offers_both_fakes_and_keeps_what_is_configured() {
         "https://login.microsoftonline.com/common/oauth2/v2.0/token"
     );
 }
+
+/// The README's configuration table: each variable and its default cell (a variable per name
+/// where a row names several).
+fn readme_table() -> Vec<(String, String)> {
+    let readme = include_str!("../../../README.md");
+    let mut rows = Vec::new();
+    for line in readme.lines().filter(|line| line.starts_with("| `")) {
+        let cells: Vec<&str> = line.trim_matches('|').split(" | ").map(str::trim).collect();
+        let [names, _meaning, default] = cells[..] else {
+            continue;
+        };
+        let names: Vec<&str> = names
+            .split(", ")
+            .filter_map(|name| name.strip_prefix('`')?.strip_suffix('`'))
+            .collect();
+        if names.iter().all(|name| is_variable(name)) {
+            rows.extend(
+                names
+                    .iter()
+                    .map(|name| (name.to_string(), default.to_owned())),
+            );
+        }
+    }
+    rows
+}
+
+fn is_variable(name: &str) -> bool {
+    name.len() > 3
+        && name.contains('_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `.env.example`'s lines that set a variable: its name, its value, and whether the line is
+/// commented out (an example, not the default).
+fn env_example() -> Vec<(String, String, bool)> {
+    include_str!("../../../.env.example")
+        .lines()
+        .filter_map(|line| {
+            let (commented, line) = match line.strip_prefix("# ") {
+                Some(rest) => (true, rest),
+                None => (false, line),
+            };
+            let (name, value) = line.split_once('=')?;
+            is_variable(name).then(|| (name.to_owned(), value.to_owned(), commented))
+        })
+        .collect()
+}
+
+/// The variables the configuration reads, as its code spells them.
+fn read_by_the_code() -> Vec<String> {
+    let code = [
+        include_str!("mod.rs"),
+        include_str!("web.rs"),
+        include_str!("microsoft.rs"),
+        include_str!("source.rs"),
+    ];
+    let mut names: Vec<String> = code
+        .iter()
+        .flat_map(|text| text.split('"').skip(1).step_by(2))
+        .filter(|quoted| is_variable(quoted))
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+#[test]
+fn the_readme_and_env_example_name_the_same_variables_as_the_code() {
+    let readme: Vec<String> = readme_table().into_iter().map(|(name, _)| name).collect();
+    let example: Vec<String> = env_example().into_iter().map(|(name, ..)| name).collect();
+    let code = read_by_the_code();
+    assert!(code.len() > 30, "{code:?}");
+    for name in &code {
+        assert!(
+            readme.contains(name),
+            "{name} is read but not in the README's table"
+        );
+    }
+    for name in &readme {
+        assert!(
+            example.contains(name),
+            "{name} is in the README but not in .env.example"
+        );
+    }
+    for name in &example {
+        assert!(
+            readme.contains(name),
+            "{name} is in .env.example but not in the README"
+        );
+    }
+}
+
+#[test]
+fn the_defaults_written_down_are_the_codes() {
+    let readme = readme_table();
+    let base = required();
+    let load = |extra: Option<(&str, &str)>| {
+        let mut pairs: Vec<(&str, &str)> = base.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        pairs.extend(extra);
+        format!("{:?}", Config::load(&Source::from_pairs(pairs)).unwrap())
+    };
+    let defaults = load(None);
+    let mut checked = 0;
+    for (name, value, commented) in env_example() {
+        if commented || value.is_empty() {
+            continue;
+        }
+        // .env.example says the default: the README says the same, and setting it changes
+        // nothing.
+        let (_, cell) = readme.iter().find(|(n, _)| *n == name).unwrap();
+        if cell.starts_with('`') && cell.ends_with('`') && cell.matches('`').count() == 2 {
+            assert_eq!(
+                cell.trim_matches('`'),
+                value,
+                "{name}: README and .env.example"
+            );
+        }
+        assert_eq!(
+            load(Some((&name, &value))),
+            defaults,
+            "{name}={value} is not the default"
+        );
+        checked += 1;
+    }
+    assert!(checked > 20, "checked {checked}");
+}
