@@ -118,87 +118,63 @@ impl<'a> Mailbox<'a> {
 
     /// `users.getProfile`.
     pub async fn profile(&self) -> Result<Profile, SyncError> {
-        match self.call(Request::Profile).await? {
-            Response::Profile(profile) => Ok(profile),
-            _ => unreachable!("a profile request answers with a profile"),
-        }
+        let (gmail, id) = (&self.apis.gmail, self.account_id);
+        self.call(|token| async move { gmail.profile(id, &token).await })
+            .await
     }
 
     /// One page of `users.messages.list`.
     pub async fn list(&self, query: &str, page: Option<&str>) -> Result<ListPage, SyncError> {
-        match self.call(Request::List { query, page }).await? {
-            Response::List(list) => Ok(list),
-            _ => unreachable!("a list request answers with a list"),
-        }
+        let (gmail, id) = (&self.apis.gmail, self.account_id);
+        self.call(|token| async move { gmail.list(id, &token, query, PAGE_SIZE, page).await })
+            .await
     }
 
     /// One page of Outlook's messages received since `since`, or the page at `next`.
     pub async fn messages(&self, since: i64, next: Option<&Url>) -> Result<MessagePage, SyncError> {
-        match self.call(Request::Messages { since, next }).await? {
-            Response::Messages(page) => Ok(page),
-            _ => unreachable!("a messages request answers with messages"),
-        }
+        let id = self.account_id;
+        self.call(|token| async move { self.outlook()?.messages(id, &token, since, next).await })
+            .await
     }
 
     /// One message's raw bytes; `SyncError::NotFound` when the mailbox no longer has it.
     pub async fn get_raw(&self, message_id: &str) -> Result<Vec<u8>, SyncError> {
-        match self.call(Request::Get { message_id }).await? {
-            Response::Raw(raw) => Ok(raw),
-            _ => unreachable!("a get request answers with a message"),
-        }
+        let (gmail, id) = (&self.apis.gmail, self.account_id);
+        self.call(|token| async move {
+            match self.provider {
+                Provider::Google => gmail.get_raw(id, &token, message_id).await,
+                Provider::Microsoft => self.outlook()?.mime(id, &token, message_id).await,
+            }
+        })
+        .await
     }
 
     /// The values of a Gmail message's From fields; `SyncError::NotFound` when it is gone.
     pub async fn from_fields(&self, message_id: &str) -> Result<Vec<String>, SyncError> {
-        match self.call(Request::From { message_id }).await? {
-            Response::From(from) => Ok(from),
-            _ => unreachable!("a From request answers with From fields"),
-        }
+        let (gmail, id) = (&self.apis.gmail, self.account_id);
+        self.call(|token| async move { gmail.from_fields(id, &token, message_id).await })
+            .await
     }
 
     /// One page of `users.history.list`; `SyncError::NotFound` when `start` is too old.
     pub async fn history(&self, start: &str, page: Option<&str>) -> Result<HistoryPage, SyncError> {
-        match self.call(Request::History { start, page }).await? {
-            Response::History(history) => Ok(history),
-            _ => unreachable!("a history request answers with history"),
-        }
-    }
-
-    async fn send(
-        &self,
-        token: &SecretString,
-        request: &Request<'_>,
-    ) -> Result<Response, MailError> {
         let (gmail, id) = (&self.apis.gmail, self.account_id);
-        Ok(match *request {
-            Request::Profile => Response::Profile(gmail.profile(id, token).await?),
-            Request::List { query, page } => {
-                Response::List(gmail.list(id, token, query, PAGE_SIZE, page).await?)
-            }
-            Request::Get { message_id } => Response::Raw(match self.provider {
-                Provider::Google => gmail.get_raw(id, token, message_id).await?,
-                Provider::Microsoft => self.outlook()?.mime(id, token, message_id).await?,
-            }),
-            Request::From { message_id } => {
-                Response::From(gmail.from_fields(id, token, message_id).await?)
-            }
-            Request::History { start, page } => {
-                Response::History(gmail.history(id, token, start, page).await?)
-            }
-            Request::Messages { since, next } => {
-                Response::Messages(self.outlook()?.messages(id, token, since, next).await?)
-            }
-        })
+        self.call(|token| async move { gmail.history(id, &token, start, page).await })
+            .await
     }
 
-    /// Runs one request with the mailbox's token: renews the token once on a 401, and
-    /// backs off on rate limits and outages. `NotFound` is passed back for the caller to decide.
-    async fn call(&self, request: Request<'_>) -> Result<Response, SyncError> {
+    /// Runs one call to the mail service (`send`, given the token) with the mailbox's token:
+    /// renews the token once on a 401, and backs off on rate limits and outages. `NotFound` is
+    /// passed back for the caller to decide.
+    async fn call<T, Call>(&self, send: impl Fn(SecretString) -> Call) -> Result<T, SyncError>
+    where
+        Call: Future<Output = Result<T, MailError>>,
+    {
         let mut renewed = false;
         let mut attempt = 0;
         loop {
             let token = self.token().await?;
-            let error = match self.send(&token, &request).await {
+            let error = match send(token.clone()).await {
                 Ok(response) => return Ok(response),
                 Err(error) => error,
             };
@@ -239,38 +215,6 @@ impl<'a> Mailbox<'a> {
             tokio::time::sleep(wait).await;
         }
     }
-}
-
-/// What a sync asks the mail service.
-enum Request<'a> {
-    Messages {
-        since: i64,
-        next: Option<&'a Url>,
-    },
-    Profile,
-    List {
-        query: &'a str,
-        page: Option<&'a str>,
-    },
-    Get {
-        message_id: &'a str,
-    },
-    From {
-        message_id: &'a str,
-    },
-    History {
-        start: &'a str,
-        page: Option<&'a str>,
-    },
-}
-
-enum Response {
-    Messages(MessagePage),
-    Profile(Profile),
-    List(ListPage),
-    Raw(Vec<u8>),
-    From(Vec<String>),
-    History(HistoryPage),
 }
 
 fn backoff(attempt: u32) -> Duration {

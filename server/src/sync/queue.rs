@@ -152,25 +152,21 @@ pub async fn run_workers(syncs: Syncs, stop: CancellationToken) {
         stop.cancelled().await;
         Ok::<(), std::io::Error>(())
     };
+    // One worker set-up for either database (their storages are different types).
+    macro_rules! run_on {
+        ($storage:expr) => {
+            WorkerBuilder::new(name)
+                .backend($storage.poll_with_interval(POLL_INTERVAL))
+                .data(syncs)
+                .concurrency(concurrency)
+                .build(handle)
+                .run_until(stopped)
+                .await
+        };
+    }
     let result = match syncs.queue.clone() {
-        JobQueue::Sqlite(storage) => {
-            WorkerBuilder::new(name)
-                .backend(storage.poll_with_interval(POLL_INTERVAL))
-                .data(syncs)
-                .concurrency(concurrency)
-                .build(handle)
-                .run_until(stopped)
-                .await
-        }
-        JobQueue::Postgres(storage) => {
-            WorkerBuilder::new(name)
-                .backend(storage.poll_with_interval(POLL_INTERVAL))
-                .data(syncs)
-                .concurrency(concurrency)
-                .build(handle)
-                .run_until(stopped)
-                .await
-        }
+        JobQueue::Sqlite(storage) => run_on!(storage),
+        JobQueue::Postgres(storage) => run_on!(storage),
     };
     if let Err(error) = result {
         tracing::error!(%error, "sync worker stopped");

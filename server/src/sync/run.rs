@@ -47,6 +47,7 @@ use crate::alerts::{self, Examined, Outcome, Refusal, Verdicts};
 use crate::entities::email_accounts::{self, Provider, Status};
 use crate::entities::mail_messages::{MAX_FETCH_TRIES, MessageOutcome};
 use crate::entities::mailbox_sync;
+use crate::provider::gmail::HistoryRecord;
 use crate::provider::outlook;
 
 /// Overlap when listing since the last sync, for mail that arrives late.
@@ -356,33 +357,55 @@ impl Syncs {
         since: i64,
         start: Option<String>,
     ) -> Result<Listing, SyncError> {
-        let mut next = match start {
+        let start = match start {
             Some(link) => Some(
                 url::Url::parse(&link)
                     .map_err(|_| SyncError::Refused("an unreadable page link".into()))?,
             ),
             None => None,
         };
-        let mut ids = Vec::new();
-        for _ in 0..self.config.pages_per_run {
-            self.still_active(mailbox.account_id).await?;
+        let read = |next: Option<url::Url>| async move {
             let page = mailbox.messages(since, next.as_ref()).await?;
-            ids.extend(
-                page.messages
-                    .into_iter()
-                    .filter(|m| m.sender.as_deref().is_some_and(alerts::may_be_bank_sender))
-                    .map(|m| m.id),
-            );
-            match page.next {
-                Some(link) => next = Some(link),
-                None => return Ok(Listing { ids, resume: None }),
-            }
-        }
-        let resume = next.map(|link| Resume {
+            let ids = page
+                .messages
+                .into_iter()
+                .filter(|m| m.sender.as_deref().is_some_and(alerts::may_be_bank_sender))
+                .map(|m| m.id)
+                .collect();
+            Ok((ids, page.next))
+        };
+        let (ids, cut_at) = self.read_pages(mailbox.account_id, start, read).await?;
+        let resume = cut_at.map(|link| Resume {
             since,
             page: link.into(),
         });
         Ok(Listing { ids, resume })
+    }
+
+    /// The one page loop of every listing: reads pages from `cursor` (`None`: the first) up to
+    /// `SYNC_PAGES_PER_RUN`, checking before each that the mailbox is still active. `read` gets
+    /// a page's cursor and gives the page's items and the next page's cursor. Returns the items
+    /// and, when the page cap cut the listing short, the cursor of the first page not read.
+    async fn read_pages<C: Clone, T, Page>(
+        &self,
+        account_id: i32,
+        mut cursor: Option<C>,
+        read: impl Fn(Option<C>) -> Page,
+    ) -> Result<(Vec<T>, Option<C>), SyncError>
+    where
+        Page: Future<Output = Result<(Vec<T>, Option<C>), SyncError>>,
+    {
+        let mut items = Vec::new();
+        for _ in 0..self.config.pages_per_run {
+            self.still_active(account_id).await?;
+            let (page, next) = read(cursor.clone()).await?;
+            items.extend(page);
+            match next {
+                Some(next) => cursor = Some(next),
+                None => return Ok((items, None)),
+            }
+        }
+        Ok((items, cursor))
     }
 
     /// Stops the run at its next step once the mailbox is disconnected, deleted with its
@@ -408,31 +431,32 @@ impl Syncs {
     /// The messages Gmail's history says were added since `start`, oldest first, up to the
     /// page cap, and where the next run's history begins.
     async fn added_since(&self, mailbox: &Mailbox<'_>, start: &str) -> Result<Added, SyncError> {
-        let mut page_token: Option<String> = None;
-        let mut added = Added::default();
+        let read = |page_token: Option<String>| async move {
+            let mut page = mailbox.history(start, page_token.as_deref()).await?;
+            if page.next_page_token.is_none() && page.history_id.is_some() {
+                // The history's end: the mailbox's current historyId is where the next run
+                // begins, as if it were one more record.
+                page.history.push(HistoryRecord {
+                    id: page.history_id,
+                    messages_added: Vec::new(),
+                });
+            }
+            Ok((page.history, page.next_page_token))
+        };
+        let (records, cut_at) = self.read_pages(mailbox.account_id, None, read).await?;
         let mut known = std::collections::HashSet::new();
+        let mut added = Added::default();
         let mut last_record = None;
-        for _ in 0..self.config.pages_per_run {
-            self.still_active(mailbox.account_id).await?;
-            let page = mailbox.history(start, page_token.as_deref()).await?;
-            for record in page.history {
-                for message in record.messages_added {
-                    if known.insert(message.message.id.clone()) {
-                        added.ids.push(message.message.id);
-                    }
-                }
-                last_record = record.id.or(last_record);
-            }
-            match page.next_page_token {
-                Some(next) => page_token = Some(next),
-                None => {
-                    added.next_start = page.history_id.or(last_record);
-                    return Ok(added);
+        for record in records {
+            for message in record.messages_added {
+                if known.insert(message.message.id.clone()) {
+                    added.ids.push(message.message.id);
                 }
             }
+            last_record = record.id.or(last_record);
         }
-        // Cut short: the next run goes on after the last record read.
-        added.cut_short = last_record.is_some();
+        // Cut short, the next run goes on after the last record read.
+        added.cut_short = cut_at.is_some() && last_record.is_some();
         added.next_start = last_record;
         Ok(added)
     }
@@ -446,18 +470,14 @@ impl Syncs {
         start: Option<String>,
     ) -> Result<Listing, SyncError> {
         let query = format!("{} after:{since}", alerts::gmail_query());
-        let mut ids = Vec::new();
-        let mut page_token = start;
-        for _ in 0..self.config.pages_per_run {
-            self.still_active(mailbox.account_id).await?;
-            let page = mailbox.list(&query, page_token.as_deref()).await?;
-            ids.extend(page.messages.into_iter().map(|m| m.id));
-            match page.next_page_token {
-                Some(next) => page_token = Some(next),
-                None => return Ok(Listing { ids, resume: None }),
-            }
-        }
-        let resume = page_token.map(|page| Resume { since, page });
+        let query = &query;
+        let read = |page_token: Option<String>| async move {
+            let page = mailbox.list(query, page_token.as_deref()).await?;
+            let ids = page.messages.into_iter().map(|m| m.id).collect();
+            Ok((ids, page.next_page_token))
+        };
+        let (ids, cut_at) = self.read_pages(mailbox.account_id, start, read).await?;
+        let resume = cut_at.map(|page| Resume { since, page });
         Ok(Listing { ids, resume })
     }
 
