@@ -1,6 +1,7 @@
 //! Tidy: the map in ARCHITECTURE.md, checked against `server/src`. A module may use only the
 //! modules below it ("Which folder may use which"), only `web` and `connect` know the UI crate,
-//! and each table is written only by the module that owns it (through SeaORM or in SQL).
+//! and each table is written only by the module that owns it (through SeaORM or in SQL). And
+//! no test file grows past [`TEST_FILE_LINES`]: a longer one is split by what it tests.
 //!
 //! It reads the code as text, comments left out; a write through a renamed import (`users as
 //! u`) is not seen.
@@ -176,6 +177,24 @@ fn the_server_follows_its_map() {
     assert!(files.len() > 50, "read {} files", files.len());
     let found = violations(&files);
     assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+/// The longest a file of tests may be.
+const TEST_FILE_LINES: usize = 400;
+
+#[test]
+fn no_test_file_is_longer_than_it_can_be_read() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut files = Vec::new();
+    sources(&root, &root, &mut files);
+    assert!(files.len() > 20, "read {} files", files.len());
+    let long: Vec<String> = files
+        .iter()
+        .map(|(path, text)| (path, text.lines().count()))
+        .filter(|(_, lines)| *lines > TEST_FILE_LINES)
+        .map(|(path, lines)| format!("{path}: {lines} lines"))
+        .collect();
+    assert!(long.is_empty(), "{}", long.join("\n"));
 }
 
 #[test]
