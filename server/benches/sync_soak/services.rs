@@ -32,6 +32,22 @@ struct Mailbox {
     messages: Vec<Message>,
 }
 
+impl Mailbox {
+    /// A list page, as both services list: the messages received at or after `since_ms`,
+    /// newest first, [`PAGE`] of them from `start`; and whether more follow.
+    fn page(&self, since_ms: i64, start: usize) -> (Vec<&Message>, bool) {
+        let matching: Vec<&Message> = self
+            .messages
+            .iter()
+            .rev()
+            .filter(|m| m.received_ms >= since_ms)
+            .collect();
+        let more = start + PAGE < matching.len();
+        let page = matching.into_iter().skip(start).take(PAGE).collect();
+        (page, more)
+    }
+}
+
 #[derive(Default)]
 struct Store {
     /// Mailboxes by access token.
@@ -218,20 +234,13 @@ async fn gmail_list(
         .unwrap_or(0);
     services
         .read(&headers, |mailbox, _| {
-            let matching: Vec<&Message> = mailbox
-                .messages
+            let (page, more) = mailbox.page(after_ms, start);
+            let page: Vec<_> = page
                 .iter()
-                .rev()
-                .filter(|m| m.received_ms >= after_ms)
-                .collect();
-            let page: Vec<_> = matching
-                .iter()
-                .skip(start)
-                .take(PAGE)
                 .map(|m| serde_json::json!({"id": m.id, "threadId": m.id}))
                 .collect();
             let mut body = serde_json::json!({"messages": page});
-            if start + PAGE < matching.len() {
+            if more {
                 body["nextPageToken"] = (start + PAGE).to_string().into();
             }
             axum::Json(body).into_response()
@@ -345,16 +354,9 @@ async fn graph_list(
     let skip: usize = query.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
     services
         .read(&headers, |mailbox, store| {
-            let matching: Vec<&Message> = mailbox
-                .messages
+            let (page, more) = mailbox.page(since_ms, skip);
+            let value: Vec<_> = page
                 .iter()
-                .rev()
-                .filter(|m| m.received_ms >= since_ms)
-                .collect();
-            let value: Vec<_> = matching
-                .iter()
-                .skip(skip)
-                .take(PAGE)
                 .map(|m| {
                     let from = header_values(&m.raw, "from");
                     let sender = from.first().map(|f| address(f)).unwrap_or_default();
@@ -370,7 +372,7 @@ async fn graph_list(
                 })
                 .collect();
             let mut body = serde_json::json!({"value": value});
-            if skip + PAGE < matching.len() {
+            if more {
                 let mut next = url::Url::parse(&format!("{}/me/messages", store.graph_base))
                     .expect("Graph's base");
                 next.query_pairs_mut()
