@@ -11,6 +11,7 @@ pub mod db;
 pub mod entities;
 pub mod housekeeping;
 pub mod identity;
+pub mod lease;
 pub mod provider;
 pub mod secrets;
 pub mod sync;

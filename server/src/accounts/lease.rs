@@ -1,17 +1,13 @@
 //! The refresh lease and what a refresh records.
 //!
 //! At most one refresh per account runs at a time, across processes: a refresher first takes
-//! the account's lease by compare-and-swap (free, or lapsed), and every outcome below releases
-//! it in the same statement as the rest of its write. A holder that dies leaves a lease that
-//! lapses on its own.
-//!
-//! Lease times are the database's clock, read inside the statements that take and test them:
-//! an instance whose own clock runs ahead cannot take a lease early, nor one that runs behind
-//! hold it late.
+//! the account's lease ([`crate::lease`], on the database's clock) by compare-and-swap (free,
+//! or lapsed), and every outcome below releases it in the same statement as the rest of its
+//! write. A holder that dies leaves a lease that lapses on its own.
 
 use std::time::Duration;
 
-use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{
     ColumnTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait, UpdateMany,
@@ -22,6 +18,7 @@ use super::audit::{self, Entry};
 use crate::entities::SealedField;
 use crate::entities::api_access_log::Action;
 use crate::entities::email_accounts::{self, Provider, Status};
+use crate::lease;
 use crate::provider::Tokens;
 
 /// Time kept free before expiry for retries: failed calls, a crashed holder's lease lapsing
@@ -57,20 +54,12 @@ impl ReleaseLease for UpdateMany<email_accounts::Entity> {
     }
 }
 
-/// The database's clock, in Unix seconds.
-fn db_now(backend: DbBackend) -> Expr {
-    match backend {
-        DbBackend::Postgres => Expr::cust("CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS BIGINT)"),
-        _ => Expr::cust("CAST(strftime('%s', 'now') AS INTEGER)"),
-    }
-}
-
 fn lease_free(backend: DbBackend) -> Condition {
     Condition::any()
         .add(email_accounts::Column::LeaseOwner.is_null())
-        .add(ExprTrait::lt(
-            Expr::col(email_accounts::Column::LeaseExpiresAt),
-            db_now(backend),
+        .add(lease::lapsed(
+            email_accounts::Column::LeaseExpiresAt,
+            backend,
         ))
 }
 
@@ -84,8 +73,7 @@ impl Accounts {
         lease: Duration,
     ) -> Result<bool, DbErr> {
         let backend = self.db.get_database_backend();
-        let seconds = std::cmp::max(lease.as_secs(), 1) as i64;
-        let until = ExprTrait::add(db_now(backend), seconds);
+        let until = lease::until(backend, lease);
         let taken = email_accounts::Entity::update_many()
             .col_expr(email_accounts::Column::LeaseOwner, Expr::value(owner))
             .col_expr(email_accounts::Column::LeaseExpiresAt, until)

@@ -3,8 +3,9 @@
 //!
 //! - a request queues a job only when none is pending or running (`Idle` → `Queued`); a
 //!   duplicate request is dropped;
-//! - a job runs only under the mailbox's run lease (`Queued`/`Idle` → `Running`, or a lapsed
-//!   `Running`), renewed while it works, so one sync per mailbox runs at a time;
+//! - a job runs only under the mailbox's run lease ([`crate::lease`], on the database's clock:
+//!   `Queued`/`Idle` → `Running`, or a lapsed `Running`), renewed while it works, and every
+//!   write of the run is fenced by its owner, so one sync per mailbox runs at a time;
 //! - a job that ends records its outcome and frees the mailbox (`Running` → `Idle`, or
 //!   `Queued` again when it will retry).
 //!
@@ -16,6 +17,7 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, Set};
 
 use super::Syncs;
 use crate::entities::mailbox_sync::{self, SyncFailure, SyncState};
+use crate::lease;
 
 /// A queued mark older than this, with no job running, no longer blocks a new request.
 pub const STALE_QUEUED_SECS: i64 = 15 * 60;
@@ -60,6 +62,7 @@ impl Syncs {
     pub(super) async fn mark_queued(&self, account_id: i32) -> Result<bool, DbErr> {
         self.ensure_row(account_id).await?;
         let now = self.clock.now();
+        let backend = self.db.get_database_backend();
         let free = Condition::any()
             .add(mailbox_sync::Column::State.eq(SyncState::Idle))
             .add(
@@ -70,7 +73,7 @@ impl Syncs {
             .add(
                 Condition::all()
                     .add(mailbox_sync::Column::State.eq(SyncState::Running))
-                    .add(mailbox_sync::Column::RunExpiresAt.lt(now)),
+                    .add(lease::lapsed(mailbox_sync::Column::RunExpiresAt, backend)),
             );
         let marked = mailbox_sync::Entity::update_many()
             .col_expr(mailbox_sync::Column::State, Expr::value(SyncState::Queued))
@@ -108,16 +111,16 @@ impl Syncs {
     /// Takes the mailbox's run lease for `owner`, unless another live run holds it.
     pub(super) async fn take_run(&self, account_id: i32, owner: &str) -> Result<bool, DbErr> {
         self.ensure_row(account_id).await?;
-        let now = self.clock.now();
+        let backend = self.db.get_database_backend();
         let free = Condition::any()
             .add(mailbox_sync::Column::State.ne(SyncState::Running))
-            .add(mailbox_sync::Column::RunExpiresAt.lt(now));
+            .add(lease::lapsed(mailbox_sync::Column::RunExpiresAt, backend));
         let taken = mailbox_sync::Entity::update_many()
             .col_expr(mailbox_sync::Column::State, Expr::value(SyncState::Running))
             .col_expr(mailbox_sync::Column::RunOwner, Expr::value(owner))
             .col_expr(
                 mailbox_sync::Column::RunExpiresAt,
-                Expr::value(now + self.config.lease.as_secs() as i64),
+                lease::until(backend, self.config.lease),
             )
             .filter(mailbox_sync::Column::AccountId.eq(account_id))
             .filter(free)
@@ -128,9 +131,9 @@ impl Syncs {
 
     /// Extends `owner`'s run lease; false when it was lost (lapsed and taken over).
     pub(super) async fn renew_run(&self, account_id: i32, owner: &str) -> Result<bool, DbErr> {
-        let until = self.clock.now() + self.config.lease.as_secs() as i64;
+        let until = lease::until(self.db.get_database_backend(), self.config.lease);
         let renewed = mailbox_sync::Entity::update_many()
-            .col_expr(mailbox_sync::Column::RunExpiresAt, Expr::value(until))
+            .col_expr(mailbox_sync::Column::RunExpiresAt, until)
             .filter(mailbox_sync::Column::AccountId.eq(account_id))
             .filter(mailbox_sync::Column::State.eq(SyncState::Running))
             .filter(mailbox_sync::Column::RunOwner.eq(owner))

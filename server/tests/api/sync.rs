@@ -20,6 +20,7 @@ use crate::seed::{self, Seeded};
 
 mod foreign;
 mod growth;
+mod lease;
 mod lost_mail;
 mod page;
 pub(crate) mod processes;

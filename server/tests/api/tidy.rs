@@ -35,7 +35,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
 ];
 
 /// What every module in [`MAY_USE`] may use.
-const SHARED: &[&str] = &["config", "clock", "secrets", "backoff", "entities"];
+const SHARED: &[&str] = &["config", "clock", "secrets", "backoff", "lease", "entities"];
 
 /// The ground the others stand on, and what each of them may use: the settings build the vault
 /// from their keys, and each sealed column is bound to the vault's associated data. Bank mail
@@ -47,6 +47,7 @@ const GROUND: &[(&str, &[&str])] = &[
     ("clock", &[]),
     ("secrets", &[]),
     ("backoff", &[]),
+    ("lease", &[]),
     ("db", &[]),
 ];
 
