@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing mailconnect needs, skipping whatever is already
 # present. Usage: scripts/install.sh [--test] [--leptos]
-#   --test    adds Chromium and PostgreSQL (the test command)
+#   --test    adds Chromium, PostgreSQL and cargo-deny (the test command)
 #   --leptos  adds cargo-leptos (release builds and `cargo leptos watch`; the run and test
 #             commands build the site without it, see scripts/build-site.sh)
 set -euo pipefail
