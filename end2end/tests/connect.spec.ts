@@ -76,6 +76,8 @@ test.describe('connect Gmail', () => {
     await expect(row).toHaveCount(1);
     await expect(row).toContainText('Connected on');
     await expect(row).toContainText('Token expires:');
+    // One time zone on the page: Costa Rica's, as the sync times and the transactions.
+    await expect(row).not.toContainText('UTC');
     await expect(row.locator('.status')).toHaveText('Active');
     await expect(connections.disconnectButton(gmail)).toBeVisible();
     await expect(connections.connectButton).toHaveText('Connect Gmail');

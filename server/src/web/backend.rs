@@ -15,7 +15,6 @@ use secrecy::SecretString;
 
 use crate::accounts::disconnect::{DisconnectError, Disconnected};
 use crate::accounts::{Accounts, ListedAccount};
-use crate::clock;
 use crate::connect::ServiceName;
 use crate::entities::email_accounts::Status;
 use crate::entities::{transactions, users as user_rows};
@@ -386,8 +385,8 @@ fn account_view(row: ListedAccount, now: i64) -> AccountView {
         id: row.id,
         email: row.email_address,
         service,
-        connected_on: clock::format_date(row.created_at),
-        token_expires: clock::format_date_time(row.token_expires_at),
+        connected_on: super::format::date(row.created_at),
+        token_expires: super::format::date_time(row.token_expires_at),
         sync,
         status: match row.status {
             Status::NeedsReconnect => AccountStatus::NeedsReconnect,

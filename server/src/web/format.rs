@@ -57,6 +57,18 @@ fn local(unix: i64) -> Option<OffsetDateTime> {
         .map(|t| t.to_offset(DISPLAY_OFFSET))
 }
 
+/// "30 Nov 2025" in the display zone.
+pub fn date(unix: i64) -> String {
+    local(unix)
+        .and_then(|t| {
+            t.format(format_description!(
+                "[day padding:none] [month repr:short] [year]"
+            ))
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
 /// "30 Nov 2025, 09:09" in the display zone.
 pub fn date_time(unix: i64) -> String {
     local(unix)
@@ -210,6 +222,8 @@ mod tests {
     fn times_are_shown_as_the_banks_write_them() {
         // 2025-11-30T15:09:00Z is 09:09 in Costa Rica.
         assert_eq!(date_time(1_764_515_340), "30 Nov 2025, 09:09");
+        // 02:00 UTC on 1 Dec is still 30 Nov in Costa Rica: a date is the display zone's too.
+        assert_eq!(date(1_764_554_400), "30 Nov 2025");
         assert_eq!(iso_date_time(1_764_515_340), "2025-11-30 09:09");
         assert_eq!(clock_time(1_764_515_340), "09:09");
         assert_eq!(ago(100, 100), "just now");
