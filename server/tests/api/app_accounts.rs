@@ -7,7 +7,7 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use server::entities::{sessions, users};
 use server::secrets::sha256_hex;
 
-use crate::helpers::{TestDb, on_both_databases, spawn_app, spawn_app_with_config};
+use crate::helpers::{TestApp, TestDb, on_both_databases, spawn_app};
 
 on_both_databases! {
     health_answers_when_the_database_does,
@@ -129,8 +129,7 @@ async fn sign_in_checks_the_password_without_revealing_the_email(db: TestDb) {
 
 async fn sign_in_attempts_for_one_address_are_throttled(db: TestDb) {
     // One attempt back a minute: far slower than the test's password checks.
-    let limits = [("SIGN_IN_BURST", "3"), ("SIGN_IN_PER_MINUTE", "1")];
-    let app = spawn_app_with_config(&db, &limits).await;
+    let app = TestApp::builder(&db).sign_in_limit(3, 1).spawn().await;
     app.sign_up("bob@example.com", "correct horse").await;
     app.sign_up("ada@example.com", "correct horse").await;
     app.call("sign_out", &[]).await;

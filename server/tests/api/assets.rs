@@ -37,8 +37,7 @@ on_both_databases! {
 
 async fn client_files_come_precompressed_with_their_cache_policy(db: TestDb) {
     let (site, wasm) = built_site();
-    let root = site.path().to_str().unwrap();
-    let app = spawn_app_with_config(&db, &[("LEPTOS_SITE_ROOT", root)]).await;
+    let app = TestApp::builder(&db).site_root(site.path()).spawn().await;
     let url = format!("{}/pkg/{WASM}", app.address);
 
     let brotli = bare_client()
@@ -107,8 +106,7 @@ async fn pages_are_compressed_for_clients_that_accept_it(db: TestDb) {
 
 async fn unknown_addresses_answer_404_and_the_icon_is_served(db: TestDb) {
     let (site, _) = built_site();
-    let root = site.path().to_str().unwrap();
-    let app = spawn_app_with_config(&db, &[("LEPTOS_SITE_ROOT", root)]).await;
+    let app = TestApp::builder(&db).site_root(site.path()).spawn().await;
     let get = |path: &'static str| {
         let url = format!("{}{path}", app.address);
         async move { bare_client().get(url).send().await.unwrap() }

@@ -12,7 +12,7 @@ use server::entities::{transactions, users};
 use wiremock::MockServer;
 
 use crate::gmail_stand_in::GmailStandIn;
-use crate::helpers::{TestApp, TestDb, browser_client, on_both_databases, spawn_app_with};
+use crate::helpers::{TestApp, TestDb, browser_client, on_both_databases};
 use crate::seed::{self, Seeded};
 
 on_both_databases! {
@@ -33,7 +33,7 @@ fn now_ms() -> i64 {
 async fn user_with_mailbox(db: &TestDb) -> (TestApp, GmailStandIn, Seeded) {
     let server = Arc::new(MockServer::start().await);
     let gmail = GmailStandIn::on(server, Duration::ZERO).await;
-    let app = spawn_app_with(db, &gmail.uri()).await;
+    let app = TestApp::builder(db).google(&gmail.uri()).spawn().await;
     app.sign_up("lucia@example.com", "correct horse").await;
     let user = users::Entity::find()
         .filter(users::Column::Email.eq("lucia@example.com"))

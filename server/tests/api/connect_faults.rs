@@ -15,7 +15,7 @@ use wiremock::{Mock, ResponseTemplate};
 use crate::gmail_connect::{
     GMAIL, Setup, callback, connect, google_answers, setup, start, token_calls,
 };
-use crate::helpers::{TestDb, on_both_databases, spawn_app_with};
+use crate::helpers::{TestApp, TestDb, on_both_databases};
 
 on_both_databases! {
     a_providers_error_text_is_never_shown,
@@ -149,7 +149,7 @@ async fn token_endpoint_faults_say_try_again_and_store_nothing(db: TestDb) {
         }
     });
     let reset_db = TestDb::sqlite();
-    let reset = spawn_app_with(&reset_db, &address).await;
+    let reset = TestApp::builder(&reset_db).google(&address).spawn().await;
     reset.sign_up("owner@example.com", "correct horse").await;
     let params = start(&reset, "flow-reset").await;
     let (status, html) = callback(&reset, &format!("state={}&code=c", params["state"])).await;

@@ -12,7 +12,7 @@ use url::Url;
 use wiremock::matchers::{body_string_contains, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{TestApp, TestDb, on_both_databases, spawn_app_with};
+use crate::helpers::{TestApp, TestDb, on_both_databases};
 
 mod again;
 
@@ -36,7 +36,7 @@ pub(crate) struct Setup {
 /// A server whose Google is a wiremock, with a signed-up user.
 pub(crate) async fn setup(db: TestDb) -> Setup {
     let google = MockServer::start().await;
-    let app = spawn_app_with(&db, &google.uri()).await;
+    let app = TestApp::builder(&db).google(&google.uri()).spawn().await;
     app.sign_up("owner@example.com", "correct horse").await;
     Setup {
         app,

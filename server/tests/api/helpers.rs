@@ -104,26 +104,97 @@ pub struct TestApp {
     pub syncs: server::sync::Syncs,
 }
 
+/// A server with the defaults: Google unreachable, Microsoft not configured.
 pub async fn spawn_app(test_db: &TestDb) -> TestApp {
-    spawn_app_with(test_db, "http://127.0.0.1:9").await
+    TestApp::builder(test_db).spawn().await
 }
 
-pub async fn spawn_app_with(test_db: &TestDb, google: &str) -> TestApp {
-    spawn(test_db, google, &[]).await
+/// How a test server is set up, setting by setting; `spawn` starts it.
+pub struct TestAppBuilder<'a> {
+    db: &'a TestDb,
+    google: String,
+    vars: Vec<(&'static str, String)>,
 }
 
-/// A server whose Google is at `google`, with some configuration variables set.
-pub async fn spawn_app_with_google_and_config(
-    test_db: &TestDb,
-    google: &str,
-    vars: &[(&str, &str)],
-) -> TestApp {
-    spawn(test_db, google, vars).await
+impl TestApp {
+    pub fn builder(db: &TestDb) -> TestAppBuilder<'_> {
+        TestAppBuilder {
+            db,
+            google: "http://127.0.0.1:9".into(),
+            vars: Vec::new(),
+        }
+    }
 }
 
-/// A server with some configuration variables set (Google unreachable, as in `spawn_app`).
-pub async fn spawn_app_with_config(test_db: &TestDb, vars: &[(&str, &str)]) -> TestApp {
-    spawn(test_db, "http://127.0.0.1:9", vars).await
+impl TestAppBuilder<'_> {
+    fn set(mut self, var: &'static str, value: impl ToString) -> Self {
+        self.vars.push((var, value.to_string()));
+        self
+    }
+
+    /// Google (its OAuth endpoints and Gmail) at `base`: a wiremock, or the Gmail stand-in.
+    pub fn google(mut self, base: &str) -> Self {
+        self.google = base.to_owned();
+        self
+    }
+
+    /// Microsoft configured: its authorize and token endpoints under `{login}/common/oauth2/
+    /// v2.0/`, and Graph at `graph` (`…/v1.0`).
+    pub fn microsoft(self, login: &str, graph: &str) -> Self {
+        self.set("MICROSOFT_CLIENT_ID", "ms-client")
+            .set("MICROSOFT_CLIENT_SECRET", "ms-secret")
+            .set(
+                "MICROSOFT_AUTH_URL",
+                format!("{login}/common/oauth2/v2.0/authorize"),
+            )
+            .set(
+                "MICROSOFT_TOKEN_URL",
+                format!("{login}/common/oauth2/v2.0/token"),
+            )
+            .set("GRAPH_API_URL", graph)
+    }
+
+    /// The built site (`pkg/`) served from `root`.
+    pub fn site_root(self, root: &std::path::Path) -> Self {
+        self.set("LEPTOS_SITE_ROOT", root.display())
+    }
+
+    /// The app's public origin (`https://…` makes cookies `Secure`).
+    pub fn origin(self, origin: &str) -> Self {
+        self.set("APP_ORIGIN", origin)
+    }
+
+    /// Sign-in (and, apart, sign-up) attempts per email address: a burst, then per minute.
+    pub fn sign_in_limit(self, burst: u32, per_minute: u32) -> Self {
+        self.set("SIGN_IN_BURST", burst)
+            .set("SIGN_IN_PER_MINUTE", per_minute)
+    }
+
+    /// The same per client address (the tests' default is a burst of 1000).
+    pub fn client_limit(self, burst: u32, per_minute: u32) -> Self {
+        self.set("CLIENT_BURST", burst)
+            .set("CLIENT_PER_MINUTE", per_minute)
+    }
+
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub fn trusted_proxy(self, address: &str) -> Self {
+        self.set("TRUSTED_PROXIES", address)
+    }
+
+    /// `/metrics` on a listener of its own (a free port on 127.0.0.1).
+    pub fn metrics_listener(self) -> Self {
+        self.set("METRICS_ADDR", "127.0.0.1:0")
+    }
+
+    /// List pages one sync reads.
+    pub fn sync_pages_per_run(self, pages: u32) -> Self {
+        self.set("SYNC_PAGES_PER_RUN", pages)
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let vars: Vec<(&str, &str)> = self.vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        spawn(self.db, &self.google, &vars).await
+    }
 }
 
 /// A client without fetch metadata (an old browser, or a script), keeping no cookies.

@@ -9,9 +9,7 @@ use url::Url;
 use wiremock::MockServer;
 
 use crate::gmail_connect::{GMAIL, callback, google_answers, start, token_calls};
-use crate::helpers::{
-    TestApp, TestDb, on_both_databases, spawn_app_with, spawn_app_with_google_and_config,
-};
+use crate::helpers::{TestApp, TestDb, on_both_databases};
 
 on_both_databases! {
     outlook_is_offered_only_when_microsoft_is_configured,
@@ -21,17 +19,12 @@ on_both_databases! {
 const MAIL_READ: &str = "https://graph.microsoft.com/Mail.Read";
 
 async fn with_microsoft(db: &TestDb, google: &MockServer, microsoft: &MockServer) -> TestApp {
-    let auth = format!("{}/common/oauth2/v2.0/authorize", microsoft.uri());
-    let token = format!("{}/common/oauth2/v2.0/token", microsoft.uri());
     let graph = format!("{}/v1.0", microsoft.uri());
-    let vars = [
-        ("MICROSOFT_CLIENT_ID", "ms-client"),
-        ("MICROSOFT_CLIENT_SECRET", "ms-secret"),
-        ("MICROSOFT_AUTH_URL", auth.as_str()),
-        ("MICROSOFT_TOKEN_URL", token.as_str()),
-        ("GRAPH_API_URL", graph.as_str()),
-    ];
-    let app = spawn_app_with_google_and_config(db, &google.uri(), &vars).await;
+    let app = TestApp::builder(db)
+        .google(&google.uri())
+        .microsoft(&microsoft.uri(), &graph)
+        .spawn()
+        .await;
     app.sign_up("owner@example.com", "correct horse").await;
     app
 }
@@ -46,7 +39,7 @@ async fn outlook_start(app: &TestApp) -> (Url, HashMap<String, String>) {
 
 async fn outlook_is_offered_only_when_microsoft_is_configured(db: TestDb) {
     let google = MockServer::start().await;
-    let gmail_only = spawn_app_with(&db, &google.uri()).await;
+    let gmail_only = TestApp::builder(&db).google(&google.uri()).spawn().await;
     gmail_only
         .sign_up("solo@example.com", "correct horse")
         .await;

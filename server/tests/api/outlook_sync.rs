@@ -12,7 +12,7 @@ use server::entities::transactions;
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::helpers::{TestApp, TestDb, on_both_databases, spawn_app_with_config};
+use crate::helpers::{TestApp, TestDb, on_both_databases};
 use crate::seed;
 use crate::sync::fixture;
 
@@ -53,12 +53,10 @@ async fn mime_fetches(graph: &MockServer, id: &str) -> usize {
 async fn outlook_app(db: &TestDb) -> (TestApp, MockServer, String) {
     let graph = MockServer::start().await;
     let base = format!("{}/v1.0", graph.uri());
-    let vars = [
-        ("MICROSOFT_CLIENT_ID", "ms-client"),
-        ("MICROSOFT_CLIENT_SECRET", "ms-secret"),
-        ("GRAPH_API_URL", base.as_str()),
-    ];
-    let app = spawn_app_with_config(db, &vars).await;
+    let app = TestApp::builder(db)
+        .microsoft(&graph.uri(), &base)
+        .spawn()
+        .await;
     (app, graph, base)
 }
 

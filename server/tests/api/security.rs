@@ -16,10 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use wiremock::MockServer;
 
 use crate::gmail_connect::{GMAIL, Setup, callback, connect, google_answers, setup, start};
-use crate::helpers::{
-    METRICS_TOKEN, TestApp, TestDb, bare_client, on_both_databases, spawn_app,
-    spawn_app_with_config,
-};
+use crate::helpers::{METRICS_TOKEN, TestApp, TestDb, bare_client, on_both_databases, spawn_app};
 
 on_both_databases! {
     cross_site_sign_in_and_sign_up_are_refused,
@@ -241,7 +238,10 @@ async fn sessions_end_after_a_week_unused_and_are_purged(db: TestDb) {
 }
 
 async fn https_origins_get_host_prefixed_secure_cookies_and_hsts(db: TestDb) {
-    let app = spawn_app_with_config(&db, &[("APP_ORIGIN", "https://mail.example.com")]).await;
+    let app = TestApp::builder(&db)
+        .origin("https://mail.example.com")
+        .spawn()
+        .await;
     let response = app.sign_up("ada@example.com", "correct horse").await;
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = response.headers()["set-cookie"]

@@ -15,7 +15,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::gmail_stand_in::GmailStandIn;
-use crate::helpers::{TestApp, TestDb, on_both_databases, spawn_app_with};
+use crate::helpers::{TestApp, TestDb, on_both_databases};
 use crate::seed::{self, Seeded};
 
 mod foreign;
@@ -65,7 +65,7 @@ pub(crate) struct Setup {
 pub(crate) async fn setup(db: TestDb, count: usize) -> Setup {
     let server = Arc::new(MockServer::start().await);
     let gmail = GmailStandIn::on(server.clone(), Duration::ZERO).await;
-    let app = spawn_app_with(&db, &gmail.uri()).await;
+    let app = TestApp::builder(&db).google(&gmail.uri()).spawn().await;
     let owner = seed::user(&app.db).await;
     let accounts = seed::accounts(&app.config, &app.db, owner, count, 3600).await;
     for account in &accounts {

@@ -26,7 +26,7 @@ async fn metrics_need_the_token_or_the_private_listener(db: TestDb) {
     assert!(app.metrics().await.contains("mailconnect_accounts"));
 
     // With a private listener configured, the public one has no /metrics at all.
-    let private = spawn_app_with_config(&db, &[("METRICS_ADDR", "127.0.0.1:0")]).await;
+    let private = TestApp::builder(&db).metrics_listener().spawn().await;
     let hidden = bare_client()
         .get(format!("{}/metrics", private.address))
         .bearer_auth(METRICS_TOKEN)
@@ -37,8 +37,7 @@ async fn metrics_need_the_token_or_the_private_listener(db: TestDb) {
 }
 
 async fn one_client_cannot_rotate_addresses_past_its_limit(db: TestDb) {
-    let limits = [("CLIENT_BURST", "3"), ("CLIENT_PER_MINUTE", "1")];
-    let app = spawn_app_with_config(&db, &limits).await;
+    let app = TestApp::builder(&db).client_limit(3, 1).spawn().await;
     for n in 0..3 {
         let response = app
             .sign_up(&format!("u{n}@example.com"), "correct horse")
@@ -73,12 +72,11 @@ async fn forwarded_addresses_count_only_from_trusted_proxies(db: TestDb) {
             .send()
     };
     // Behind a trusted proxy, each forwarded client has its own allowance.
-    let limits = [
-        ("CLIENT_BURST", "1"),
-        ("CLIENT_PER_MINUTE", "1"),
-        ("TRUSTED_PROXIES", "127.0.0.1"),
-    ];
-    let app = spawn_app_with_config(&db, &limits).await;
+    let app = TestApp::builder(&db)
+        .client_limit(1, 1)
+        .trusted_proxy("127.0.0.1")
+        .spawn()
+        .await;
     let first = sign_up(&app, "203.0.113.1", "a@example.com").await.unwrap();
     assert_eq!(first.status(), StatusCode::OK);
     let again = sign_up(&app, "203.0.113.1", "b@example.com").await.unwrap();
@@ -114,8 +112,7 @@ async fn forwarded_addresses_count_only_from_trusted_proxies(db: TestDb) {
     assert_eq!(disconnect.ip_address.as_deref(), Some("198.51.100.7"));
 
     // From anyone else, X-Forwarded-For is ignored: a made-up address is no fresh allowance.
-    let direct =
-        spawn_app_with_config(&db, &[("CLIENT_BURST", "1"), ("CLIENT_PER_MINUTE", "1")]).await;
+    let direct = TestApp::builder(&db).client_limit(1, 1).spawn().await;
     let first = sign_up(&direct, "203.0.113.1", "e@example.com")
         .await
         .unwrap();
@@ -129,12 +126,11 @@ async fn forwarded_addresses_count_only_from_trusted_proxies(db: TestDb) {
 /// Like [`setup`], behind a trusted proxy on 127.0.0.1.
 async fn setup_with_proxy(db: TestDb) -> Setup {
     let google = MockServer::start().await;
-    let app = crate::helpers::spawn_app_with_google_and_config(
-        &db,
-        &google.uri(),
-        &[("TRUSTED_PROXIES", "127.0.0.1")],
-    )
-    .await;
+    let app = TestApp::builder(&db)
+        .google(&google.uri())
+        .trusted_proxy("127.0.0.1")
+        .spawn()
+        .await;
     app.sign_up("owner@example.com", "correct horse").await;
     Setup {
         app,

@@ -186,7 +186,7 @@ async fn a_disconnect_stops_a_running_sync_at_its_next_step(db: TestDb) {
     let server = Arc::new(MockServer::start().await);
     // Slow enough answers that the sync is still reading when the owner disconnects.
     let gmail = GmailStandIn::on(server, Duration::from_millis(100)).await;
-    let app = spawn_app_with(&db, &gmail.uri()).await;
+    let app = TestApp::builder(&db).google(&gmail.uri()).spawn().await;
     let user_id = app.signed_up("ana@example.com").await;
     let mailbox = seed::accounts(&app.config, &app.db, user_id, 1, 3600)
         .await
@@ -227,12 +227,11 @@ async fn a_disconnect_stops_a_running_sync_at_its_next_step(db: TestDb) {
 async fn a_long_listing_goes_on_in_the_next_runs(db: TestDb) {
     let server = Arc::new(MockServer::start().await);
     let gmail = GmailStandIn::on(server, Duration::ZERO).await;
-    let app = crate::helpers::spawn_app_with_google_and_config(
-        &db,
-        &gmail.uri(),
-        &[("SYNC_PAGES_PER_RUN", "1")],
-    )
-    .await;
+    let app = TestApp::builder(&db)
+        .google(&gmail.uri())
+        .sync_pages_per_run(1)
+        .spawn()
+        .await;
     let owner = seed::user(&app.db).await;
     let mailbox = seed::accounts(&app.config, &app.db, owner, 1, 3600)
         .await
