@@ -15,7 +15,7 @@ use crate::vault::{Vault, VaultKey};
 use secrecy::SecretString;
 
 pub use microsoft::{MicrosoftConfig, OUTLOOK_AUTHSERV_ID};
-pub use source::{DEMO_KEY_FILE, Source};
+pub use source::{DEMO_KEY_FILE, Source, google_at, microsoft_at};
 pub use web::WebConfig;
 
 /// Everything the server needs to know about its surroundings.

@@ -69,16 +69,11 @@ impl Source {
             tracing::warn!(
                 "demo mode: GOOGLE_CLIENT_ID is not set, so Gmail connects go to the fake Google at {DEMO_GOOGLE}"
             );
-            let fake = [
+            let client = [
                 ("GOOGLE_CLIENT_ID", "fake-client-id".to_owned()),
                 ("GOOGLE_CLIENT_SECRET", "fake-client-secret".to_owned()),
-                ("GOOGLE_AUTH_URL", format!("{DEMO_GOOGLE}/o/oauth2/v2/auth")),
-                ("GOOGLE_TOKEN_URL", format!("{DEMO_GOOGLE}/token")),
-                ("GOOGLE_USERINFO_URL", format!("{DEMO_GOOGLE}/v1/userinfo")),
-                ("GOOGLE_REVOKE_URL", format!("{DEMO_GOOGLE}/revoke")),
-                ("GMAIL_API_URL", DEMO_GOOGLE.to_owned()),
             ];
-            for (var, value) in fake {
+            for (var, value) in client.into_iter().chain(google_at(DEMO_GOOGLE)) {
                 self.values.insert(var.into(), value);
             }
         }
@@ -86,23 +81,14 @@ impl Source {
             tracing::warn!(
                 "demo mode: MICROSOFT_CLIENT_ID is not set, so Outlook connects go to the fake Microsoft at {DEMO_MICROSOFT}"
             );
-            let fake = [
+            let client = [
                 ("MICROSOFT_CLIENT_ID", "fake-microsoft-client-id".to_owned()),
                 (
                     "MICROSOFT_CLIENT_SECRET",
                     "fake-microsoft-client-secret".to_owned(),
                 ),
-                (
-                    "MICROSOFT_AUTH_URL",
-                    format!("{DEMO_MICROSOFT}/common/oauth2/v2.0/authorize"),
-                ),
-                (
-                    "MICROSOFT_TOKEN_URL",
-                    format!("{DEMO_MICROSOFT}/common/oauth2/v2.0/token"),
-                ),
-                ("GRAPH_API_URL", format!("{DEMO_MICROSOFT}/v1.0")),
             ];
-            for (var, value) in fake {
+            for (var, value) in client.into_iter().chain(microsoft_at(DEMO_MICROSOFT)) {
                 self.values.insert(var.into(), value);
             }
         }
@@ -130,6 +116,34 @@ impl Source {
             }),
         }
     }
+}
+
+/// Google's endpoints (OAuth and Gmail) on a stand-in at `base` (the fake Google, or a test's),
+/// each at the path Google serves it at.
+pub fn google_at(base: &str) -> [(&'static str, String); 5] {
+    [
+        ("GOOGLE_AUTH_URL", format!("{base}/o/oauth2/v2/auth")),
+        ("GOOGLE_TOKEN_URL", format!("{base}/token")),
+        ("GOOGLE_USERINFO_URL", format!("{base}/v1/userinfo")),
+        ("GOOGLE_REVOKE_URL", format!("{base}/revoke")),
+        ("GMAIL_API_URL", base.to_owned()),
+    ]
+}
+
+/// Microsoft's endpoints (the identity platform and Graph) on a stand-in at `base`, each at the
+/// path Microsoft serves it at.
+pub fn microsoft_at(base: &str) -> [(&'static str, String); 3] {
+    [
+        (
+            "MICROSOFT_AUTH_URL",
+            format!("{base}/common/oauth2/v2.0/authorize"),
+        ),
+        (
+            "MICROSOFT_TOKEN_URL",
+            format!("{base}/common/oauth2/v2.0/token"),
+        ),
+        ("GRAPH_API_URL", format!("{base}/v1.0")),
+    ]
 }
 
 pub const DEMO_KEY_FILE: &str = "data/dev-token-key";

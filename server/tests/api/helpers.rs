@@ -68,13 +68,7 @@ fn uuid_like() -> String {
 /// `google` (a wiremock or fake Google base URL).
 pub fn test_config(database_url: &str, google: &str, extra: &[(&str, &str)]) -> Config {
     let key = VaultKey::generate().expose_secret().to_owned();
-    let urls = [
-        ("GOOGLE_AUTH_URL", format!("{google}/o/oauth2/v2/auth")),
-        ("GOOGLE_TOKEN_URL", format!("{google}/token")),
-        ("GOOGLE_USERINFO_URL", format!("{google}/v1/userinfo")),
-        ("GOOGLE_REVOKE_URL", format!("{google}/revoke")),
-        ("GMAIL_API_URL", google.to_owned()),
-    ];
+    let urls = server::config::google_at(google);
     let mut pairs: Vec<(&str, &str)> = vec![
         ("DATABASE_URL", database_url),
         ("TOKEN_ENCRYPTION_KEY", &key),
@@ -138,20 +132,13 @@ impl TestAppBuilder<'_> {
         self
     }
 
-    /// Microsoft configured: its authorize and token endpoints under `{login}/common/oauth2/
-    /// v2.0/`, and Graph at `graph` (`…/v1.0`).
-    pub fn microsoft(self, login: &str, graph: &str) -> Self {
-        self.set("MICROSOFT_CLIENT_ID", "ms-client")
-            .set("MICROSOFT_CLIENT_SECRET", "ms-secret")
-            .set(
-                "MICROSOFT_AUTH_URL",
-                format!("{login}/common/oauth2/v2.0/authorize"),
-            )
-            .set(
-                "MICROSOFT_TOKEN_URL",
-                format!("{login}/common/oauth2/v2.0/token"),
-            )
-            .set("GRAPH_API_URL", graph)
+    /// Microsoft configured, its endpoints (the identity platform and Graph) at `base`.
+    pub fn microsoft(mut self, base: &str) -> Self {
+        self = self
+            .set("MICROSOFT_CLIENT_ID", "ms-client")
+            .set("MICROSOFT_CLIENT_SECRET", "ms-secret");
+        self.vars.extend(server::config::microsoft_at(base));
+        self
     }
 
     /// The built site (`pkg/`) served from `root`.

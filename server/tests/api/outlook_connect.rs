@@ -19,10 +19,9 @@ on_both_databases! {
 const MAIL_READ: &str = "https://graph.microsoft.com/Mail.Read";
 
 async fn with_microsoft(db: &TestDb, google: &MockServer, microsoft: &MockServer) -> TestApp {
-    let graph = format!("{}/v1.0", microsoft.uri());
     let app = TestApp::builder(db)
         .google(&google.uri())
-        .microsoft(&microsoft.uri(), &graph)
+        .microsoft(&microsoft.uri())
         .spawn()
         .await;
     app.sign_up("owner@example.com", "correct horse").await;

@@ -53,10 +53,7 @@ async fn mime_fetches(graph: &MockServer, id: &str) -> usize {
 async fn outlook_app(db: &TestDb) -> (TestApp, MockServer, String) {
     let graph = MockServer::start().await;
     let base = format!("{}/v1.0", graph.uri());
-    let app = TestApp::builder(db)
-        .microsoft(&graph.uri(), &base)
-        .spawn()
-        .await;
+    let app = TestApp::builder(db).microsoft(&graph.uri()).spawn().await;
     (app, graph, base)
 }
 
