@@ -1,7 +1,9 @@
 //! Tidy: the map in ARCHITECTURE.md, checked against `server/src`. A module may use only the
 //! modules below it ("Which folder may use which"), only `web` and `connect` know the UI crate,
-//! and each table is written only by the module that owns it (through SeaORM or in SQL). And
-//! no test file grows past [`TEST_FILE_LINES`]: a longer one is split by what it tests.
+//! and each table is written only by the module that owns it (through SeaORM or in SQL); a
+//! value an entity stores as text (a status, an outcome, an audit action) is spelled in SQL
+//! only in `entities`. And no test file grows past [`TEST_FILE_LINES`]: a longer one is split
+//! by what it tests.
 //!
 //! It reads the code as text, comments left out; a write through a renamed import (`users as
 //! u`) is not seen.
@@ -101,9 +103,24 @@ fn names_after<'a>(code: &'a str, prefix: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The values the entities store as text (`string_value = "…"`), as SQL would quote them.
+fn stored_values(files: &[(String, String)]) -> Vec<String> {
+    let mut values: Vec<String> = files
+        .iter()
+        .filter(|(path, _)| path.starts_with("entities/"))
+        .flat_map(|(_, text)| text.split("string_value = \"").skip(1))
+        .filter_map(|rest| rest.split('"').next())
+        .map(|value| format!("'{value}'"))
+        .collect();
+    values.sort();
+    values.dedup();
+    values
+}
+
 /// Every breach of the rules in `files` (paths relative to `server/src`, and their text).
 fn violations(files: &[(String, String)]) -> Vec<String> {
     let mut found = Vec::new();
+    let stored = stored_values(files);
     for (path, text) in files {
         let Some(module) = module_of(path) else {
             continue;
@@ -122,6 +139,13 @@ fn violations(files: &[(String, String)]) -> Vec<String> {
         for used in names_after(&code, "crate::") {
             if used != module && !allowed.contains(&used) {
                 found.push(format!("{path}: `{module}` may not use `{used}`"));
+            }
+        }
+        if module != "entities" {
+            for value in stored.iter().filter(|value| code.contains(value.as_str())) {
+                found.push(format!(
+                    "{path}: `{module}` spells {value}, which `entities` names"
+                ));
             }
         }
         if !KNOW_THE_UI.contains(&module) && !names_after(&code, "app::").is_empty() {
@@ -176,6 +200,11 @@ fn the_server_follows_its_map() {
     let mut files = Vec::new();
     sources(&root, &root, &mut files);
     assert!(files.len() > 50, "read {} files", files.len());
+    let stored = stored_values(&files);
+    assert!(
+        stored.contains(&"'needs_reconnect'".to_owned()),
+        "{stored:?}"
+    );
     let found = violations(&files);
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
@@ -229,6 +258,20 @@ fn the_rules_catch_what_breaks_the_map() {
     assert_eq!(
         sql,
         ["tokens/refresh.rs: `tokens` writes `email_accounts`, which `accounts` owns"]
+    );
+    let spelled = violations(&[
+        (
+            "entities/email_accounts.rs".to_owned(),
+            r#"#[sea_orm(string_value = "needs_reconnect")]"#.to_owned(),
+        ),
+        (
+            "sync/run.rs".to_owned(),
+            r#"db.query("SELECT id WHERE status = 'needs_reconnect'")"#.to_owned(),
+        ),
+    ]);
+    assert_eq!(
+        spelled,
+        ["sync/run.rs: `sync` spells 'needs_reconnect', which `entities` names"]
     );
     let unknown = violations(&file("metrics.rs", "fn f() {}"));
     assert_eq!(unknown, ["metrics.rs: `metrics` is not on the map"]);
