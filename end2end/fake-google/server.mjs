@@ -18,8 +18,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { OAuth2Issuer, OAuth2Service } from 'oauth2-mock-server';
-import { answerSharedAdmin } from './admin.mjs';
-import { CARRIED_PARAMS, consentPage, errorPage } from './consent.mjs';
+import { answerSharedAdmin } from '../fake-common/admin.mjs';
+import { CARRIED_PARAMS, consentPage, errorPage } from '../fake-common/consent.mjs';
 import {
   FAULT_REASONS,
   GMAIL_INSUFFICIENT_SCOPE,
@@ -53,7 +53,7 @@ import {
   redirectTo,
   sendHtml,
   sendJson,
-} from './http.mjs';
+} from '../fake-common/http.mjs';
 import { ENDPOINTS, FakeGoogleState } from './state.mjs';
 
 export const PATHS = Object.freeze({

@@ -25,8 +25,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { OAuth2Issuer } from 'oauth2-mock-server';
-import { answerSharedAdmin } from '../fake-google/admin.mjs';
-import { MICROSOFT_BRAND, MICROSOFT_MAIL_READ, consentPage, errorPage } from '../fake-google/consent.mjs';
+import { answerSharedAdmin } from '../fake-common/admin.mjs';
+import { MICROSOFT_BRAND, MICROSOFT_MAIL_READ, consentPage, errorPage } from '../fake-common/consent.mjs';
 import { normalizeSeed, seedAlertMessages } from '../fake-google/gmail.mjs';
 import {
   HttpError,
@@ -42,7 +42,7 @@ import {
   redirectTo,
   sendHtml,
   sendJson,
-} from '../fake-google/http.mjs';
+} from '../fake-common/http.mjs';
 import { FakeGoogleState, pkceS256Matches } from '../fake-google/state.mjs';
 
 export const PATHS = Object.freeze({

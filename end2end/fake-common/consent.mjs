@@ -1,4 +1,4 @@
-// HTML pages of the fake Google sign-in: the consent form and error pages.
+// HTML pages of both fakes' sign-in (Google's and Microsoft's look): the consent form and error pages.
 // Every value that comes from a request is HTML-escaped.
 
 export const GMAIL_READONLY = 'https://www.googleapis.com/auth/gmail.readonly';
