@@ -611,7 +611,7 @@ export function historyResponse(mailbox, query) {
   const records =
     types.length > 0 && !types.includes('messageAdded')
       ? []
-      : mailbox.history.filter((h) => h.id > after && (query.labelId === undefined || h.message.labelIds.includes(query.labelId)));
+      : mailbox.history.filter((h) => h.id > after);
   const page = records.slice(0, size);
   const body = {};
   if (page.length > 0) {
@@ -636,25 +636,9 @@ function decodedHeaders(headers) {
   return headers.map((h) => ({ name: h.name, value: decodeWords(h.value) }));
 }
 
-function partResource(entity, partId) {
-  const part = {
-    partId,
-    mimeType: entity.contentType.type,
-    filename: entity.filename,
-    headers: decodedHeaders(entity.headers),
-  };
-  if (entity.parts) {
-    part.body = { size: 0 };
-    part.parts = entity.parts.map((p, i) => partResource(p, partId === '' ? String(i) : `${partId}.${i}`));
-  } else {
-    part.body = { size: entity.body.length };
-    if (entity.body.length > 0) part.body.data = base64urlPadded(entity.body);
-  }
-  return part;
-}
-
-// users.messages.get response for format full (default), metadata, minimal or raw.
-export function messageResource(message, format = 'full', metadataHeaders = []) {
+// users.messages.get response for the two formats mailconnect asks for: raw (the message) and
+// metadata (chosen headers). Any other format is refused (null).
+export function messageResource(message, format, metadataHeaders = []) {
   const resource = {
     id: message.id,
     threadId: message.threadId,
@@ -665,8 +649,6 @@ export function messageResource(message, format = 'full', metadataHeaders = []) 
     sizeEstimate: message.raw.length,
   };
   switch (format) {
-    case 'minimal':
-      return resource;
     case 'metadata': {
       const wanted = metadataHeaders.map((h) => h.toLowerCase());
       const headers = decodedHeaders(message.root.headers);
@@ -678,9 +660,6 @@ export function messageResource(message, format = 'full', metadataHeaders = []) 
     }
     case 'raw':
       resource.raw = base64urlPadded(message.raw);
-      return resource;
-    case 'full':
-      resource.payload = partResource(message.root, '');
       return resource;
     default:
       return null;

@@ -586,14 +586,17 @@ describe('gmail', () => {
     const next = await gmail(`/messages?maxResults=1&pageToken=${paged.body.nextPageToken}`, tokens.access_token);
     assert.deepEqual(next.body.messages, [{ id: 'm1', threadId: 'm1' }]);
 
-    const full = await gmail('/messages/m1?format=full', tokens.access_token);
-    assert.equal(full.status, 200);
-    const headers = Object.fromEntries(full.body.payload.headers.map((h) => [h.name, h.value]));
+    const meta = await gmail('/messages/m1?format=metadata', tokens.access_token);
+    assert.equal(meta.status, 200);
+    const headers = Object.fromEntries(meta.body.payload.headers.map((h) => [h.name, h.value]));
     assert.equal(headers.From, 'Ann <ann@example.com>');
     assert.equal(headers.Subject, 'Invoice 42');
     assert.equal(headers.Date, 'Mon, 03 Nov 2025 09:00:00 +0000');
-    assert.equal(Buffer.from(full.body.payload.body.data, 'base64url').toString('utf8'), 'Please pay — merci.');
-    assert.equal(full.body.internalDate, String(Date.parse('2025-11-03T09:00:00Z')));
+    assert.equal(meta.body.internalDate, String(Date.parse('2025-11-03T09:00:00Z')));
+    // Only the formats mailconnect asks for.
+    for (const format of ['full', 'minimal']) {
+      assert.equal((await gmail(`/messages/m1?format=${format}`, tokens.access_token)).status, 400, format);
+    }
 
     assert.equal((await gmail('/messages/zzz', tokens.access_token)).status, 404);
     assert.equal((await gmail('/messages/m1?format=weird', tokens.access_token)).status, 400);
@@ -625,8 +628,8 @@ describe('gmail sync API', () => {
     const full = (await gmail('/profile', tokens.access_token)).body;
     assert.deepEqual(full, { emailAddress: 'tester@gmail.com', messagesTotal: 3, threadsTotal: 2, historyId: added.historyId });
     // Each message carries the history id it was added at, the last one the mailbox's.
-    assert.equal((await gmail('/messages/p3?format=minimal', tokens.access_token)).body.historyId, added.historyId);
-    assert.ok(BigInt((await gmail('/messages/p1?format=minimal', tokens.access_token)).body.historyId) < BigInt(added.historyId));
+    assert.equal((await gmail('/messages/p3?format=metadata', tokens.access_token)).body.historyId, added.historyId);
+    assert.ok(BigInt((await gmail('/messages/p1?format=metadata', tokens.access_token)).body.historyId) < BigInt(added.historyId));
     // The userId may also be the account's own address.
     const byAddress = await fetch(`${base}/gmail/v1/users/tester%40gmail.com/profile`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     assert.equal(byAddress.status, 200);
@@ -723,14 +726,13 @@ describe('gmail sync API', () => {
     assert.equal((await gmail('/messages?maxResults=0', tokens.access_token)).status, 400);
   });
 
-  test('SPAM and TRASH are left out unless includeSpamTrash=true', async () => {
+  test('SPAM and TRASH are left out of a listing', async () => {
     await addMail('tester@gmail.com', [
       { id: 'inbox1', from: 'a@example.com' },
       { id: 'spam1', from: 'a@example.com', labelIds: ['SPAM'] },
     ]);
     const { tokens } = await connect();
     assert.deepEqual((await listAll(tokens.access_token)).ids, ['inbox1']);
-    assert.deepEqual(new Set((await listAll(tokens.access_token, { includeSpamTrash: 'true' })).ids), new Set(['inbox1', 'spam1']));
   });
 
   test('format=raw: padded base64url of the exact bytes; 404 for an unknown id', async () => {
@@ -761,13 +763,11 @@ describe('gmail sync API', () => {
       assert.ok(Buffer.from(raw, 'base64url').equals(fixtureBytes(name)), name);
     }
 
-    // format=full of the same message: the MIME tree with decoded headers and bodies.
-    const full = (await gmail(`/messages/${ids[0]}`, tokens.access_token)).body;
-    assert.equal(full.payload.mimeType, 'multipart/alternative');
-    assert.deepEqual(full.payload.parts.map((p) => [p.partId, p.mimeType]), [['0', 'text/plain'], ['1', 'text/html']]);
-    const subject = full.payload.headers.find((h) => h.name === 'Subject').value;
+    // format=metadata of the same message: its headers, decoded.
+    const meta = (await gmail(`/messages/${ids[0]}?format=metadata`, tokens.access_token)).body;
+    assert.equal(meta.payload.mimeType, 'multipart/alternative');
+    const subject = meta.payload.headers.find((h) => h.name === 'Subject').value;
     assert.match(subject, /^Notificación de transacción AUTO MERCADO/);
-    assert.match(Buffer.from(full.payload.parts[0].body.data, 'base64url').toString('utf8'), /ANA ROJAS DEMO/);
 
     assert.deepEqual(await gmail('/messages/0123456789abcdef?format=raw', tokens.access_token), { status: 404, body: NOT_FOUND });
   });
@@ -813,10 +813,6 @@ describe('gmail sync API', () => {
 
     // Other history types only: nothing the fake records.
     assert.deepEqual((await gmail(`/history?startHistoryId=${start}&historyTypes=labelAdded`, tokens.access_token)).body, { historyId });
-    assert.deepEqual(
-      (await gmail(`/history?startHistoryId=${start}&labelId=CATEGORY_PERSONAL`, tokens.access_token)).body.history.map((h) => h.messages[0].id),
-      [ids[2]],
-    );
 
     const missing = await gmail('/history', tokens.access_token);
     assert.equal(missing.status, 400);
@@ -933,7 +929,7 @@ describe('gmail sync API', () => {
     assert.equal((await gmail('/history?startHistoryId=1', t)).status, 404);
     assert.equal((await gmail(`/messages/${ids[0]}`, t)).status, 503);
     assert.equal((await gmail(`/messages/${ids[0]}`, t)).status, 503);
-    assert.equal((await gmail(`/messages/${ids[0]}`, t)).status, 200);
+    assert.equal((await gmail(`/messages/${ids[0]}?format=raw`, t)).status, 200);
     const listed = await admin('GET', '/faults');
     assert.deepEqual(listed.at(-1), { id: listed.at(-1).id, endpoint: 'gmail', email: 'tester@gmail.com', operation: 'get', status: 503, remaining: 0 });
 

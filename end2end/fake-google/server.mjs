@@ -341,7 +341,7 @@ function gmailCallInfo(ctx, req, pathname, url, query) {
   return info;
 }
 
-const SINGLE_GMAIL_PARAMS = ['q', 'format', 'maxResults', 'pageToken', 'startHistoryId', 'labelId', 'includeSpamTrash'];
+const SINGLE_GMAIL_PARAMS = ['q', 'format', 'maxResults', 'pageToken', 'startHistoryId'];
 
 // GET /gmail/v1/users/{userId}/profile, .../messages, .../messages/{id}, .../history
 function handleGmail(ctx, req, res, { pathname, query }) {
@@ -369,14 +369,8 @@ function handleGmail(ctx, req, res, { pathname, query }) {
     case 'profile':
       return sendJson(res, 200, mailbox.profile());
     case 'list': {
-      if (query.includeSpamTrash !== undefined && !['true', 'false'].includes(query.includeSpamTrash)) {
-        return sendJson(res, 400, invalidArgument(`Invalid value for includeSpamTrash: ${query.includeSpamTrash}`));
-      }
-      const matches = searchMessages(mailbox.messages.values(), {
-        q: query.q,
-        labelIds: [].concat(query.labelIds ?? []),
-        includeSpamTrash: query.includeSpamTrash === 'true',
-      });
+      // SPAM and TRASH are left out, as Gmail does unless asked (mailconnect never asks).
+      const matches = searchMessages(mailbox.messages.values(), { q: query.q });
       const listed = listResponse(matches, query);
       if (listed.error) return sendJson(res, 400, listed.error);
       return sendJson(res, 200, listed.body);
@@ -384,8 +378,10 @@ function handleGmail(ctx, req, res, { pathname, query }) {
     case 'get': {
       const message = mailbox.get(route.messageId);
       if (!message) return sendJson(res, 404, GMAIL_NOT_FOUND);
-      const resource = messageResource(message, query.format ?? 'full', [].concat(query.metadataHeaders ?? []));
-      if (!resource) return sendJson(res, 400, invalidArgument(`Invalid value for format: ${query.format}`));
+      const resource = messageResource(message, query.format, [].concat(query.metadataHeaders ?? []));
+      if (!resource) {
+        return sendJson(res, 400, invalidArgument(`Invalid value for format: ${query.format} (this stand-in serves raw and metadata)`));
+      }
       return sendJson(res, 200, resource);
     }
     default: {
