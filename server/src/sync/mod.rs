@@ -16,6 +16,7 @@
 //!   that could not be read.
 
 pub mod layouts;
+mod listing;
 pub mod mailbox;
 pub mod queue;
 pub mod run;
