@@ -13,7 +13,7 @@ pub mod shield;
 pub mod transactions;
 
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use app::backend::SharedBackend;
@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::StatusCode;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use sea_orm::DatabaseConnection;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -97,8 +97,13 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The largest request body (server-function calls and form posts are a few hundred bytes).
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
+/// The app's pages, listed once per process. Listing them runs the app with resource loading
+/// switched off for the whole process (a flag in leptos_server), so a page rendered meanwhile by
+/// another router would wait forever; listing once, before any router serves, rules that out.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     let backend = state.backend.clone();
     let fallback_backend = state.backend.clone();
     let options = state.leptos_options.clone();
