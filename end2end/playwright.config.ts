@@ -28,8 +28,11 @@ const tokenKey = process.env.MAILCONNECT_E2E_KEY!;
 
 export default defineConfig({
   testDir: './tests',
-  workers: 1,
-  fullyParallel: false,
+  // Three tests at a time, in any order: each works on accounts of its own (fresh addresses,
+  // and the fakes' settings per account), so none sees another's state. Most of a test is
+  // waiting (for a sync, a popup, the refresher); three keep two cores busy, more only queue.
+  workers: 3,
+  fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,
   reporter: 'list',

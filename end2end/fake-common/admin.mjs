@@ -1,15 +1,25 @@
-// The admin endpoints both fakes answer alike: health, recorded calls, reset, faults and
-// grants. Each fake adds its own (config, mail) beside them.
-import { normalizeEmail, sendJson } from './http.mjs';
+// The admin endpoints both fakes answer alike: health, recorded calls, reset, faults, settings
+// and grants. Each fake adds its own (mail, revocations) beside them.
+import { adminEmail, normalizeEmail, sendJson } from './http.mjs';
 
 /**
  * Answers `key` ("METHOD /__admin/…") when it is a shared endpoint; returns whether it did.
- * `checkFault` validates a new fault (throws an HttpError), `describeFault` shapes one for
- * the answer.
+ * `checkFault` validates a new fault and `checkConfig` new settings (both throw an HttpError),
+ * `describeFault` shapes a fault for the answer.
  */
-export function answerSharedAdmin({ key, state, res, url, body, checkFault, describeFault = (fault) => fault }) {
+export function answerSharedAdmin({ key, state, res, url, body, checkFault, checkConfig, describeFault = (fault) => fault }) {
   const one = (name) => url.searchParams.get(name) ?? undefined;
+  // Settings name an account (`email`) when they are that account's only.
+  const account = (email) => (email === undefined ? undefined : adminEmail(email));
   switch (key) {
+    case 'GET /__admin/config':
+      sendJson(res, 200, state.configFor(account(one('email'))));
+      return true;
+    case 'POST /__admin/config': {
+      const { email, ...settings } = body;
+      sendJson(res, 200, state.setConfig(checkConfig(settings), account(email)));
+      return true;
+    }
     case 'GET /__admin/health':
       sendJson(res, 200, { ok: true });
       return true;

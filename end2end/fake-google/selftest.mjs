@@ -505,6 +505,7 @@ describe('admin', () => {
       ['/faults', { endpoint: 'token', status: 'x' }],
       ['/config', { accessTokenTtl: -1 }],
       ['/config', { surprise: true }],
+      ['/config', { accessTokenTtl: 60, email: 'not an address' }],
       ['/revoke-all', {}],
       ['/gmail/messages', { email: 'a@b.c', messages: [{ date: 'not a date' }] }],
       ['/gmail/messages', { email: 'a@b.c', messages: [{ fixture: 'no_such_fixture.eml' }] }],
@@ -551,6 +552,20 @@ describe('admin', () => {
     assert.equal((await admin('GET', '/config')).accessTokenTtl, 0);
     await admin('POST', '/reset');
     assert.equal((await admin('GET', '/config')).accessTokenTtl, 3599);
+  });
+
+  test('settings given with an email are that account’s only', async () => {
+    await admin('POST', '/config', { accessTokenTtl: 60, rotateRefreshTokens: true, email: 'Dora@gmail.com' });
+    assert.equal((await admin('GET', '/config?email=dora@gmail.com')).accessTokenTtl, 60);
+    assert.equal((await admin('GET', '/config')).accessTokenTtl, 3599);
+    const dora = await connect({ email: 'dora@gmail.com' });
+    const erin = await connect({ email: 'erin@gmail.com' });
+    assert.equal(dora.tokens.expires_in, 60);
+    assert.equal(erin.tokens.expires_in, 3599);
+    const rotated = await token({ grant_type: 'refresh_token', refresh_token: dora.tokens.refresh_token });
+    assert.match(rotated.body.refresh_token, /^1\/\//);
+    const kept = await token({ grant_type: 'refresh_token', refresh_token: erin.tokens.refresh_token });
+    assert.equal(kept.body.refresh_token, undefined);
   });
 
   test('revoke-all revokes every grant of a user', async () => {

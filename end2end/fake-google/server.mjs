@@ -234,8 +234,6 @@ function handleToken(ctx, req, res, { params }) {
   if (client.id !== ctx.cfg.clientId || client.secret !== ctx.cfg.clientSecret) {
     return sendJson(res, 401, INVALID_CLIENT);
   }
-  const ttl = ctx.state.config.accessTokenTtl;
-
   if (params.grant_type === 'authorization_code') {
     for (const name of ['code', 'redirect_uri']) {
       if (!params[name]) return invalidRequest(res, `Missing required parameter: ${name}`);
@@ -247,6 +245,7 @@ function handleToken(ctx, req, res, { params }) {
     });
     if (!pending) return sendJson(res, 400, INVALID_GRANT_CODE);
     const grant = ctx.state.grantFor(pending);
+    const ttl = ctx.state.configFor(grant.email).accessTokenTtl;
     req.fakeGoogle = { kind: 'authorization_code', grant, scopes: pending.scopes, withRefreshToken: pending.withRefreshToken, ttl };
     // PKCE was checked above; the mock checks it again against its own record of the code.
     return forwardToken(ctx, req, res, {
@@ -262,6 +261,7 @@ function handleToken(ctx, req, res, { params }) {
     if (!params.refresh_token) return invalidRequest(res, 'Missing required parameter: refresh_token');
     const rec = ctx.state.lookupRefreshToken(params.refresh_token);
     if (!rec || rec.grant.clientId !== client.id) return sendJson(res, 400, INVALID_GRANT_REFRESH);
+    const ttl = ctx.state.configFor(rec.grant.email).accessTokenTtl;
     req.fakeGoogle = { kind: 'refresh_token', grant: rec.grant, scopes: rec.scopes, refreshToken: params.refresh_token, ttl };
     return forwardToken(ctx, req, res, {
       grant_type: 'refresh_token',
@@ -489,13 +489,8 @@ async function handleAdmin(ctx, req, res, pathname, url) {
   const body = parseBody({ headers: { 'content-type': 'application/json' } }, await readBody(req));
   const one = (name) => url.searchParams.get(name) ?? undefined;
   const key = `${req.method} ${pathname}`;
-  if (answerSharedAdmin({ key, state, res, url, body, checkFault, describeFault })) return;
+  if (answerSharedAdmin({ key, state, res, url, body, checkFault, checkConfig, describeFault })) return;
   switch (key) {
-    case 'GET /__admin/config':
-      return sendJson(res, 200, state.config);
-    case 'POST /__admin/config':
-      Object.assign(state.config, checkConfig(body));
-      return sendJson(res, 200, state.config);
     case 'POST /__admin/revoke-all': {
       const email = normalizeEmail(body.email);
       if (!email) throw new HttpError(400, 'email must be an email address');
@@ -591,7 +586,7 @@ function installHooks(service, state) {
       body.refresh_token = `1//${minted.refresh_token}`;
       state.addRefreshToken(grant, body.refresh_token, scopes);
     }
-    if (ctx.kind === 'refresh_token' && state.config.rotateRefreshTokens) {
+    if (ctx.kind === 'refresh_token' && state.configFor(grant.email).rotateRefreshTokens) {
       body.refresh_token = `1//${minted.refresh_token}`;
       state.rotateRefreshToken(ctx.refreshToken, body.refresh_token);
     }

@@ -35,6 +35,7 @@ export class FakeGoogleState {
   // Back to the state at start-up: no calls, codes, grants, faults or mail.
   reset() {
     this.config = { ...DEFAULT_CONFIG };
+    this.accountConfig = new Map(); // email -> the settings that differ for that account
     this.calls = [];
     this.faults = [];
     this.codes = new Map(); // code -> pending authorization
@@ -43,6 +44,21 @@ export class FakeGoogleState {
     this.accessTokens = new Map(); // access token -> { grant, scopes, expiresAt }
     this.mailboxes = new Map(); // email -> Mailbox
     this.nextGrantId = 1;
+  }
+
+  // ---- settings ---------------------------------------------------------------
+
+  // The settings in force for one account: its own where it has them, else the fake's.
+  configFor(email) {
+    return { ...this.config, ...this.accountConfig.get(email) };
+  }
+
+  // Changes the fake's settings, or with `email` only that account's (tests running side by
+  // side each change their own account's).
+  setConfig(update, email) {
+    if (email === undefined) Object.assign(this.config, update);
+    else this.accountConfig.set(email, { ...this.accountConfig.get(email), ...update });
+    return this.configFor(email);
   }
 
   // ---- recorded calls -------------------------------------------------------

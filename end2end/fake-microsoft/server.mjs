@@ -150,6 +150,7 @@ function isPersonal(email) {
 class FakeMicrosoftState extends FakeGoogleState {
   reset() {
     super.reset();
+    this.config = { accessTokenTtl: 3599 }; // Microsoft rotates refresh tokens always
     this.retired = new Map(); // refresh tokens rotated away -> their account
   }
 
@@ -297,7 +298,7 @@ async function handleToken(ctx, req, res, { params }) {
 // New tokens for a grant. `replacing` is the refresh token being redeemed (rotated away
 // now), null for a first refresh token, undefined for none.
 async function mintTokens(ctx, grant, scopes, replacing) {
-  const ttl = ctx.state.config.accessTokenTtl;
+  const ttl = ctx.state.configFor(grant.email).accessTokenTtl;
   const userId = graphUserId(grant.email);
   const accessToken = await ctx.issuer.buildToken({
     expiresIn: ttl,
@@ -482,22 +483,21 @@ function checkFault(body) {
   return { ...body, email };
 }
 
+// The fake's one setting: how long new access tokens live, in whole seconds.
+function checkConfig(body) {
+  const ttl = body.accessTokenTtl;
+  if (Object.keys(body).some((k) => k !== 'accessTokenTtl') || !(Number.isInteger(ttl) && ttl >= 0)) {
+    throw new HttpError(400, 'the one setting is accessTokenTtl, in whole seconds');
+  }
+  return { accessTokenTtl: ttl };
+}
+
 async function handleAdmin(ctx, req, res, pathname, url) {
   const { state } = ctx;
   const body = parseBody({ headers: { 'content-type': 'application/json' } }, await readBody(req));
   const key = `${req.method} ${pathname}`;
-  if (answerSharedAdmin({ key, state, res, url, body, checkFault })) return;
+  if (answerSharedAdmin({ key, state, res, url, body, checkFault, checkConfig })) return;
   switch (key) {
-    case 'GET /__admin/config':
-      return sendJson(res, 200, { accessTokenTtl: state.config.accessTokenTtl });
-    case 'POST /__admin/config': {
-      const ttl = body.accessTokenTtl;
-      if (Object.keys(body).some((k) => k !== 'accessTokenTtl') || !(Number.isInteger(ttl) && ttl >= 0)) {
-        throw new HttpError(400, 'the one setting is accessTokenTtl, in whole seconds');
-      }
-      state.config.accessTokenTtl = ttl;
-      return sendJson(res, 200, { accessTokenTtl: ttl });
-    }
     case 'POST /__admin/messages': {
       const email = adminEmail(body.email);
       let messages;

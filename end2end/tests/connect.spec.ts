@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect, test, type Page } from '@playwright/test';
 import { APP_URL } from './support/env';
 import {
@@ -194,7 +195,6 @@ test.describe('connect Gmail', () => {
   }) => {
     const connections = await signedInConnections(page, 'noscope');
     const gmail = gmailAddress('noscope');
-    const revokesBefore = (await fakeCalls({ endpoint: 'revoke' })).length;
 
     const { callbackUrl } = await connectGmail(page, {
       email: gmail,
@@ -209,9 +209,7 @@ test.describe('connect Gmail', () => {
     await expect(new ConnectionsPage(page).emptyState).toBeVisible();
     await expect(connections.accounts).toHaveCount(0);
 
-    // The grant the exchange created was revoked at Google.
-    const revokes = (await fakeCalls({ endpoint: 'revoke' })).slice(revokesBefore);
-    expect(revokes.filter((call) => call.status === 200).length).toBeGreaterThanOrEqual(1);
+    // The grant the exchange created was revoked at Google (nothing else revokes it here).
     const grants = await fakeGrants(gmail);
     expect(grants.length).toBeGreaterThanOrEqual(1);
     for (const grant of grants) expect(grant.revoked).toBe(true);
@@ -282,19 +280,14 @@ test.describe('connect Gmail', () => {
   }) => {
     // The server believes no token lives under a minute (shorter lifetimes are clamped), so a
     // one-minute token is due for refresh 30 s after it was handed out (half its life); the
-    // refresher looks every second in these tests. The grant is revoked before the fake hands
-    // out hour-long tokens again, so no refresh in between can take the account out of the round.
+    // refresher looks every second in these tests.
     test.setTimeout(90_000);
     const connections = await signedInConnections(page, 'reconnect');
     const gmail = gmailAddress('reconnect');
-    const settings = await setFakeConfig({ accessTokenTtl: 60 });
-    try {
-      await connectGmail(page, { email: gmail });
-      await expect(connections.account(gmail)).toHaveCount(1);
-      await revokeAllAt(gmail);
-    } finally {
-      await setFakeConfig(settings);
-    }
+    await setFakeConfig(gmail, { accessTokenTtl: 60 });
+    await connectGmail(page, { email: gmail });
+    await expect(connections.account(gmail)).toHaveCount(1);
+    await revokeAllAt(gmail);
     const accountId = await connections.account(gmail).getAttribute('data-account-id');
 
     // The next refresh meets invalid_grant: the account asks to be reconnected.
@@ -377,16 +370,16 @@ test.describe('connect Gmail', () => {
 test.describe('callback checks', () => {
   test('a forged state is refused before any call to Google', async ({ page }) => {
     await signUp(page, uniqueEmail('forged'));
-    const exchangesBefore = (await codeExchanges()).length;
+    const code = `forged-${randomUUID()}`;
 
-    const response = await page.goto('/auth/gmail/callback?state=forged&code=x');
+    const response = await page.goto(`/auth/gmail/callback?state=forged&code=${code}`);
     expect(response?.status()).toBe(400);
     await expect(page.getByText(INVALID_LINK)).toBeVisible();
     // Opened outside the popup, the result page offers the way back.
     await expect(page.getByRole('link', { name: 'Back to your email connections' })).toBeVisible();
 
-    expect(await codeExchanges()).toHaveLength(exchangesBefore);
-    expect((await fakeCalls({ endpoint: 'token' })).filter((call) => call.params.code === 'x')).toHaveLength(0);
+    // The code is the one thing the callback could take to Google: it never did.
+    expect((await fakeCalls({ endpoint: 'token' })).filter((call) => call.params.code === code)).toHaveLength(0);
   });
 
   test('a callback URL replayed after use is refused without a second exchange', async ({
@@ -398,13 +391,11 @@ test.describe('callback checks', () => {
     await expect(connections.account(gmail)).toHaveCount(1);
     const code = callbackUrl.searchParams.get('code');
     expect(code).toBeTruthy();
-    const exchangesBefore = (await codeExchanges()).length;
 
     const response = await page.goto(callbackUrl.href);
     expect(response?.status()).toBe(400);
     await expect(page.getByText(USED_LINK)).toBeVisible();
 
-    expect(await codeExchanges()).toHaveLength(exchangesBefore);
     expect((await codeExchanges()).filter((call) => call.params.code === code)).toHaveLength(1);
 
     await page.goto('/connections');

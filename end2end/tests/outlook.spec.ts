@@ -130,18 +130,14 @@ test.describe('connect Outlook', () => {
       );
     // Short-lived tokens (stored as good for a minute, the shortest lifetime the app keeps):
     // every sync asks for a fresh one, and each refresh answers with a new refresh token.
-    await setMicrosoftTokenTtl(2);
-    try {
-      await connectOutlook(page, { email: address });
-      await expect(connections.account(address)).toHaveCount(1);
+    await setMicrosoftTokenTtl(address, 2);
+    await connectOutlook(page, { email: address });
+    await expect(connections.account(address)).toHaveCount(1);
+    await list.waitForSyncToFinish(address, 30_000);
+    for (const round of [1, 2]) {
+      await list.syncNow(address);
       await list.waitForSyncToFinish(address, 30_000);
-      for (const round of [1, 2]) {
-        await list.syncNow(address);
-        await list.waitForSyncToFinish(address, 30_000);
-        await expect.poll(async () => (await refreshes()).length).toBeGreaterThanOrEqual(round + 1);
-      }
-    } finally {
-      await setMicrosoftTokenTtl(3599);
+      await expect.poll(async () => (await refreshes()).length).toBeGreaterThanOrEqual(round + 1);
     }
     const used = await refreshes();
     expect(used.length).toBeGreaterThanOrEqual(3);

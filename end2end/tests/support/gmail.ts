@@ -45,11 +45,12 @@ async function adminPost<T>(path: string, body: unknown): Promise<T> {
 /** The fake Google's settings. */
 export type FakeConfig = { rotateRefreshTokens: boolean; accessTokenTtl: number };
 
-/** Changes some of the fake's settings; resolves to the settings as they were before. */
-export async function setFakeConfig(changes: Partial<FakeConfig>): Promise<FakeConfig> {
-  const before = await adminGet<FakeConfig>('config');
-  await adminPost('config', changes);
-  return before;
+/**
+ * Changes some of the fake's settings for one Google account (tests run side by side, each with
+ * its own accounts).
+ */
+export async function setFakeConfig(email: string, changes: Partial<FakeConfig>): Promise<void> {
+  await adminPost('config', { ...changes, email });
 }
 
 /** Revokes every grant of one Google account, as its owner would in their Google settings. */

@@ -52,9 +52,9 @@ export function microsoftGrants(
   return admin(`grants?email=${encodeURIComponent(email)}`);
 }
 
-/** Sets how long the fake's access tokens live (0: already expired when handed out). */
-export async function setMicrosoftTokenTtl(seconds: number): Promise<void> {
-  await admin('config', { accessTokenTtl: seconds });
+/** Sets how long one account's access tokens live (0: already expired when handed out). */
+export async function setMicrosoftTokenTtl(email: string, seconds: number): Promise<void> {
+  await admin('config', { accessTokenTtl: seconds, email });
 }
 
 /** Adds fixture mails to a Microsoft account's mailbox, received `receivedAt` (ms). */

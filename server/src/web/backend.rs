@@ -22,6 +22,7 @@ use crate::identity::passwords::{self, HashError, HashGate};
 use crate::identity::users;
 use crate::identity::{Attempt, ClientAddress, Sessions, Throttle};
 use crate::sync::Syncs;
+use crate::web::internal;
 
 impl From<passwords::Invalid> for AppError {
     fn from(passwords::Invalid(words): passwords::Invalid) -> Self {
@@ -41,12 +42,6 @@ pub struct UiBackend {
     pub passwords: HashGate,
     /// The mail services offered: Gmail, and Outlook when Microsoft is configured.
     pub services: Vec<MailService>,
-}
-
-/// Logs an internal failure and gives the browser only the generic message.
-pub fn internal(context: &str, error: impl std::fmt::Display) -> AppError {
-    tracing::error!(%error, "{context}");
-    AppError::Internal
 }
 
 /// The client's address (see `shield.rs`), for limits and the audit trail.

@@ -17,6 +17,7 @@ use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use app::backend::SharedBackend;
+use app::error::AppError;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::{FromRef, MatchedPath, Request, State};
@@ -91,6 +92,12 @@ state_parts!(
     connect: ConnectState,
     metrics: metrics::Exporter,
 );
+
+/// Logs an internal failure and gives the browser only the generic message.
+pub fn internal(context: &str, error: impl std::fmt::Display) -> AppError {
+    tracing::error!(%error, "{context}");
+    AppError::Internal
+}
 
 /// Every request, the popup's callback included, is answered within this.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);

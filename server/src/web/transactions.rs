@@ -14,7 +14,7 @@ use http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
 
 use super::AppState;
-use super::backend::internal;
+use super::internal;
 use super::format;
 use crate::alerts::Kind;
 use crate::entities::transactions;
