@@ -14,8 +14,8 @@ use http::{HeaderMap, StatusCode, header};
 use serde::Deserialize;
 
 use super::AppState;
-use super::internal;
 use super::format;
+use super::internal;
 use crate::alerts::Kind;
 use crate::entities::transactions;
 use crate::sync::Syncs;
