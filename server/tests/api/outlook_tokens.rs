@@ -169,7 +169,7 @@ async fn two_instances_never_redeem_one_refresh_token_twice(test_db: TestDb) {
 
 async fn a_lost_answer_keeps_the_refresh_token_that_still_works(test_db: TestDb) {
     let microsoft = MockServer::start().await;
-    // Microsoft rotates, but its answer never arrives in time (the call times out at 700 ms).
+    // Microsoft rotates, but its answer never arrives in time (the call times out at 2 s).
     let late = Rotating {
         delay: Duration::from_secs(3),
         ..Rotating::default()
