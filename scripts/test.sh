@@ -36,10 +36,10 @@ start_pg
 export TEST_POSTGRES_URL="$PG_URL"
 export MAILCONNECT_REQUIRE_POSTGRES=1
 
-# Most tests wait on timers, sockets and their databases rather than on the CPU: eight at once
+# Most tests wait on timers, sockets and their databases rather than on the CPU: twelve at once
 # keep both cores busy.
 say "cargo tests"
-cargo test "${PACKAGES[@]}" -- --test-threads=8
+cargo test "${PACKAGES[@]}" -- --test-threads=12
 
 say "building and linting the site"
 scripts/build-site.sh --server-built

@@ -1,68 +1,15 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use secrecy::{ExposeSecret, SecretString};
 use server::clock::Clock;
 use server::config::{Config, Source};
 use server::vault::VaultKey;
 
-/// A fresh, empty database for one test.
-pub struct TestDb {
-    pub url: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl TestDb {
-    /// A new SQLite file in a temporary folder.
-    pub fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-        Self {
-            url,
-            _dir: Some(dir),
-        }
-    }
-
-    /// A new database on the PostgreSQL server named by TEST_POSTGRES_URL. Without it the test
-    /// is skipped, unless MAILCONNECT_REQUIRE_POSTGRES=1 (as the test command sets) makes that
-    /// a failure.
-    pub async fn postgres() -> Option<Self> {
-        let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {
-            assert!(
-                std::env::var("MAILCONNECT_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                "TEST_POSTGRES_URL must be set when MAILCONNECT_REQUIRE_POSTGRES=1"
-            );
-            eprintln!("TEST_POSTGRES_URL is not set: skipping the PostgreSQL variant");
-            return None;
-        };
-        let name = format!("mailconnect_test_{}", uuid_like());
-        let admin = sea_orm::Database::connect(admin_url.as_str())
-            .await
-            .expect("connect to TEST_POSTGRES_URL");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create test database");
-        admin.close().await.ok();
-        let mut url = url::Url::parse(&admin_url).expect("TEST_POSTGRES_URL is a URL");
-        url.set_path(&name);
-        Some(Self {
-            url: url.to_string(),
-            _dir: None,
-        })
-    }
-
-    pub async fn connect(&self) -> DatabaseConnection {
-        server::db::connect_and_migrate(&self.url)
-            .await
-            .expect("connect and migrate")
-    }
-}
-
-fn uuid_like() -> String {
-    hex::encode(rand::random::<[u8; 8]>())
-}
+mod db;
+pub use db::TestDb;
+pub(crate) use db::on_both_databases;
 
 /// Configuration for a test server: the given database, a fresh key, and Google endpoints at
 /// `google` (a wiremock or fake Google base URL).
@@ -359,29 +306,3 @@ impl TestApp {
             .await
     }
 }
-
-/// Runs an async test body on a fresh SQLite file and, when available, a fresh PostgreSQL
-/// database.
-macro_rules! on_both_databases {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::helpers::TestDb::sqlite()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if let Some(db) = $crate::helpers::TestDb::postgres().await {
-                        super::$name(db).await;
-                    }
-                }
-            )*
-        }
-    };
-}
-pub(crate) use on_both_databases;
