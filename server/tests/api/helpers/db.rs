@@ -36,14 +36,7 @@ impl TestDb {
         let template = PG_TEMPLATE
             .get_or_init(|| migrated_template(&admin_url))
             .await;
-        let admin = sea_orm::Database::connect(admin_url.as_str())
-            .await
-            .expect("connect to TEST_POSTGRES_URL");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
-            .await
-            .expect("create test database");
-        admin.close().await.ok();
+        create_database(&admin_url, &format!("{name} TEMPLATE {template}")).await;
         Some(Self {
             url: database_url(&admin_url, &name),
             _dir: None,
@@ -64,14 +57,7 @@ static PG_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const
 
 async fn migrated_template(admin_url: &str) -> String {
     let name = format!("mailconnect_template_{}", uuid_like());
-    let admin = sea_orm::Database::connect(admin_url)
-        .await
-        .expect("connect to TEST_POSTGRES_URL");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .expect("create the template database");
-    admin.close().await.ok();
+    create_database(admin_url, &name).await;
     let db = server::db::connect_and_migrate(&database_url(admin_url, &name))
         .await
         .expect("migrate the template database");
@@ -81,6 +67,18 @@ async fn migrated_template(admin_url: &str) -> String {
     // A database with a session open cannot be copied.
     db.close().await.expect("close the template database");
     name
+}
+
+/// `CREATE DATABASE {what}` on the server of `admin_url`.
+async fn create_database(admin_url: &str, what: &str) {
+    let admin = sea_orm::Database::connect(admin_url)
+        .await
+        .expect("connect to TEST_POSTGRES_URL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {what}"))
+        .await
+        .unwrap_or_else(|e| panic!("CREATE DATABASE {what}: {e}"));
+    admin.close().await.ok();
 }
 
 /// `admin_url` naming the database `name` instead.
