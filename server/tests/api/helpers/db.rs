@@ -94,13 +94,19 @@ fn uuid_like() -> String {
 
 /// Runs an async test body on a fresh SQLite file and, when available, a fresh PostgreSQL
 /// database.
+///
+/// The body runs outside tokio's cooperative budget (`unconstrained`): a wiremock `MockServer`
+/// checks its expectations when dropped, blocking on a future of its own, and if the test's
+/// task has spent its budget by then (a thousand joined calls do), tokio answers that future
+/// "not yet" forever and the test spins at 100 % CPU.
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name($crate::helpers::TestDb::sqlite()).await;
+                    tokio::task::unconstrained(super::$name($crate::helpers::TestDb::sqlite()))
+                        .await;
                 }
             )*
         }
@@ -109,7 +115,7 @@ macro_rules! on_both_databases {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
                     if let Some(db) = $crate::helpers::TestDb::postgres().await {
-                        super::$name(db).await;
+                        tokio::task::unconstrained(super::$name(db)).await;
                     }
                 }
             )*
