@@ -20,12 +20,13 @@ PKG=$SITE/pkg
 if [[ "${1:-}" != "--server-built" ]]; then
   cargo build -p server
 fi
-cargo build -p frontend --lib --target wasm32-unknown-unknown
+# The client in the `wasm-dev` profile (Cargo.toml): lightly optimized, so pages hydrate quickly.
+cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-dev
 
 rm -rf "$PKG"
 mkdir -p "$PKG"
 wasm-bindgen --target web --no-typescript --out-dir "$PKG" --out-name "$NAME" \
-  target/wasm32-unknown-unknown/debug/frontend.wasm
+  target/wasm32-unknown-unknown/wasm-dev/frontend.wasm
 # The page asks for <name>.wasm, as cargo-leptos names it.
 mv "$PKG/${NAME}_bg.wasm" "$PKG/$NAME.wasm"
 cp style/main.css "$PKG/$NAME.css"

@@ -35,7 +35,7 @@ fi
 
 # scripts/build-site.sh runs it, and cargo-leptos would download it from GitHub; with it on PATH
 # it downloads nothing. A debug build installs in about a minute instead of five and still turns
-# the debug WASM into its JS glue in about 2 s.
+# the development WASM into its JS glue in about 2 s.
 if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   cargo install wasm-bindgen-cli --debug --version "$WASM_BINDGEN_VERSION"
