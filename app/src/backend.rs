@@ -11,7 +11,8 @@ use http::request::Parts;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountOverview, AccountView, CurrentUser, MailService, TransactionPage, TransactionQuery,
+    AccountOverview, AccountView, CurrentUser, FilingForm, FilingUndo, MailService,
+    TransactionPage, TransactionQuery,
 };
 
 #[async_trait::async_trait]
@@ -54,12 +55,28 @@ pub trait Backend: Send + Sync + 'static {
     async fn disconnect_account(&self, req: &Parts, account_id: i32) -> Result<String, AppError>;
     /// Queues a mail sync of one of the user's accounts now (nothing if one is pending).
     async fn sync_now(&self, req: &Parts, account_id: i32) -> Result<(), AppError>;
-    /// One page of the user's transactions, filtered.
+    /// One page of the user's transactions, filtered; with `filed`, the notice of the change
+    /// of category just made.
     async fn list_transactions(
         &self,
         req: &Parts,
         query: TransactionQuery,
+        filed: Option<FilingUndo>,
     ) -> Result<TransactionPage, AppError>;
+    /// The form that changes the category of one of the user's transactions.
+    async fn filing_form(&self, req: &Parts, id: i32) -> Result<FilingForm, AppError>;
+    /// Files one of the user's transactions under `category`, for it alone or for every
+    /// transaction of its merchant; answers the page to go to next.
+    async fn file_transaction(
+        &self,
+        req: &Parts,
+        id: i32,
+        category: String,
+        merchant_wide: bool,
+        back: String,
+    ) -> Result<String, AppError>;
+    /// Undoes a change of category; answers the page to go to next.
+    async fn undo_filing(&self, req: &Parts, undo: FilingUndo) -> Result<String, AppError>;
 }
 
 pub type SharedBackend = Arc<dyn Backend>;

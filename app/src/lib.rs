@@ -18,6 +18,7 @@ use crate::pages::connections::ConnectionsPage;
 use crate::pages::header::Header;
 use crate::pages::sign_in::{SignInPage, SignUpPage};
 use crate::pages::transactions::TransactionsPage;
+use crate::pages::transactions::filing::FilingPage;
 
 /// The HTML document the server renders around [`App`].
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />
                     <Route path=path!("/transactions") view=TransactionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/transactions/category") view=FilingPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                 </Routes>
             </main>

@@ -109,39 +109,106 @@ impl Period {
     }
 }
 
-/// What the Transactions page asks for (also the CSV download's query).
+/// What the Transactions page asks for (also the CSV download's query). Every filter is in the
+/// URL, so a filtered list can be bookmarked and shared.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TransactionQuery {
     /// One mailbox (an account id of the user's), or all of them.
     pub mailbox: Option<i32>,
     pub period: Period,
+    /// A span of days chosen on the chart, both included ("2026-12-01" to "2026-12-07"): it
+    /// replaces the period.
+    pub days: Option<(String, String)>,
+    /// Words of the merchant's or the counterparty's name (any case, accents or not).
+    pub search: Option<String>,
+    /// A category's code (`supermarkets`, …).
+    pub category: Option<String>,
+    /// A kind's code (`purchase`, `refund`, …).
+    pub kind: Option<String>,
+    /// A card's last four digits.
+    pub card: Option<String>,
+    /// A bank's code (`bac_credomatic`, …).
+    pub bank: Option<String>,
     /// 1-based; 50 rows a page.
     pub page: u32,
 }
 
+/// The longest search the filters take, in characters.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
 impl TransactionQuery {
-    /// Reads the filters from the URL's `mailbox`, `period` and `page` values. A missing or
-    /// malformed value falls back to its default: all mailboxes, the last 30 days, page 1.
-    pub fn from_params(mailbox: Option<&str>, period: Option<&str>, page: Option<&str>) -> Self {
+    /// Reads the filters from the URL's values (`get("mailbox")`, …). A missing or malformed
+    /// value falls back to its default: all mailboxes, all time, no other filter, page 1.
+    pub fn from_params<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Self {
+        let text = |name: &str| {
+            get(name)
+                .map(str::trim)
+                .filter(|value| !value.is_empty())
+                .map(str::to_owned)
+        };
+        // Codes are short snake_case words; anything else names nothing.
+        let code = |name: &str| {
+            text(name).filter(|value| {
+                value.len() <= 40 && value.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            })
+        };
+        let day = |name: &str| text(name).filter(|value| is_iso_date(value));
         Self {
-            mailbox: mailbox
+            mailbox: get("mailbox")
                 .and_then(|id| id.trim().parse::<i32>().ok())
                 .filter(|id| *id > 0),
-            period: period.and_then(Period::from_code).unwrap_or_default(),
-            page: page
+            period: get("period")
+                .and_then(Period::from_code)
+                .unwrap_or_default(),
+            days: day("from").zip(day("to")).filter(|(from, to)| from <= to),
+            search: text("q").filter(|q| q.chars().count() <= MAX_SEARCH_CHARS),
+            category: code("category"),
+            kind: code("kind"),
+            card: text("card")
+                .filter(|card| card.len() == 4 && card.chars().all(|c| c.is_ascii_digit())),
+            bank: code("bank"),
+            page: get("page")
                 .and_then(|page| page.trim().parse::<u32>().ok())
                 .filter(|page| *page >= 1)
                 .unwrap_or(1),
         }
     }
 
-    /// The filters as a query string, without the page: `mailbox=3&period=30`, or `period=all`
-    /// for all mailboxes.
-    pub fn filter_params(&self) -> String {
-        match self.mailbox {
-            Some(id) => format!("mailbox={id}&period={}", self.period.code()),
-            None => format!("period={}", self.period.code()),
+    /// The filters as URL pairs, without the page, in a fixed order: `mailbox`, `period` (always),
+    /// `from`, `to`, `q`, `category`, `kind`, `card`, `bank`.
+    pub fn filter_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(id) = self.mailbox {
+            pairs.push(("mailbox", id.to_string()));
         }
+        pairs.push(("period", self.period.code().to_owned()));
+        if let Some((from, to)) = &self.days {
+            pairs.push(("from", from.clone()));
+            pairs.push(("to", to.clone()));
+        }
+        let optional = [
+            ("q", &self.search),
+            ("category", &self.category),
+            ("kind", &self.kind),
+            ("card", &self.card),
+            ("bank", &self.bank),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                pairs.push((name, value.clone()));
+            }
+        }
+        pairs
+    }
+
+    /// The filters as a query string, without the page: `mailbox=3&period=30&q=auto+mercado`.
+    pub fn filter_params(&self) -> String {
+        serde_urlencoded::to_string(self.filter_pairs()).unwrap_or_default()
+    }
+
+    /// Whether any filter narrows the list (besides all time, all mailboxes).
+    pub fn is_filtered(&self) -> bool {
+        self.filter_pairs().len() > 1 || self.period != Period::All
     }
 
     /// The Transactions page with these filters, at `page`.
@@ -155,12 +222,131 @@ impl TransactionQuery {
     }
 }
 
+/// Whether `value` is written `YYYY-MM-DD` (digits where digits go; the server checks the
+/// date itself).
+fn is_iso_date(value: &str) -> bool {
+    value.len() == 10
+        && value.char_indices().all(|(i, c)| match i {
+            4 | 7 => c == '-',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// One choice of a filter or a form: its value in the URL and its words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub code: String,
+    pub label: String,
+}
+
+/// What the filters offer, from the user's own transactions (categories: all of them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterChoices {
+    pub categories: Vec<Choice>,
+    pub kinds: Vec<Choice>,
+    /// Labelled "••3640".
+    pub cards: Vec<Choice>,
+    pub banks: Vec<Choice>,
+}
+
+/// Spending over the filtered period, drawn: per day, week or month, one chart per currency,
+/// beside the previous period of the same length; and per category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpendingCharts {
+    /// "day", "week" or "month".
+    pub step: String,
+    pub series: Vec<SpendingSeries>,
+    pub categories: Vec<CategorySpending>,
+}
+
+/// One currency's spending over time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpendingSeries {
+    pub currency: String,
+    /// The period's spending in this currency, formatted.
+    pub total: String,
+    /// The previous period's, when there is one to compare with.
+    pub previous_total: Option<String>,
+    pub bars: Vec<SpendingBar>,
+}
+
+/// One day, week or month of a [`SpendingSeries`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpendingBar {
+    /// "3 Dec", "week of 1 Dec", "Dec 2026".
+    pub label: String,
+    /// In minor units: what the bar's height is drawn from (a refund can make it negative).
+    pub value: i64,
+    pub amount: String,
+    /// The matching day, week or month of the previous period.
+    pub previous: Option<i64>,
+    pub previous_amount: Option<String>,
+    /// The list filtered to this bar's days.
+    pub href: String,
+}
+
+/// One currency's spending per category, largest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategorySpending {
+    pub currency: String,
+    pub bars: Vec<CategoryBar>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryBar {
+    pub category: Choice,
+    /// In minor units.
+    pub value: i64,
+    pub amount: String,
+    /// Of this currency's spending: "42 %".
+    pub share: String,
+    /// The list filtered to this category.
+    pub href: String,
+}
+
+/// A change of category just made, and how to undo it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilingNotice {
+    /// "Every transaction from AUTO MERCADO is now in Supermarkets."
+    pub text: String,
+    pub undo: FilingUndo,
+}
+
+/// What undoing a change of category puts back (the form's hidden fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilingUndo {
+    pub id: i32,
+    /// The change was for every transaction of the merchant (a rule), not this one alone.
+    pub merchant_wide: bool,
+    /// The merchant's rule before the change (a category code), or "" for none.
+    pub was_rule: String,
+    /// The transaction's own choice before the change, or "" for none.
+    pub was_own: String,
+    /// Where to come back to: the list's filters.
+    pub back: String,
+}
+
+/// The form that changes a transaction's category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilingForm {
+    pub id: i32,
+    pub when: String,
+    pub merchant: String,
+    pub amount: String,
+    /// The category it is shown under now.
+    pub category: String,
+    /// Whether it names a merchant (a rule needs one).
+    pub has_merchant: bool,
+    pub categories: Vec<Choice>,
+}
+
 /// Rows a page of the Transactions list holds.
 pub const TRANSACTIONS_PER_PAGE: u64 = 50;
 
 /// One transaction, formatted for display (newest first in a page).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransactionRow {
+    pub id: i32,
     /// Costa Rica time, as the bank wrote it: "30 Nov 2025, 09:09".
     pub when: String,
     /// The merchant or the counterparty, with city and country where given.
@@ -180,6 +366,8 @@ pub struct TransactionRow {
     /// "Transfer in", "Own transfer" or "Declined". A refund's amount carries a minus sign.
     pub kind: String,
     pub declined: bool,
+    /// The category it is shown under.
+    pub category: Choice,
 }
 
 /// Spending in one currency over the filtered period (declined rows and money in excluded).
@@ -208,6 +396,11 @@ pub struct TransactionPage {
     pub mailboxes: Vec<MailboxOption>,
     /// Bank mail in these filters that could not be read, one entry per bank: not in the totals.
     pub unread: Vec<UnreadBankMail>,
+    pub choices: FilterChoices,
+    /// `None` when nothing in the filters was spent.
+    pub charts: Option<SpendingCharts>,
+    /// The change of category just made, when the page comes back from one.
+    pub filed: Option<FilingNotice>,
 }
 
 /// A bank's mail that could not be read (a layout the app does not know yet, or contents it
@@ -381,27 +574,84 @@ mod tests {
         assert_eq!(MailService::from_route("yahoo"), None);
     }
 
+    fn read(pairs: &[(&str, &str)]) -> TransactionQuery {
+        TransactionQuery::from_params(|name| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| *value)
+        })
+    }
+
     #[test]
     fn transaction_filters_read_from_the_url_fall_back_to_defaults() {
-        let read = |mailbox, period, page| TransactionQuery::from_params(mailbox, period, page);
         let default = TransactionQuery {
-            mailbox: None,
-            period: Period::All,
             page: 1,
+            ..TransactionQuery::default()
         };
-        assert_eq!(read(None, None, None), default);
+        assert_eq!(read(&[]), default);
+        let full = read(&[
+            ("mailbox", "7"),
+            ("period", "90"),
+            ("page", "3"),
+            ("from", "2026-12-01"),
+            ("to", "2026-12-07"),
+            ("q", " auto mercado "),
+            ("category", "supermarkets"),
+            ("kind", "purchase"),
+            ("card", "3640"),
+            ("bank", "bac_credomatic"),
+        ]);
         assert_eq!(
-            read(Some("7"), Some("90"), Some("3")),
+            full,
             TransactionQuery {
                 mailbox: Some(7),
                 period: Period::Days90,
+                days: Some(("2026-12-01".into(), "2026-12-07".into())),
+                search: Some("auto mercado".into()),
+                category: Some("supermarkets".into()),
+                kind: Some("purchase".into()),
+                card: Some("3640".into()),
+                bank: Some("bac_credomatic".into()),
                 page: 3,
             }
         );
-        assert_eq!(read(Some(""), Some("30"), Some("1")).period, Period::Days30);
-        for bad in ["", "x", "-2", "0", "1.5", "99999999999"] {
-            assert_eq!(read(Some(bad), Some(bad), Some(bad)), default, "{bad:?}");
+        assert_eq!(read(&[("period", "30")]).period, Period::Days30);
+        for bad in [
+            "",
+            "x",
+            "-2",
+            "0",
+            "1.5",
+            "99999999999",
+            "DROP TABLE",
+            "12/01/2026",
+        ] {
+            let all: Vec<(&str, &str)> = [
+                "mailbox", "period", "page", "from", "to", "category", "kind", "card", "bank",
+            ]
+            .into_iter()
+            .map(|name| (name, bad))
+            .collect();
+            let query = read(&all);
+            // A code is only checked for its shape here ("x" could be one); the server knows
+            // which exist.
+            if bad != "x" {
+                assert_eq!(query.category, None, "{bad:?}");
+                assert_eq!(query.kind, None, "{bad:?}");
+            }
+            assert_eq!(query.card, None, "{bad:?}");
+            assert_eq!(query.days, None, "{bad:?}");
+            assert_eq!(query.mailbox, None, "{bad:?}");
+            assert_eq!(query.page, 1, "{bad:?}");
         }
+        // A span that ends before it starts, and a search longer than the limit, name nothing.
+        assert_eq!(
+            read(&[("from", "2026-12-07"), ("to", "2026-12-01")]).days,
+            None
+        );
+        let long = "a".repeat(MAX_SEARCH_CHARS + 1);
+        assert_eq!(read(&[("q", &long)]).search, None);
     }
 
     #[test]
@@ -410,17 +660,28 @@ mod tests {
             mailbox: Some(4),
             period: Period::Days7,
             page: 2,
+            ..TransactionQuery::default()
         };
         assert_eq!(
             query.page_href(3),
             "/transactions?mailbox=4&period=7&page=3"
         );
         assert_eq!(query.csv_href(), "/transactions.csv?mailbox=4&period=7");
-        let all = TransactionQuery {
-            mailbox: None,
-            period: Period::All,
-            page: 1,
+        let searched = TransactionQuery {
+            search: Some("café & co".into()),
+            category: Some("dining".into()),
+            ..TransactionQuery::default()
         };
+        assert_eq!(
+            searched.filter_params(),
+            "period=all&q=caf%C3%A9+%26+co&category=dining"
+        );
+        assert!(searched.is_filtered());
+        let all = TransactionQuery {
+            page: 1,
+            ..TransactionQuery::default()
+        };
+        assert!(!all.is_filtered());
         assert_eq!(all.page_href(1), "/transactions?period=all&page=1");
         assert_eq!(all.csv_href(), "/transactions.csv?period=all");
         for period in Period::ALL {

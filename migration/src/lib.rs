@@ -9,6 +9,7 @@ mod m20261201_000001_hardening;
 mod m20261202_000001_providers;
 mod m20261206_000001_classifier_version;
 mod m20261206_000002_sync_progress;
+mod m20261207_000001_categories;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_providers::Migration),
             Box::new(m20261206_000001_classifier_version::Migration),
             Box::new(m20261206_000002_sync_progress::Migration),
+            Box::new(m20261207_000001_categories::Migration),
         ]
     }
 }

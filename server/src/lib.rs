@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod backoff;
+pub mod categories;
 pub mod clock;
 pub mod config;
 pub mod connect;
@@ -109,6 +110,8 @@ pub async fn app_state(
         config.sync.clone(),
         queue,
     );
+    // Rows written before transactions had categories (none after the first start).
+    syncs.file_unfiled().await?;
     let backend = Arc::new(UiBackend {
         db: db.clone(),
         sessions: sessions.clone(),

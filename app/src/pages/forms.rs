@@ -1,4 +1,5 @@
-//! The forms that post to a server function: sign up, sign in, change password, delete account.
+//! The forms that post to a server function: sign up, sign in, change password, delete account,
+//! change a transaction's category and undo that.
 //!
 //! Each is a plain HTML form first: before (or without) the WASM it posts to its server function
 //! and the server answers with a redirect. Once hydrated, [`ServerForm`] submits without a page
@@ -17,6 +18,7 @@ use web_sys::{FormData, HtmlFormElement, SubmitEvent};
 
 use crate::api::account::{ChangePassword, DeleteAccount, change_password, delete_account};
 use crate::api::auth::{SignIn, SignUp, sign_in, sign_up};
+use crate::api::transactions::{FileTransaction, UndoFiling, file_transaction, undo_filing};
 use crate::error::AppError;
 
 /// The server function a [`ServerForm`] posts to.
@@ -26,6 +28,8 @@ pub enum FormAction {
     SignIn,
     ChangePassword,
     DeleteAccount,
+    FileTransaction,
+    UndoFiling,
 }
 
 impl FormAction {
@@ -36,6 +40,8 @@ impl FormAction {
             FormAction::SignIn => SignIn::url(),
             FormAction::ChangePassword => ChangePassword::url(),
             FormAction::DeleteAccount => DeleteAccount::url(),
+            FormAction::FileTransaction => FileTransaction::url(),
+            FormAction::UndoFiling => UndoFiling::url(),
         }
     }
 
@@ -49,6 +55,21 @@ impl FormAction {
                 change_password(field("current_password"), field("new_password")).await
             }
             FormAction::DeleteAccount => delete_account(field("password")).await,
+            FormAction::FileTransaction => {
+                let id = field("id").parse().map_err(|_| AppError::NotFound)?;
+                file_transaction(id, field("category"), field("scope"), field("back")).await
+            }
+            FormAction::UndoFiling => {
+                let id = field("id").parse().map_err(|_| AppError::NotFound)?;
+                undo_filing(
+                    id,
+                    field("scope"),
+                    field("was_rule"),
+                    field("was_own"),
+                    field("back"),
+                )
+                .await
+            }
         }
     }
 }

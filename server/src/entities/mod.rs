@@ -5,6 +5,7 @@
 //! Times are Unix seconds (UTC). Token columns hold only vault ciphertexts, never plaintext.
 
 pub mod api_access_log;
+pub mod category_rules;
 pub mod email_accounts;
 pub mod mail_messages;
 pub mod mailbox_sync;

@@ -1,6 +1,6 @@
 //! Mail sync: a durable job per mailbox reads new bank alerts from Gmail or Outlook, classifies them with
 //! [`crate::alerts`], and stores every examined message and the transactions found. Owns the
-//! `mailbox_sync`, `mail_messages` and `transactions` tables.
+//! `mailbox_sync`, `mail_messages`, `transactions` and `category_rules` tables.
 //!
 //! - [`queue`]: the jobs, on apalis (apalis-sqlite on SQLite, apalis-postgres on PostgreSQL,
 //!   over SeaORM's own pool), the workers, and the scheduler that asks for a sync of every
@@ -12,9 +12,11 @@
 //!   backoff), [`store`]: what a sync writes.
 //! - [`layouts`]: every bank mail counted by bank and outcome, and a warning when a bank's
 //!   mail stops being read (a new layout or sender).
+//! - [`filing`]: the categories owners choose, for one transaction or a merchant's (a rule).
 //! - [`transactions`]: the read side for the Transactions page and its CSV, and the bank mail
 //!   that could not be read.
 
+pub mod filing;
 pub mod layouts;
 mod listing;
 pub mod mailbox;

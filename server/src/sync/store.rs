@@ -18,6 +18,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 
 use super::Syncs;
 use crate::alerts::{CLASSIFIER_VERSION, Examined, Outcome, Refusal, Transaction};
+use crate::categories;
 use crate::entities::email_accounts;
 use crate::entities::mail_messages::{self, MAX_FETCH_TRIES, MessageOutcome, SECOND_ATTEMPT};
 use crate::entities::transactions;
@@ -422,6 +423,12 @@ fn transaction_row(
         memo: Set(found.memo.clone()),
         created_at: Set(now),
         alert_key: Set(alert_key(found)),
+        merchant_key: Set(found.merchant.as_deref().map(categories::merchant_key)),
+        category: Set(Some(
+            categories::built_in(found.kind, found.merchant.as_deref())
+                .as_str()
+                .to_owned(),
+        )),
         ..Default::default()
     }
 }

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 use app::backend::Backend;
 use app::error::AppError;
 use app::model::{
-    AccountOverview, AccountStatus, AccountView, CurrentUser, MailService, TransactionPage,
-    TransactionQuery,
+    AccountOverview, AccountStatus, AccountView, CurrentUser, FilingForm, FilingUndo, MailService,
+    TransactionPage, TransactionQuery,
 };
 use http::HeaderValue;
 use http::request::Parts;
@@ -358,6 +358,7 @@ impl Backend for UiBackend {
         &self,
         req: &Parts,
         query: TransactionQuery,
+        filed: Option<FilingUndo>,
     ) -> Result<TransactionPage, AppError> {
         let user = self.signed_in_user(req).await?;
         let accounts = self
@@ -368,7 +369,30 @@ impl Backend for UiBackend {
             .into_iter()
             .map(|a| (a.id, a.email_address, a.provider.service()))
             .collect();
-        super::transactions::page(&self.syncs, user.id, accounts, query).await
+        super::transactions::page(&self.syncs, user.id, accounts, query, filed).await
+    }
+
+    async fn filing_form(&self, req: &Parts, id: i32) -> Result<FilingForm, AppError> {
+        let user = self.signed_in_user(req).await?;
+        super::transactions::filing::form(&self.syncs, user.id, id).await
+    }
+
+    async fn file_transaction(
+        &self,
+        req: &Parts,
+        id: i32,
+        category: String,
+        merchant_wide: bool,
+        back: String,
+    ) -> Result<String, AppError> {
+        let user = self.signed_in_user(req).await?;
+        super::transactions::filing::file(&self.syncs, user.id, id, &category, merchant_wide, &back)
+            .await
+    }
+
+    async fn undo_filing(&self, req: &Parts, undo: FilingUndo) -> Result<String, AppError> {
+        let user = self.signed_in_user(req).await?;
+        super::transactions::filing::undo(&self.syncs, user.id, undo).await
     }
 }
 

@@ -3,9 +3,10 @@
 
 use app::model::SyncView;
 use time::macros::{format_description, offset};
-use time::{OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::alerts::{Bank, Currency, Kind};
+use crate::categories::Category;
 use crate::entities::mailbox_sync::{SyncFailure, SyncState, SyncSummary};
 
 /// The zone the banks write in, and the one times are shown in.
@@ -81,14 +82,65 @@ pub fn date_time(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-/// "2025-11-30 09:09" in the display zone, for the CSV.
+/// "2025-11-30T09:09:00-06:00" (ISO 8601 with the display zone's offset), for the CSV.
 pub fn iso_date_time(unix: i64) -> String {
     local(unix)
         .and_then(|t| {
-            t.format(format_description!("[year]-[month]-[day] [hour]:[minute]"))
-                .ok()
+            t.format(format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]"
+            ))
+            .ok()
         })
         .unwrap_or_default()
+}
+
+/// The day it is at `unix` in the display zone.
+pub fn local_date(unix: i64) -> Date {
+    local(unix).map_or(Date::MIN, OffsetDateTime::date)
+}
+
+/// When `day` begins in the display zone (Unix seconds).
+pub fn day_start(day: Date) -> i64 {
+    day.midnight()
+        .assume_offset(DISPLAY_OFFSET)
+        .unix_timestamp()
+}
+
+/// A day written `2026-12-03`, as URLs carry it.
+pub fn parse_iso_date(text: &str) -> Option<Date> {
+    Date::parse(text, format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// `2026-12-03`.
+pub fn iso_date(day: Date) -> String {
+    day.format(format_description!("[year]-[month]-[day]"))
+        .unwrap_or_default()
+}
+
+/// "3 Dec".
+pub fn day_month(day: Date) -> String {
+    day.format(format_description!("[day padding:none] [month repr:short]"))
+        .unwrap_or_default()
+}
+
+/// "Dec 2026".
+pub fn month_year(day: Date) -> String {
+    day.format(format_description!("[month repr:short] [year]"))
+        .unwrap_or_default()
+}
+
+pub fn category(category: Category) -> &'static str {
+    match category {
+        Category::Supermarkets => "Supermarkets",
+        Category::Dining => "Restaurants and delivery",
+        Category::Transport => "Transport and fuel",
+        Category::Utilities => "Utilities and phone",
+        Category::Health => "Health",
+        Category::Entertainment => "Entertainment and subscriptions",
+        Category::Transfers => "Transfers",
+        Category::Cash => "Cash",
+        Category::Other => "Other",
+    }
 }
 
 /// "14:05" in the display zone.
@@ -224,7 +276,13 @@ mod tests {
         assert_eq!(date_time(1_764_515_340), "30 Nov 2025, 09:09");
         // 02:00 UTC on 1 Dec is still 30 Nov in Costa Rica: a date is the display zone's too.
         assert_eq!(date(1_764_554_400), "30 Nov 2025");
-        assert_eq!(iso_date_time(1_764_515_340), "2025-11-30 09:09");
+        assert_eq!(iso_date_time(1_764_515_340), "2025-11-30T09:09:00-06:00");
+        assert_eq!(day_start(local_date(1_764_515_340)), 1_764_482_400);
+        assert_eq!(
+            parse_iso_date("2025-11-30"),
+            Some(local_date(1_764_515_340))
+        );
+        assert_eq!(parse_iso_date("2025-02-30"), None);
         assert_eq!(clock_time(1_764_515_340), "09:09");
         assert_eq!(ago(100, 100), "just now");
         assert_eq!(ago(0, 120), "2 minutes ago");

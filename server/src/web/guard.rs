@@ -17,7 +17,10 @@ pub async fn page_guard(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    let members_only = matches!(path, "/" | "/connections" | "/transactions" | "/account");
+    let members_only = matches!(
+        path,
+        "/" | "/connections" | "/transactions" | "/transactions/category" | "/account"
+    );
     let guests_only = matches!(path, "/signin" | "/signup");
     if request.method() != http::Method::GET || !(members_only || guests_only) {
         return next.run(request).await;

@@ -15,7 +15,15 @@ const MAY_USE: &[(&str, &[&str])] = &[
     (
         "web",
         &[
-            "connect", "sync", "tokens", "accounts", "identity", "alerts", "provider", "vault",
+            "connect",
+            "sync",
+            "tokens",
+            "accounts",
+            "identity",
+            "alerts",
+            "categories",
+            "provider",
+            "vault",
         ],
     ),
     ("housekeeping", &["accounts", "connect", "identity", "sync"]),
@@ -27,7 +35,14 @@ const MAY_USE: &[(&str, &[&str])] = &[
     ),
     (
         "sync",
-        &["tokens", "accounts", "alerts", "provider", "vault"],
+        &[
+            "tokens",
+            "accounts",
+            "alerts",
+            "categories",
+            "provider",
+            "vault",
+        ],
     ),
     ("tokens", &["accounts", "provider", "vault"]),
     ("accounts", &["provider", "vault"]),
@@ -46,6 +61,7 @@ const GROUND: &[(&str, &[&str])] = &[
     ("config", &["vault"]),
     ("entities", &["vault"]),
     ("alerts", &[]),
+    ("categories", &["alerts"]),
     ("clock", &[]),
     ("secrets", &[]),
     ("backoff", &[]),
@@ -66,6 +82,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("mailbox_sync", "sync"),
     ("mail_messages", "sync"),
     ("transactions", "sync"),
+    ("category_rules", "sync"),
 ];
 
 /// The top-level module a source file belongs to (`None`: `lib.rs` or `main.rs`, above all).

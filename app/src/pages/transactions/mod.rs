@@ -1,30 +1,48 @@
 //! `/transactions`: the transactions found in the user's bank alerts, newest first, 50 a page,
-//! with spending totals per currency and a CSV download. The filters are a plain GET form and
-//! the paging plain links, so the page works before (and without) the WASM; the server renders
-//! it complete. The server only renders it for a signed-in user.
+//! with spending totals per currency, charts of spending over time and per category, and a CSV
+//! download. The filters are a plain GET form, the charts' bars, the paging and the categories
+//! plain links, so the page works before (and without) the WASM; the server renders it
+//! complete. The server only renders it for a signed-in user. Changing a row's category is a
+//! page of its own ([`filing`]).
+
+mod charts;
+pub mod filing;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::transactions::list_transactions;
 use crate::model::{
-    CurrencyTotal, MailService, MailboxOption, Period, TransactionPage, TransactionQuery,
-    TransactionRow, UnreadBankMail,
+    Choice, CurrencyTotal, FilingUndo, FilterChoices, MailService, MailboxOption, Period,
+    TransactionPage, TransactionQuery, TransactionRow, UnreadBankMail,
 };
+use charts::Charts;
+use filing::FiledNotice;
 
 #[component]
 pub fn TransactionsPage() -> impl IntoView {
     let params = use_query_map();
-    let query = Memo::new(move |_| {
+    let request = Memo::new(move |_| {
         params.with(|params| {
-            TransactionQuery::from_params(
-                params.get_str("mailbox"),
-                params.get_str("period"),
-                params.get_str("page"),
-            )
+            let query = TransactionQuery::from_params(|name| params.get_str(name));
+            // Back from a change of category: the notice and its undo.
+            let filed = params
+                .get_str("filed")
+                .and_then(|id| id.parse().ok())
+                .map(|id| FilingUndo {
+                    id,
+                    merchant_wide: params.get_str("scope") == Some("merchant"),
+                    was_rule: params.get_str("was_rule").unwrap_or_default().to_owned(),
+                    was_own: params.get_str("was_own").unwrap_or_default().to_owned(),
+                    back: format!("{}&page={}", query.filter_params(), query.page),
+                });
+            (query, filed)
         })
     });
-    let page = Resource::new(move || query.get(), list_transactions);
+    let page = Resource::new(
+        move || request.get(),
+        |(query, filed)| list_transactions(query, filed),
+    );
 
     view! {
         <section class="card transactions-page">
@@ -59,12 +77,18 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
         totals,
         mailboxes,
         unread,
+        choices,
+        charts,
+        filed,
     } = page;
+    let back = format!("{}&page={}", query.filter_params(), query.page);
     let filters = view! {
-        <Filters query=query.clone() mailboxes />
+        {filed.map(|notice| view! { <FiledNotice notice /> })}
+        <Filters query=query.clone() mailboxes choices />
         <UnreadNote unread />
-    };
-    if total_rows == 0 && (query.mailbox.is_some() || query.period != Period::All) {
+    }
+    .into_any();
+    if total_rows == 0 && query.is_filtered() {
         return view! {
             {filters}
             <p class="empty">
@@ -94,7 +118,7 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
             .into_any()
     } else {
         view! {
-            <TransactionTable rows />
+            <TransactionTable rows back />
             <Pager query=query.clone() pages />
         }
         .into_any()
@@ -113,16 +137,58 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
                 "Download CSV"
             </a>
         </div>
+        {charts.map(|charts| view! { <Charts charts /> })}
         {list}
     }
     .into_any()
 }
 
-/// The filters: a plain form that loads `/transactions?mailbox=…&period=…` (back to page 1).
+/// The filters: a plain form that loads `/transactions?mailbox=…&period=…&q=…` (back to page
+/// 1). A span of days chosen on the chart stays until it is cleared.
 #[component]
-fn Filters(query: TransactionQuery, mailboxes: Vec<MailboxOption>) -> impl IntoView {
+fn Filters(
+    query: TransactionQuery,
+    mailboxes: Vec<MailboxOption>,
+    choices: FilterChoices,
+) -> impl IntoView {
+    let FilterChoices {
+        categories,
+        kinds,
+        cards,
+        banks,
+    } = choices;
+    let days = query.days.clone().map(|(from, to)| {
+        let cleared = TransactionQuery {
+            days: None,
+            page: 1,
+            ..query.clone()
+        };
+        let span = if from == to {
+            from.clone()
+        } else {
+            format!("{from} to {to}")
+        };
+        view! {
+            <input type="hidden" name="from" value=from />
+            <input type="hidden" name="to" value=to />
+            <p class="days">
+                "Days: " <span class="span">{span}</span> " "
+                <a class="clear-days" href=cleared.page_href(1)>"Show the whole period"</a>
+            </p>
+        }
+    });
     view! {
         <form class="filters" method="get" action="/transactions" role="search" aria-label="Filters">
+            <div class="field search">
+                <label for="search-filter">"Merchant or person"</label>
+                <input
+                    id="search-filter"
+                    type="search"
+                    name="q"
+                    maxlength=crate::model::MAX_SEARCH_CHARS.to_string()
+                    value=query.search.clone().unwrap_or_default()
+                />
+            </div>
             <div class="field">
                 <label for="mailbox-filter">"Mailbox"</label>
                 <select id="mailbox-filter" name="mailbox">
@@ -159,8 +225,47 @@ fn Filters(query: TransactionQuery, mailboxes: Vec<MailboxOption>) -> impl IntoV
                         .collect_view()}
                 </select>
             </div>
+            <ChoiceFilter id="category-filter" name="category" label="Category" every="All categories" choices=categories chosen=query.category.clone() />
+            <ChoiceFilter id="kind-filter" name="kind" label="Kind" every="All kinds" choices=kinds chosen=query.kind.clone() />
+            <ChoiceFilter id="card-filter" name="card" label="Card" every="All cards" choices=cards chosen=query.card.clone() />
+            <ChoiceFilter id="bank-filter" name="bank" label="Bank" every="All banks" choices=banks chosen=query.bank.clone() />
+            {days}
             <button type="submit">"Apply"</button>
         </form>
+    }
+    .into_any()
+}
+
+/// One select of the filters: "All …" or one of `choices`.
+#[component]
+fn ChoiceFilter(
+    id: &'static str,
+    name: &'static str,
+    label: &'static str,
+    every: &'static str,
+    choices: Vec<Choice>,
+    chosen: Option<String>,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id name=name>
+                <option value="" selected=chosen.is_none()>
+                    {every}
+                </option>
+                {choices
+                    .into_iter()
+                    .map(|choice| {
+                        let selected = chosen.as_deref() == Some(choice.code.as_str());
+                        view! {
+                            <option value=choice.code selected=selected>
+                                {choice.label}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
     }
 }
 
@@ -242,8 +347,9 @@ fn Totals(totals: Vec<CurrencyTotal>) -> impl IntoView {
     view! { <p class="totals">"Spent: " {spent}</p> }
 }
 
+/// The rows; `back` is the list's filters and page, where a change of category comes back to.
 #[component]
-fn TransactionTable(rows: Vec<TransactionRow>) -> impl IntoView {
+fn TransactionTable(rows: Vec<TransactionRow>, back: String) -> impl IntoView {
     view! {
         <div class="table-scroll">
             <table class="transactions" aria-label="Transactions">
@@ -258,10 +364,14 @@ fn TransactionTable(rows: Vec<TransactionRow>) -> impl IntoView {
                         <th scope="col">"Bank"</th>
                         <th scope="col">"Mailbox"</th>
                         <th scope="col">"Kind"</th>
+                        <th scope="col">"Category"</th>
                     </tr>
                 </thead>
                 <tbody>
-                    {rows.into_iter().map(|row| view! { <Row row /> }).collect_view()}
+                    {rows
+                        .into_iter()
+                        .map(|row| view! { <Row row back=back.clone() /> })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
@@ -269,7 +379,8 @@ fn TransactionTable(rows: Vec<TransactionRow>) -> impl IntoView {
 }
 
 #[component]
-fn Row(row: TransactionRow) -> impl IntoView {
+fn Row(row: TransactionRow, back: String) -> impl IntoView {
+    let change = filing::form_href(row.id, &back);
     let class = if row.declined {
         "transaction declined"
     } else {
@@ -290,6 +401,11 @@ fn Row(row: TransactionRow) -> impl IntoView {
                     })}
             </td>
             <td class="kind">{row.kind}</td>
+            <td class="category" data-category=row.category.code>
+                <a href=change title="Change the category">
+                    {row.category.label}
+                </a>
+            </td>
         </tr>
     }
 }

@@ -9,6 +9,7 @@ fn page(rows: Vec<TransactionRow>, total_rows: u64, pages: u32) -> TransactionPa
             mailbox: Some(3),
             period: Period::Days90,
             page: 2,
+            ..TransactionQuery::default()
         },
         rows,
         total_rows,
@@ -34,11 +35,15 @@ fn page(rows: Vec<TransactionRow>, total_rows: u64, pages: u32) -> TransactionPa
             },
         ],
         unread: vec![],
+        choices: FilterChoices::default(),
+        charts: None,
+        filed: None,
     }
 }
 
 fn row(kind: &str, declined: bool) -> TransactionRow {
     TransactionRow {
+        id: 7,
         when: "30 Nov 2025, 09:09".into(),
         merchant: "AUTOMERCADO, SAN JOSE, CR".into(),
         amount: "₡22,000.00".into(),
@@ -49,6 +54,10 @@ fn row(kind: &str, declined: bool) -> TransactionRow {
         service: Some(MailService::Outlook),
         kind: kind.into(),
         declined,
+        category: Choice {
+            code: "supermarkets".into(),
+            label: "Supermarkets".into(),
+        },
     }
 }
 
@@ -89,7 +98,7 @@ fn rows_totals_paging_and_download_keep_the_filters() {
     assert_eq!(html.matches("<tr class=\"transaction").count(), 2);
     assert_eq!(
         text_of(&html, "<tr class=\"transaction declined\""),
-        "30 Nov 2025, 09:09AUTOMERCADO, SAN JOSE, CR₡22,000.00••3640BACb@example.comDeclined"
+        "30 Nov 2025, 09:09AUTOMERCADO, SAN JOSE, CR₡22,000.00••3640BACb@example.comDeclinedSupermarkets"
     );
     assert_eq!(
         text_of(&html, "<p class=\"totals\""),

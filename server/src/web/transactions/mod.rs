@@ -1,0 +1,227 @@
+//! The Transactions page's data: the signed-in user's own rows only, filtered by mailbox, days,
+//! merchant, category, kind, card and bank; its charts ([`charts`]); changing a row's category
+//! ([`filing`]); and the CSV download ([`csv`], `/transactions.csv`).
+
+pub mod charts;
+pub mod csv;
+pub mod filing;
+
+use std::collections::HashMap;
+
+use app::error::AppError;
+use app::model::{
+    Choice, CurrencyTotal, FilingUndo, FilterChoices, MailService, MailboxOption,
+    TRANSACTIONS_PER_PAGE, TransactionPage, TransactionQuery, TransactionRow, UnreadBankMail,
+    UnreadMail,
+};
+use time::{Date, Duration};
+
+use super::format;
+use super::internal;
+use crate::alerts::Kind;
+use crate::categories::{self, Category};
+use crate::entities::transactions;
+use crate::sync::Syncs;
+use crate::sync::transactions::{Filter, Listed, UnreadAlert, shown_category};
+
+pub use csv::csv;
+
+/// The amount as it counts for the user: a refund is money given back, so it carries a minus
+/// sign on the page and in the CSV.
+fn signed_amount(model: &transactions::Model) -> i64 {
+    if Kind::from_code(&model.kind) == Some(Kind::Refund) {
+        -model.amount_minor
+    } else {
+        model.amount_minor
+    }
+}
+
+/// The unread alerts, one entry per bank, with the newest listed.
+fn unread_by_bank(listed: Vec<UnreadAlert>, per_bank: Vec<(String, i64)>) -> Vec<UnreadBankMail> {
+    per_bank
+        .into_iter()
+        .map(|(code, count)| UnreadBankMail {
+            bank: format::bank(&code),
+            count: count.max(0) as u64,
+            mails: listed
+                .iter()
+                .filter(|alert| alert.bank == code)
+                .map(|alert| UnreadMail {
+                    when: format::date_time(alert.at),
+                    subject: alert
+                        .subject
+                        .clone()
+                        .unwrap_or_else(|| "(no subject)".into()),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// The days a query covers, both included, in the display zone: the span chosen on the chart,
+/// else the period's last days up to today; `None` for all time.
+pub fn days(query: &TransactionQuery, now: i64) -> Option<(Date, Date)> {
+    let chosen = query.days.as_ref().and_then(|(from, to)| {
+        let from = format::parse_iso_date(from)?;
+        let to = format::parse_iso_date(to)?;
+        (from <= to).then_some((from, to))
+    });
+    chosen.or_else(|| {
+        let today = format::local_date(now);
+        let days = query.period.days()?;
+        Some((today - Duration::days(days - 1), today))
+    })
+}
+
+fn filter(user_id: i32, query: &TransactionQuery, now: i64) -> Filter {
+    let days = days(query, now);
+    Filter {
+        user_id,
+        account_id: query.mailbox,
+        since: days.map(|(from, _)| format::day_start(from)),
+        until: days.map(|(_, to)| format::day_start(to.next_day().unwrap_or(to))),
+        search: query
+            .search
+            .as_deref()
+            .map(categories::merchant_key)
+            .filter(|words| !words.is_empty()),
+        // An unknown code names no category: no row matches it.
+        category: query
+            .category
+            .as_deref()
+            .map(|code| Category::from_code(code).unwrap_or(Category::Other)),
+        kind: query.kind.clone(),
+        card: query.card.clone(),
+        bank: query.bank.clone(),
+    }
+}
+
+pub fn category_choice(category: Category) -> Choice {
+    Choice {
+        code: category.as_str().to_owned(),
+        label: format::category(category).to_owned(),
+    }
+}
+
+fn row((model, rule): Listed, services: &HashMap<i32, MailService>) -> TransactionRow {
+    let category = category_choice(shown_category(&model, rule.as_ref()));
+    let amount = format::money(signed_amount(&model), &model.currency);
+    let mut merchant = model.merchant.unwrap_or_else(|| "—".into());
+    for place in [model.city, model.country].into_iter().flatten() {
+        merchant.push_str(", ");
+        merchant.push_str(&place);
+    }
+    TransactionRow {
+        id: model.id,
+        when: format::date_time(model.occurred_at),
+        merchant,
+        amount,
+        card: model.card_last4.map(|last4| format!("••{last4}")),
+        bank: format::bank(&model.bank),
+        service: services.get(&model.account_id).copied(),
+        mailbox: model.mailbox,
+        also_in: model
+            .seen_in
+            .map(|seen| seen.split(", ").map(str::to_owned).collect())
+            .unwrap_or_default(),
+        kind: format::kind(&model.kind).to_owned(),
+        declined: model.kind == "declined",
+        category,
+    }
+}
+
+/// One page of the user's transactions, with totals, charts, the filters' choices and, after a
+/// change of category, what it did.
+pub async fn page(
+    syncs: &Syncs,
+    user_id: i32,
+    accounts: Vec<(i32, String, MailService)>,
+    mut query: TransactionQuery,
+    filed: Option<FilingUndo>,
+) -> Result<TransactionPage, AppError> {
+    let fail = |e| internal("reading transactions failed", e);
+    query.page = query.page.max(1);
+    let now = syncs.clock().now();
+    let filter = filter(user_id, &query, now);
+    let (rows, total_rows) = syncs
+        .transactions(&filter, u64::from(query.page), TRANSACTIONS_PER_PAGE)
+        .await
+        .map_err(fail)?;
+    let totals = syncs
+        .spending(&filter)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|(currency, minor)| CurrencyTotal {
+            amount: format::money(minor, &currency),
+            currency,
+        })
+        .collect();
+    let charts = charts::charts(syncs, &query, &filter, now)
+        .await
+        .map_err(fail)?;
+    // Connected mailboxes, and disconnected ones that still have transactions.
+    let services: HashMap<i32, MailService> = accounts
+        .iter()
+        .map(|&(id, _, service)| (id, service))
+        .collect();
+    let mut mailboxes: Vec<MailboxOption> = accounts
+        .into_iter()
+        .map(|(id, email, _)| MailboxOption { id, email })
+        .collect();
+    for (id, email) in syncs
+        .mailboxes_with_transactions(user_id)
+        .await
+        .map_err(fail)?
+    {
+        if !mailboxes.iter().any(|m| m.id == id) {
+            mailboxes.push(MailboxOption { id, email });
+        }
+    }
+    let choices = syncs.filter_choices(user_id).await.map_err(fail)?;
+    let choices = FilterChoices {
+        categories: Category::ALL.into_iter().map(category_choice).collect(),
+        kinds: choices
+            .kinds
+            .into_iter()
+            .map(|code| Choice {
+                label: format::kind(&code).to_owned(),
+                code,
+            })
+            .collect(),
+        cards: choices
+            .cards
+            .into_iter()
+            .map(|code| Choice {
+                label: format!("••{code}"),
+                code,
+            })
+            .collect(),
+        banks: choices
+            .banks
+            .into_iter()
+            .map(|code| Choice {
+                label: format::bank(&code),
+                code,
+            })
+            .collect(),
+    };
+    let filed = match filed {
+        Some(undo) => filing::notice(syncs, user_id, undo).await?,
+        None => None,
+    };
+    let (listed, per_bank) = syncs.unread_alerts(&filter).await.map_err(fail)?;
+    let pages = total_rows.div_ceil(TRANSACTIONS_PER_PAGE).max(1) as u32;
+    Ok(TransactionPage {
+        query,
+        rows: rows.into_iter().map(|r| row(r, &services)).collect(),
+        total_rows,
+        pages,
+        totals,
+        mailboxes,
+        unread: unread_by_bank(listed, per_bank),
+        choices,
+        charts,
+        filed,
+    })
+}
