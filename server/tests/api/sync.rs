@@ -18,6 +18,7 @@ use crate::gmail_stand_in::GmailStandIn;
 use crate::helpers::{TestApp, TestDb, on_both_databases};
 use crate::seed::{self, Seeded};
 
+mod filing;
 mod foreign;
 mod growth;
 mod lease;
