@@ -8,16 +8,16 @@ use leptos::prelude::*;
 
 use crate::model::{CategorySpending, SpendingCharts, SpendingSeries};
 
-/// The drawing's size in SVG units (it scales to the page's width).
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 160.0;
+/// The drawing's size in SVG units, drawn one unit a pixel (narrower where the page is).
+const WIDTH: f64 = 480.0;
+const HEIGHT: f64 = 150.0;
 /// Room under the bars for their labels.
 const AXIS: f64 = 20.0;
 /// One category's row.
 const ROW: f64 = 26.0;
 /// Where category bars start, after their names, and how long the longest is.
-const BAR_START: f64 = 250.0;
-const BAR_ROOM: f64 = 250.0;
+const BAR_START: f64 = 190.0;
+const BAR_ROOM: f64 = 170.0;
 
 #[component]
 pub fn Charts(charts: SpendingCharts) -> impl IntoView {
@@ -26,18 +26,28 @@ pub fn Charts(charts: SpendingCharts) -> impl IntoView {
         series,
         categories,
     } = charts;
+    // Each currency's spending over time, then by category, side by side.
+    let mut categories = categories;
+    let drawn = series
+        .into_iter()
+        .map(|series| {
+            let by_category = categories
+                .iter()
+                .position(|spending| spending.currency == series.currency)
+                .map(|at| categories.remove(at));
+            view! {
+                <SeriesChart series step=step.clone() />
+                {by_category.map(|spending| view! { <CategoryChart spending /> })}
+            }
+            .into_any()
+        })
+        .collect_view();
     view! {
         <section class="charts" aria-label="Spending charts">
-            {series
-                .into_iter()
-                .map(|series| view! { <SeriesChart series step=step.clone() /> })
-                .collect_view()}
-            {categories
-                .into_iter()
-                .map(|spending| view! { <CategoryChart spending /> })
-                .collect_view()}
+            {drawn}
         </section>
     }
+    .into_any()
 }
 
 /// A bar's height for `value` when `max` fills the drawing (nothing below zero).
@@ -48,10 +58,10 @@ fn height(value: i64, max: i64) -> f64 {
     (HEIGHT - AXIS) * value as f64 / max as f64
 }
 
-/// Which bars get their label written under them: about eight, evenly.
+/// Which bars get their label written under them: about eight, evenly, from the first.
 fn labelled(index: usize, count: usize) -> bool {
     let every = count.div_ceil(8).max(1);
-    index.is_multiple_of(every) || index + 1 == count
+    index.is_multiple_of(every)
 }
 
 #[component]
@@ -64,7 +74,7 @@ fn SeriesChart(series: SpendingSeries, step: String) -> impl IntoView {
     } = series;
     let title_id = format!("spending-{currency}-title");
     let desc_id = format!("spending-{currency}-desc");
-    let labelled_by = format!("{title_id} {desc_id}");
+    let (labelled_by, described_by) = (title_id.clone(), desc_id.clone());
     let title = format!("Spending in {currency}, per {step}");
     let description = match &previous_total {
         Some(previous) => format!(
@@ -107,7 +117,7 @@ fn SeriesChart(series: SpendingSeries, step: String) -> impl IntoView {
             };
             let label = labelled(index, count).then(|| {
                 view! {
-                    <text class="axis" x=format!("{:.1}", left + slot / 2.0) y=format!("{:.1}", HEIGHT - 5.0) text-anchor="middle">
+                    <text class="axis" x=format!("{:.1}", left + slot * 0.25) y=format!("{:.1}", HEIGHT - 5.0)>
                         {bar.label.clone()}
                     </text>
                 }
@@ -134,8 +144,10 @@ fn SeriesChart(series: SpendingSeries, step: String) -> impl IntoView {
         <figure class="chart spending" data-currency=currency.clone()>
             <svg
                 viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+                width=WIDTH.to_string()
                 role="img"
                 aria-labelledby=labelled_by
+                aria-describedby=described_by
             >
                 <title id=title_id>{title.clone()}</title>
                 <desc id=desc_id>{description}</desc>
@@ -185,7 +197,7 @@ fn CategoryChart(spending: CategorySpending) -> impl IntoView {
     let CategorySpending { currency, bars } = spending;
     let title_id = format!("categories-{currency}-title");
     let desc_id = format!("categories-{currency}-desc");
-    let labelled_by = format!("{title_id} {desc_id}");
+    let (labelled_by, described_by) = (title_id.clone(), desc_id.clone());
     let title = format!("Spending in {currency}, by category");
     let description = bars
         .iter()
@@ -228,8 +240,10 @@ fn CategoryChart(spending: CategorySpending) -> impl IntoView {
         <figure class="chart categories" data-currency=currency.clone()>
             <svg
                 viewBox=format!("0 0 {WIDTH} {drawn_height}")
+                width=WIDTH.to_string()
                 role="img"
                 aria-labelledby=labelled_by
+                aria-describedby=described_by
             >
                 <title id=title_id>{title.clone()}</title>
                 <desc id=desc_id>{description}</desc>
