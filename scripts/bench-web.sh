@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The account list and the /connections page under load (end2end/bench/web.mjs): the release
-# server on a temp SQLite file, then on a throwaway PostgreSQL, 5 accounts connected through
-# the fake Google, `wrk -t2 -c32 -d15s` against each. Prints `name: value` lines per database.
+# The account list, the /connections page and /transactions with 20,000 transactions under load
+# (end2end/bench/web.mjs): the release server on a temp SQLite file, then on a throwaway
+# PostgreSQL, 5 accounts connected through the fake Google, `wrk -t2 -c32 -d15s` against each.
+# Prints `name: value` lines per database.
 # Not part of the test command.
 set -euo pipefail
 cd "$(dirname "$0")/.."

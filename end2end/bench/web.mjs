@@ -1,10 +1,14 @@
-// The list and the page under load: starts the release server (target/release/server) on a
+// The list and the pages under load: starts the release server (target/release/server) on a
 // fresh database with the fake Google in-process, signs one user up, connects 5 Gmail accounts
 // through the real consent flow, then runs Debian's `wrk -t2 -c32 -d15s` against the
-// `list_accounts` server function and the server-rendered /connections page.
+// `list_accounts` server function and the server-rendered /connections page; then gives the
+// user 20,000 transactions over the last 25 days (written in SQL, one statement) and loads
+// /transactions?period=30, its list, totals and charts.
 //
 // Prints `name: value` lines: list_rps, list_p99_ms, page_rps, page_p99_ms, server_peak_rss_mb
-// (the server's peak RSS during the two loads), setup_peak_rss_mb (its peak before them).
+// (the server's peak RSS during the first two loads), setup_peak_rss_mb (its peak before them),
+// transactions_alone_rps and transactions_alone_p99_ms (one connection), transactions_rps,
+// transactions_p99_ms (32).
 // BENCH_DATABASE_URL picks the database (default: a SQLite file in a temp folder);
 // BENCH_DURATION (default 15s) shortens the runs. Run it through scripts/bench-web.sh.
 import { execFileSync, spawn } from 'node:child_process';
@@ -109,9 +113,14 @@ async function connect(cookie, email) {
   if (!callback.ok) throw new Error(`connecting ${email} failed: ${callback.status}`);
 }
 
-/** Runs wrk; returns requests per second and the 99th percentile in milliseconds. */
-function wrk(args, seconds = duration) {
-  const out = execFileSync('wrk', ['-t2', '-c32', `-d${seconds}`, '--latency', ...args]).toString();
+/**
+ * Runs wrk (`connections` at once, 32 unless told); returns requests per second and the 99th
+ * percentile in milliseconds.
+ */
+function wrk(args, seconds = duration, connections = 32) {
+  const threads = Math.min(2, connections);
+  const out = execFileSync('wrk', [`-t${threads}`, `-c${connections}`, `-d${seconds}`, '--latency', ...args]).toString();
+  if (/Socket errors/.test(out)) throw new Error(`wrk saw socket errors:\n${out}`);
   if (/Non-2xx or 3xx responses/.test(out)) throw new Error(`wrk saw errors:\n${out}`);
   const rps = Number(out.match(/Requests\/sec:\s+([\d.]+)/)[1]);
   const [, value, unit] = out.match(/\s99%\s+([\d.]+)(us|ms|s)\b/);
@@ -155,4 +164,42 @@ console.log(`page_rps: ${page.rps.toFixed(0)}`);
 console.log(`page_p99_ms: ${page.p99.toFixed(2)}`);
 console.log(`server_peak_rss_mb: ${(peakKb / 1024).toFixed(1)}`);
 console.log(`setup_peak_rss_mb: ${(setupPeakKb / 1024).toFixed(1)}`);
+
+// 20,000 transactions in the period: four merchants (one under a rule of the user's), two
+// currencies, purchases with some refunds and withdrawals, one every 108 s back from now.
+const TRANSACTIONS = 20_000;
+const now = Math.floor(Date.now() / 1000);
+const merchant = (i) => `CASE ${i} % 4 WHEN 0 THEN 'AUTO MERCADO LOS YOSES' WHEN 1 THEN 'SODA LA ESQUINA' WHEN 2 THEN 'UBER TRIP' ELSE 'FERRETERIA EL MARTILLO' END`;
+const category = (i) => `CASE ${i} % 4 WHEN 0 THEN 'supermarkets' WHEN 1 THEN 'dining' WHEN 2 THEN 'transport' ELSE 'other' END`;
+const insert = `
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${TRANSACTIONS - 1})
+INSERT INTO transactions (user_id, account_id, mailbox, message_id, idx, bank, kind, amount_minor,
+  currency, merchant, occurred_at, created_at, merchant_key, category)
+SELECT a.user_id, a.id, a.email_address, 'bench-' || n.i, 0, 'bac_credomatic',
+  CASE WHEN n.i % 20 = 0 THEN 'refund' WHEN n.i % 15 = 0 THEN 'withdrawal' ELSE 'purchase' END,
+  100000 + (n.i % 97) * 1000, CASE WHEN n.i % 5 = 0 THEN 'USD' ELSE 'CRC' END,
+  ${merchant('n.i')}, ${now} - n.i * 108, ${now}, ${merchant('n.i')}, ${category('n.i')}
+FROM n, email_accounts a WHERE a.email_address = 'bench0@gmail.com';
+INSERT INTO category_rules (user_id, merchant_key, category, created_at)
+SELECT id, 'FERRETERIA EL MARTILLO', 'utilities', ${now} FROM users WHERE email = 'bench@example.com';`;
+const database = process.env.BENCH_DATABASE_URL;
+if (database) {
+  execFileSync('psql', ['-q', '-v', 'ON_ERROR_STOP=1', database], { input: insert });
+} else {
+  execFileSync('sqlite3', [path.join(dir, 'bench.db')], { input: insert });
+}
+const pageUrl = `${app}/transactions?period=30`;
+// A new connection: the pooled one idled through the loads above, and the server closed it.
+const first = execFileSync('curl', ['-sS', '-H', `Cookie: ${cookie}`, pageUrl]).toString();
+if (!first.includes(`${TRANSACTIONS} transactions`)) {
+  throw new Error('the page does not list the 20,000 transactions');
+}
+wrk(['-H', `Cookie: ${cookie}`, pageUrl], '2s', 1);
+// One browser at a time (the page's own time), then 32 at once.
+const alone = wrk(['-H', `Cookie: ${cookie}`, pageUrl], duration, 1);
+console.log(`transactions_alone_rps: ${alone.rps.toFixed(0)}`);
+console.log(`transactions_alone_p99_ms: ${alone.p99.toFixed(2)}`);
+const crowd = wrk(['-H', `Cookie: ${cookie}`, pageUrl]);
+console.log(`transactions_rps: ${crowd.rps.toFixed(0)}`);
+console.log(`transactions_p99_ms: ${crowd.p99.toFixed(2)}`);
 process.exit(0);

@@ -2,7 +2,7 @@
 //! comparing and searching), the category the built-in table gave it, and the one its owner
 //! chose for it alone; a user's rule files every transaction of a merchant, past and future,
 //! under one category. Rows written before this migration get their key and built-in category
-//! when the server starts.
+//! when the server starts. An index holds what the Transactions filters offer.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer, integer, pk_auto, string};
@@ -35,6 +35,21 @@ impl MigrationTrait for Migration {
                     .table(Categories::Transactions)
                     .col(Categories::UserId)
                     .col(Categories::MerchantKey)
+                    .to_owned(),
+            )
+            .await?;
+        // What the filters offer (mailboxes, banks, kinds, cards), read from this index alone.
+        manager
+            .create_index(
+                Index::create()
+                    .name("transactions_user_choices")
+                    .table(Categories::Transactions)
+                    .col(Categories::UserId)
+                    .col(Categories::AccountId)
+                    .col(Categories::Mailbox)
+                    .col(Categories::Bank)
+                    .col(Categories::Kind)
+                    .col(Categories::CardLast4)
                     .to_owned(),
             )
             .await?;
@@ -76,6 +91,14 @@ impl MigrationTrait for Migration {
         manager
             .drop_index(
                 Index::drop()
+                    .name("transactions_user_choices")
+                    .table(Categories::Transactions)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
                     .name("transactions_user_merchant_key")
                     .table(Categories::Transactions)
                     .to_owned(),
@@ -110,4 +133,9 @@ enum Categories {
     Category,
     ChosenCategory,
     CreatedAt,
+    AccountId,
+    Mailbox,
+    Bank,
+    Kind,
+    CardLast4,
 }

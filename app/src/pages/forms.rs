@@ -1,5 +1,6 @@
-//! The forms that post to a server function: sign up, sign in, change password, delete account,
-//! change a transaction's category and undo that.
+//! The forms that post to a server function: sign up, sign in, change password, delete account
+//! (an island each, [`ServerForm`]); and [`PageForm`], for forms whose every answer is a new
+//! page (changing a transaction's category, undoing that), which need no WASM at all.
 //!
 //! Each is a plain HTML form first: before (or without) the WASM it posts to its server function
 //! and the server answers with a redirect. Once hydrated, [`ServerForm`] submits without a page
@@ -18,7 +19,6 @@ use web_sys::{FormData, HtmlFormElement, SubmitEvent};
 
 use crate::api::account::{ChangePassword, DeleteAccount, change_password, delete_account};
 use crate::api::auth::{SignIn, SignUp, sign_in, sign_up};
-use crate::api::transactions::{FileTransaction, UndoFiling, file_transaction, undo_filing};
 use crate::error::AppError;
 
 /// The server function a [`ServerForm`] posts to.
@@ -28,8 +28,6 @@ pub enum FormAction {
     SignIn,
     ChangePassword,
     DeleteAccount,
-    FileTransaction,
-    UndoFiling,
 }
 
 impl FormAction {
@@ -40,8 +38,6 @@ impl FormAction {
             FormAction::SignIn => SignIn::url(),
             FormAction::ChangePassword => ChangePassword::url(),
             FormAction::DeleteAccount => DeleteAccount::url(),
-            FormAction::FileTransaction => FileTransaction::url(),
-            FormAction::UndoFiling => UndoFiling::url(),
         }
     }
 
@@ -55,21 +51,6 @@ impl FormAction {
                 change_password(field("current_password"), field("new_password")).await
             }
             FormAction::DeleteAccount => delete_account(field("password")).await,
-            FormAction::FileTransaction => {
-                let id = field("id").parse().map_err(|_| AppError::NotFound)?;
-                file_transaction(id, field("category"), field("scope"), field("back")).await
-            }
-            FormAction::UndoFiling => {
-                let id = field("id").parse().map_err(|_| AppError::NotFound)?;
-                undo_filing(
-                    id,
-                    field("scope"),
-                    field("was_rule"),
-                    field("was_own"),
-                    field("back"),
-                )
-                .await
-            }
         }
     }
 }
@@ -94,6 +75,30 @@ pub fn ServerForm(
         <FormIsland action submit button_class done error>
             {children()}
         </FormIsland>
+    }
+}
+
+/// A plain form posting to the server function at `url`, with `children` as its fields: the
+/// server answers with the next page (a redirect), or, on failure, this page again with the
+/// error, which is shown under the fields. No island: the browser does it all.
+#[component]
+pub fn PageForm(
+    url: &'static str,
+    #[prop(into)] submit: String,
+    #[prop(optional, into)] button_class: Option<String>,
+    children: Children,
+) -> impl IntoView {
+    let error = use_context::<ServerActionError>()
+        .filter(|error| error.path() == url)
+        .map(|error| ServerFnUrlError::<AppError>::decode_err(error.err()));
+    view! {
+        <form method="post" action=url>
+            {children()}
+            {error.map(|error| view! { <p class="error" role="alert">{error.to_string()}</p> })}
+            <button type="submit" class=button_class>
+                {submit}
+            </button>
+        </form>
     }
 }
 

@@ -5,8 +5,8 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
-    ColumnTrait, Condition, DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait, Select,
+    ColumnTrait, Condition, DbBackend, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, RelationTrait, Select, SelectTwo, Statement,
 };
 
 use super::Syncs;
@@ -29,9 +29,22 @@ pub struct UnreadAlert {
 /// A row of the list, beside its owner's rule for its merchant (if any).
 pub type Listed = (transactions::Model, Option<category_rules::Model>);
 
+/// Spending of one currency on one day under one category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spent {
+    pub currency: String,
+    /// Days since 1970-01-01 in the zone asked for.
+    pub day: i64,
+    pub category: Category,
+    /// Minor units; a day of refunds can be below zero.
+    pub minor: i64,
+}
+
 /// What the user's transactions hold, to filter by.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FilterChoices {
+    /// (account id, mailbox address) of every mailbox they came from, connected or not.
+    pub mailboxes: Vec<(i32, String)>,
     /// Cards' last four digits.
     pub cards: Vec<String>,
     /// Banks' codes.
@@ -41,17 +54,6 @@ pub struct FilterChoices {
 }
 
 const SECONDS_A_DAY: i64 = 24 * 60 * 60;
-
-/// The filter's rows, newest first, each with its merchant's rule.
-fn newest_first(
-    filter: &Filter,
-) -> sea_orm::SelectTwo<transactions::Entity, category_rules::Entity> {
-    transactions::Entity::find()
-        .find_also_related(category_rules::Entity)
-        .filter(filter.condition())
-        .order_by_desc(transactions::Column::OccurredAt)
-        .order_by_desc(transactions::Column::Id)
-}
 
 /// How many unread alerts a page lists (all of them are counted).
 pub const UNREAD_LISTED: u64 = 20;
@@ -112,6 +114,68 @@ impl Filter {
         transactions::Entity::find()
             .join(JoinType::LeftJoin, transactions::Relation::Rule.def())
             .filter(self.condition())
+    }
+
+    /// The matching rows, newest first, each with its merchant's rule.
+    fn newest_first(&self) -> SelectTwo<transactions::Entity, category_rules::Entity> {
+        transactions::Entity::find()
+            .find_also_related(category_rules::Entity)
+            .filter(self.condition())
+            .order_by_desc(transactions::Column::OccurredAt)
+            .order_by_desc(transactions::Column::Id)
+    }
+
+    /// Page `page` (1-based) of [`Filter::newest_first`].
+    fn page(
+        &self,
+        page: u64,
+        per_page: u64,
+    ) -> SelectTwo<transactions::Entity, category_rules::Entity> {
+        self.newest_first()
+            .offset(page.saturating_sub(1) * per_page)
+            .limit(per_page)
+    }
+
+    /// (currency, day, category code, minor units) of spending, days counted in the zone
+    /// `utc_offset` seconds from UTC.
+    fn spending(&self, utc_offset: i64) -> Select<transactions::Entity> {
+        let day = Expr::col((transactions::Entity, transactions::Column::OccurredAt))
+            .add(utc_offset)
+            .div(SECONDS_A_DAY);
+        self.select()
+            .select_only()
+            .column(transactions::Column::Currency)
+            .column_as(day.cast_as("bigint"), "day")
+            .column_as(category_expr(), "shown_category")
+            .column_as(spending_expr().sum().cast_as("bigint"), "total")
+            .filter(transactions::Column::Kind.is_in(counted_kinds()))
+            // By the output's names: the same expression twice would be two different
+            // statements' parameters to PostgreSQL.
+            .group_by(transactions::Column::Currency)
+            .group_by(Expr::col("day"))
+            .group_by(Expr::col("shown_category"))
+    }
+
+    /// How many rows match: the rules are only read when the category is filtered.
+    fn counted(&self) -> Select<transactions::Entity> {
+        let count = Expr::col((transactions::Entity, transactions::Column::Id)).count();
+        let rows = if self.category.is_some() {
+            self.select()
+        } else {
+            transactions::Entity::find().filter(self.condition())
+        };
+        rows.select_only().column_as(count.cast_as("bigint"), "n")
+    }
+
+    /// The statements a page of this filter runs (its rows, their count, spending per currency,
+    /// day and category; the previous period's spending is the last again, over other days) as
+    /// `backend` spells them: what to ask the database to explain.
+    pub fn page_statements(&self, backend: DbBackend) -> Vec<Statement> {
+        vec![
+            self.page(1, 50).build(backend),
+            self.counted().build(backend),
+            self.spending(0).build(backend),
+        ]
     }
 }
 
@@ -176,106 +240,66 @@ impl Syncs {
         page: u64,
         per_page: u64,
     ) -> Result<(Vec<Listed>, u64), DbErr> {
-        let total = filter.select().count(&self.db).await?;
-        let rows = newest_first(filter)
-            .offset(page.saturating_sub(1) * per_page)
-            .limit(per_page)
-            .all(&self.db)
-            .await?;
+        let total: Option<i64> = filter.counted().into_tuple().one(&self.db).await?;
+        let total = u64::try_from(total.unwrap_or(0)).unwrap_or(0);
+        let rows = filter.page(page, per_page).all(&self.db).await?;
         Ok((rows, total))
     }
 
     /// Every matching row, newest first (for the CSV download).
     pub async fn all_transactions(&self, filter: &Filter) -> Result<Vec<Listed>, DbErr> {
-        newest_first(filter).all(&self.db).await
+        filter.newest_first().all(&self.db).await
     }
 
-    /// Spending per currency (minor units), for the filter: purchases, withdrawals, bills and
-    /// money sent, less refunds.
-    pub async fn spending(&self, filter: &Filter) -> Result<Vec<(String, i64)>, DbErr> {
-        filter
-            .select()
-            .select_only()
-            .column(transactions::Column::Currency)
-            .column_as(spending_expr().sum().cast_as("bigint"), "total")
-            .filter(transactions::Column::Kind.is_in(counted_kinds()))
-            .group_by(transactions::Column::Currency)
-            .order_by_asc(transactions::Column::Currency)
+    /// Spending in the filter, per currency, day and category, in one pass: purchases,
+    /// withdrawals, bills and money sent, less refunds. Days are counted from 1970-01-01 in the
+    /// zone `utc_offset` seconds from UTC; only what was spent (or given back) is listed.
+    pub async fn spending(&self, filter: &Filter, utc_offset: i64) -> Result<Vec<Spent>, DbErr> {
+        let rows: Vec<(String, i64, String, i64)> = filter
+            .spending(utc_offset)
             .into_tuple()
             .all(&self.db)
-            .await
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(currency, day, category, minor)| Spent {
+                currency,
+                day,
+                category: Category::from_code(&category).unwrap_or(Category::Other),
+                minor,
+            })
+            .collect())
     }
 
-    /// Spending per currency and day, for the filter: (currency, day, minor units), the day
-    /// counted from 1970-01-01 in the zone `utc_offset` seconds from UTC. Days without
-    /// spending are left out.
-    pub async fn spending_by_day(
-        &self,
-        filter: &Filter,
-        utc_offset: i64,
-    ) -> Result<Vec<(String, i64, i64)>, DbErr> {
-        let day = Expr::col((transactions::Entity, transactions::Column::OccurredAt))
-            .add(utc_offset)
-            .div(SECONDS_A_DAY);
-        filter
-            .select()
-            .select_only()
-            .column(transactions::Column::Currency)
-            .column_as(day.cast_as("bigint"), "day")
-            .column_as(spending_expr().sum().cast_as("bigint"), "total")
-            .filter(transactions::Column::Kind.is_in(counted_kinds()))
-            // By the output's names: the same expression twice would be two different
-            // statements' parameters to PostgreSQL.
-            .group_by(transactions::Column::Currency)
-            .group_by(Expr::col("day"))
-            .order_by_asc(transactions::Column::Currency)
-            .order_by_asc(Expr::col("day"))
-            .into_tuple()
-            .all(&self.db)
-            .await
-    }
-
-    /// Spending per currency and category, for the filter: (currency, category code, minor
-    /// units), largest first.
-    pub async fn spending_by_category(
-        &self,
-        filter: &Filter,
-    ) -> Result<Vec<(String, String, i64)>, DbErr> {
-        filter
-            .select()
-            .select_only()
-            .column(transactions::Column::Currency)
-            .column_as(category_expr(), "shown_category")
-            .column_as(spending_expr().sum().cast_as("bigint"), "total")
-            .filter(transactions::Column::Kind.is_in(counted_kinds()))
-            .group_by(transactions::Column::Currency)
-            .group_by(Expr::col("shown_category"))
-            .order_by_asc(transactions::Column::Currency)
-            .order_by_desc(Expr::col("total"))
-            .order_by_asc(Expr::col("shown_category"))
-            .into_tuple()
-            .all(&self.db)
-            .await
-    }
-
-    /// The cards, banks and kinds the user has transactions of, for the filters' choices.
+    /// What the user's transactions hold to filter by: mailboxes, cards, banks and kinds (one
+    /// statement, through an index that holds them).
     pub async fn filter_choices(&self, user_id: i32) -> Result<FilterChoices, DbErr> {
-        let distinct = |column: transactions::Column| {
-            transactions::Entity::find()
-                .select_only()
-                .column(column)
-                .filter(transactions::Column::UserId.eq(user_id))
-                .filter(column.is_not_null())
-                .distinct()
-                .order_by_asc(column)
-                .into_tuple::<String>()
-                .all(&self.db)
-        };
-        Ok(FilterChoices {
-            cards: distinct(transactions::Column::CardLast4).await?,
-            banks: distinct(transactions::Column::Bank).await?,
-            kinds: distinct(transactions::Column::Kind).await?,
-        })
+        let rows: Vec<(i32, String, String, String, Option<String>)> = transactions::Entity::find()
+            .select_only()
+            .column(transactions::Column::AccountId)
+            .column(transactions::Column::Mailbox)
+            .column(transactions::Column::Bank)
+            .column(transactions::Column::Kind)
+            .column(transactions::Column::CardLast4)
+            .filter(transactions::Column::UserId.eq(user_id))
+            .distinct()
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let mut choices = FilterChoices::default();
+        for (account_id, mailbox, bank, kind, card) in rows {
+            choices.mailboxes.push((account_id, mailbox));
+            choices.banks.push(bank);
+            choices.kinds.push(kind);
+            choices.cards.extend(card);
+        }
+        for list in [&mut choices.banks, &mut choices.kinds, &mut choices.cards] {
+            list.sort();
+            list.dedup();
+        }
+        choices.mailboxes.sort();
+        choices.mailboxes.dedup();
+        Ok(choices)
     }
 
     /// The user's bank alerts that could not be read, in the filter's mailbox and period
@@ -342,21 +366,5 @@ impl Syncs {
             })
             .collect();
         Ok((listed, per_bank))
-    }
-
-    /// The (account id, mailbox address) pairs the user has transactions from, or accounts.
-    pub async fn mailboxes_with_transactions(
-        &self,
-        user_id: i32,
-    ) -> Result<Vec<(i32, String)>, DbErr> {
-        transactions::Entity::find()
-            .select_only()
-            .column(transactions::Column::AccountId)
-            .column(transactions::Column::Mailbox)
-            .filter(transactions::Column::UserId.eq(user_id))
-            .distinct()
-            .into_tuple()
-            .all(&self.db)
-            .await
     }
 }

@@ -24,6 +24,7 @@ mod growth;
 mod lease;
 mod lost_mail;
 mod page;
+mod plans;
 pub(crate) mod processes;
 
 on_both_databases! {

@@ -190,6 +190,7 @@ fn SeriesChart(series: SpendingSeries, step: String) -> impl IntoView {
             </details>
         </figure>
     }
+    .into_any()
 }
 
 #[component]
@@ -278,4 +279,5 @@ fn CategoryChart(spending: CategorySpending) -> impl IntoView {
             </details>
         </figure>
     }
+    .into_any()
 }

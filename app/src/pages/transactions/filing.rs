@@ -1,14 +1,16 @@
 //! Changing a transaction's category: `/transactions/category?id=…&back=…`, a page with one
-//! plain form (works without the WASM) that asks for the category and whether it is for every
+//! plain form (no island: every answer is a page) that asks for the category and whether it is for every
 //! transaction from the merchant (a rule, for past and future ones) or this one alone; and the
 //! notice the list shows afterwards, with its undo.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::transactions::transaction_filing;
+use server_fn::ServerFn;
+
+use crate::api::transactions::{FileTransaction, UndoFiling, transaction_filing};
 use crate::model::{FilingForm, FilingNotice};
-use crate::pages::forms::{FormAction, ServerForm};
+use crate::pages::forms::PageForm;
 
 /// The page that changes transaction `id`'s category, coming back to the list at `back` (its
 /// filters and page).
@@ -99,7 +101,7 @@ fn Filing(form: FilingForm, back: String) -> impl IntoView {
             <span class="when">{when}</span> " · " <span class="merchant">{merchant.clone()}</span>
             " · " <span class="amount">{amount}</span>
         </p>
-        <ServerForm action=FormAction::FileTransaction submit="Save">
+        <PageForm url=FileTransaction::url() submit="Save">
             <input type="hidden" name="id" value=id.to_string() />
             <input type="hidden" name="back" value=back />
             <div class="field">
@@ -119,7 +121,7 @@ fn Filing(form: FilingForm, back: String) -> impl IntoView {
                 </select>
             </div>
             {scope}
-        </ServerForm>
+        </PageForm>
         <p>
             <a href=back_href>"Cancel"</a>
         </p>
@@ -138,13 +140,13 @@ pub fn FiledNotice(notice: FilingNotice) -> impl IntoView {
     view! {
         <div class="filed notice" role="status">
             <p>{text}</p>
-            <ServerForm action=FormAction::UndoFiling submit="Undo" button_class="link">
+            <PageForm url=UndoFiling::url() submit="Undo" button_class="link">
                 <input type="hidden" name="id" value=undo.id.to_string() />
                 <input type="hidden" name="scope" value=scope />
                 <input type="hidden" name="was_rule" value=undo.was_rule />
                 <input type="hidden" name="was_own" value=undo.was_own />
                 <input type="hidden" name="back" value=undo.back />
-            </ServerForm>
+            </PageForm>
         </div>
     }
 }

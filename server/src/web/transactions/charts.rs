@@ -16,7 +16,7 @@ use super::super::format;
 use super::{category_choice, days};
 use crate::categories::Category;
 use crate::sync::Syncs;
-use crate::sync::transactions::Filter;
+use crate::sync::transactions::{Filter, Spent};
 
 /// How long a bar's span is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +80,7 @@ fn label(step: Step, (start, _): (Date, Date)) -> String {
 }
 
 /// The display zone's offset from UTC, in seconds, for counting days in SQL.
-fn utc_offset() -> i64 {
+pub fn utc_offset() -> i64 {
     i64::from(format::DISPLAY_OFFSET.whole_seconds())
 }
 
@@ -117,14 +117,24 @@ fn filter_for(filter: &Filter, (from, to): (Date, Date)) -> Filter {
     }
 }
 
-/// The charts for the page's filters; `None` when nothing in them was spent.
+/// (currency, day, minor units) of `spent`, whatever the category.
+fn per_day(spent: &[Spent]) -> Vec<(String, i64, i64)> {
+    spent
+        .iter()
+        .map(|row| (row.currency.clone(), row.day, row.minor))
+        .collect()
+}
+
+/// The charts for the page's filters, from what [`Syncs::spending`] found in them; `None` when
+/// nothing in them was spent.
 pub async fn charts(
     syncs: &Syncs,
     query: &TransactionQuery,
     filter: &Filter,
     now: i64,
+    spent: &[Spent],
 ) -> Result<Option<SpendingCharts>, DbErr> {
-    let by_day = syncs.spending_by_day(filter, utc_offset()).await?;
+    let by_day = per_day(spent);
     let spent_days = || by_day.iter().filter_map(|(_, day, _)| day_of(*day));
     let (Some(first), Some(last)) = (spent_days().min(), spent_days().max()) else {
         return Ok(None);
@@ -138,9 +148,11 @@ pub async fn charts(
     let previous = match chosen {
         Some(_) => {
             let span = (from - Duration::days(length), from - Duration::days(1));
-            let by_day = syncs
-                .spending_by_day(&filter_for(filter, span), utc_offset())
-                .await?;
+            let by_day = per_day(
+                &syncs
+                    .spending(&filter_for(filter, span), utc_offset())
+                    .await?,
+            );
             Some(per_span(&by_day, &spans(span.0, span.1, step)))
         }
         None => None,
@@ -186,34 +198,33 @@ pub async fn charts(
     Ok(Some(SpendingCharts {
         step: step.code().to_owned(),
         series,
-        categories: categories(syncs, query, filter).await?,
+        categories: categories(query, spent),
     }))
 }
 
 /// Each currency's spending per category, largest first, with its share of the currency's.
-async fn categories(
-    syncs: &Syncs,
-    query: &TransactionQuery,
-    filter: &Filter,
-) -> Result<Vec<CategorySpending>, DbErr> {
-    let mut per_currency: BTreeMap<String, Vec<(Category, i64)>> = BTreeMap::new();
-    for (currency, code, minor) in syncs.spending_by_category(filter).await? {
-        let category = Category::from_code(&code).unwrap_or(Category::Other);
+fn categories(query: &TransactionQuery, spent: &[Spent]) -> Vec<CategorySpending> {
+    let mut per_currency: BTreeMap<&str, BTreeMap<&'static str, (Category, i64)>> = BTreeMap::new();
+    for row in spent {
         per_currency
-            .entry(currency)
+            .entry(&row.currency)
             .or_default()
-            .push((category, minor));
+            .entry(row.category.as_str())
+            .or_insert((row.category, 0))
+            .1 += row.minor;
     }
-    Ok(per_currency
+    per_currency
         .into_iter()
-        .map(|(currency, rows)| {
+        .map(|(currency, categories)| {
+            let mut rows: Vec<(Category, i64)> = categories.into_values().collect();
+            rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
             let total: i64 = rows.iter().map(|(_, minor)| minor).sum();
             let bars = rows
                 .into_iter()
                 .map(|(category, minor)| CategoryBar {
                     category: category_choice(category),
                     value: minor,
-                    amount: format::money(minor, &currency),
+                    amount: format::money(minor, currency),
                     share: share(minor, total),
                     href: TransactionQuery {
                         category: Some(category.as_str().to_owned()),
@@ -223,9 +234,12 @@ async fn categories(
                     .page_href(1),
                 })
                 .collect();
-            CategorySpending { currency, bars }
+            CategorySpending {
+                currency: currency.to_owned(),
+                bars,
+            }
         })
-        .collect())
+        .collect()
 }
 
 /// "42%" of `total`, rounded; "—" when the total is nothing.

@@ -6,7 +6,7 @@ pub mod charts;
 pub mod csv;
 pub mod filing;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use app::error::AppError;
 use app::model::{
@@ -147,19 +147,25 @@ pub async fn page(
         .transactions(&filter, u64::from(query.page), TRANSACTIONS_PER_PAGE)
         .await
         .map_err(fail)?;
-    let totals = syncs
-        .spending(&filter)
-        .await
-        .map_err(fail)?
-        .into_iter()
-        .map(|(currency, minor)| CurrencyTotal {
-            amount: format::money(minor, &currency),
-            currency,
-        })
-        .collect();
-    let charts = charts::charts(syncs, &query, &filter, now)
+    let spent = syncs
+        .spending(&filter, charts::utc_offset())
         .await
         .map_err(fail)?;
+    let mut per_currency: BTreeMap<&str, i64> = BTreeMap::new();
+    for row in &spent {
+        *per_currency.entry(&row.currency).or_default() += row.minor;
+    }
+    let totals = per_currency
+        .into_iter()
+        .map(|(currency, minor)| CurrencyTotal {
+            amount: format::money(minor, currency),
+            currency: currency.to_owned(),
+        })
+        .collect();
+    let charts = charts::charts(syncs, &query, &filter, now, &spent)
+        .await
+        .map_err(fail)?;
+    let choices = syncs.filter_choices(user_id).await.map_err(fail)?;
     // Connected mailboxes, and disconnected ones that still have transactions.
     let services: HashMap<i32, MailService> = accounts
         .iter()
@@ -169,16 +175,11 @@ pub async fn page(
         .into_iter()
         .map(|(id, email, _)| MailboxOption { id, email })
         .collect();
-    for (id, email) in syncs
-        .mailboxes_with_transactions(user_id)
-        .await
-        .map_err(fail)?
-    {
+    for (id, email) in choices.mailboxes {
         if !mailboxes.iter().any(|m| m.id == id) {
             mailboxes.push(MailboxOption { id, email });
         }
     }
-    let choices = syncs.filter_choices(user_id).await.map_err(fail)?;
     let choices = FilterChoices {
         categories: Category::ALL.into_iter().map(category_choice).collect(),
         kinds: choices
