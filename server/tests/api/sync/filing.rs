@@ -21,6 +21,34 @@ async fn list(app: &TestApp, filters: &[(&str, &str)]) -> TransactionPage {
     response.json().await.unwrap()
 }
 
+/// Ana, signed up, with one Gmail mailbox (empty) in the stand-in.
+async fn signed_up_with_a_mailbox(app: &TestApp, gmail: &GmailStandIn) -> seed::Seeded {
+    let user_id = app.signed_up("ana@example.com").await;
+    let mailbox = seed::accounts(&app.config, &app.db, user_id, 1, 3600)
+        .await
+        .remove(0);
+    gmail.mailbox(&mailbox.email, &mailbox.access);
+    mailbox
+}
+
+/// Files transaction `id` under `category` for `scope` (`merchant` or `one`), coming back to
+/// the list at `back`.
+async fn file_under(
+    app: &TestApp,
+    id: &str,
+    category: &str,
+    scope: &str,
+    back: &str,
+) -> reqwest::Response {
+    let form = [
+        ("id", id),
+        ("category", category),
+        ("scope", scope),
+        ("back", back),
+    ];
+    app.call("file_transaction", &form).await
+}
+
 /// The category code of each row, by merchant, newest first.
 fn categories(page: &TransactionPage) -> Vec<(String, String)> {
     page.rows
@@ -33,11 +61,7 @@ async fn a_rule_files_a_merchants_past_and_future_transactions_and_undo_puts_it_
     let Setup {
         app, gmail, _db, ..
     } = setup(db, 0).await;
-    let user_id = app.signed_up("ana@example.com").await;
-    let mailbox = seed::accounts(&app.config, &app.db, user_id, 1, 3600)
-        .await
-        .remove(0);
-    gmail.mailbox(&mailbox.email, &mailbox.access);
+    let mailbox = signed_up_with_a_mailbox(&app, &gmail).await;
     gmail.add(&mailbox.email, fixture("bac_purchase_crc.eml"), now_ms());
     gmail.add(&mailbox.email, fixture("bcr_card_three_rows.eml"), now_ms());
     sync(&app, mailbox.id).await;
@@ -59,17 +83,14 @@ async fn a_rule_files_a_merchants_past_and_future_transactions_and_undo_puts_it_
 
     // "All from this merchant?" Yes: a rule.
     let id = grocer.id.to_string();
-    let filed = app
-        .call(
-            "file_transaction",
-            &[
-                ("id", id.as_str()),
-                ("category", "health"),
-                ("scope", "merchant"),
-                ("back", "period=all&q=auto&page=1"),
-            ],
-        )
-        .await;
+    let filed = file_under(
+        &app,
+        id.as_str(),
+        "health",
+        "merchant",
+        "period=all&q=auto&page=1",
+    )
+    .await;
     assert!(
         filed.status().is_success() || filed.status().is_redirection(),
         "{}",
@@ -112,16 +133,7 @@ async fn a_rule_files_a_merchants_past_and_future_transactions_and_undo_puts_it_
 
     // One transaction alone: it keeps its own category whatever the rule says.
     let newest = health.rows[0].id.to_string();
-    app.call(
-        "file_transaction",
-        &[
-            ("id", newest.as_str()),
-            ("category", "entertainment"),
-            ("scope", "one"),
-            ("back", "period=all"),
-        ],
-    )
-    .await;
+    file_under(&app, newest.as_str(), "entertainment", "one", "period=all").await;
     assert_eq!(
         list(&app, &[("query[category]", "health")])
             .await
@@ -154,17 +166,7 @@ async fn a_rule_files_a_merchants_past_and_future_transactions_and_undo_puts_it_
     assert_eq!(codes, ["entertainment", "supermarkets"]);
 
     // A category that does not exist is a clear error, and changes nothing.
-    let refused = app
-        .call(
-            "file_transaction",
-            &[
-                ("id", id.as_str()),
-                ("category", "yachts"),
-                ("scope", "merchant"),
-                ("back", ""),
-            ],
-        )
-        .await;
+    let refused = file_under(&app, id.as_str(), "yachts", "merchant", "").await;
     assert_eq!(refused.status(), 400);
     assert_eq!(
         categories(&list(&app, &[("query[search]", "AUTO MERCADO")]).await),
@@ -176,11 +178,7 @@ async fn charts_add_up_to_the_totals_and_a_stranger_changes_nothing(db: TestDb) 
     let Setup {
         app, gmail, _db, ..
     } = setup(db, 0).await;
-    let user_id = app.signed_up("ana@example.com").await;
-    let mailbox = seed::accounts(&app.config, &app.db, user_id, 1, 3600)
-        .await
-        .remove(0);
-    gmail.mailbox(&mailbox.email, &mailbox.access);
+    let mailbox = signed_up_with_a_mailbox(&app, &gmail).await;
     for name in ["bac_purchase_crc.eml", "bcr_card_three_rows.eml"] {
         gmail.add(&mailbox.email, fixture(name), now_ms());
     }
@@ -206,17 +204,7 @@ async fn charts_add_up_to_the_totals_and_a_stranger_changes_nothing(db: TestDb) 
     // Another user cannot see or change these rows.
     let id = page.rows[0].id.to_string();
     app.sign_up("stranger@example.com", "correct horse").await;
-    let refused = app
-        .call(
-            "file_transaction",
-            &[
-                ("id", id.as_str()),
-                ("category", "cash"),
-                ("scope", "one"),
-                ("back", ""),
-            ],
-        )
-        .await;
+    let refused = file_under(&app, id.as_str(), "cash", "one", "").await;
     assert_eq!(refused.status(), 404);
     assert_eq!(list(&app, &[]).await.total_rows, 0);
     assert_eq!(
@@ -232,11 +220,7 @@ async fn rows_stored_before_categories_are_filed_at_start(db: TestDb) {
     let Setup {
         app, gmail, _db, ..
     } = setup(db, 0).await;
-    let user_id = app.signed_up("ana@example.com").await;
-    let mailbox = seed::accounts(&app.config, &app.db, user_id, 1, 3600)
-        .await
-        .remove(0);
-    gmail.mailbox(&mailbox.email, &mailbox.access);
+    let mailbox = signed_up_with_a_mailbox(&app, &gmail).await;
     gmail.add(&mailbox.email, fixture("bac_purchase_crc.eml"), now_ms());
     sync(&app, mailbox.id).await;
     // As the rows of a version without categories were.
