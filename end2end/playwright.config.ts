@@ -91,6 +91,8 @@ export default defineConfig({
       url: `${APP_URL}/healthz`,
       reuseExistingServer: false,
       timeout: 60_000,
+      // The server's warnings and errors beside the tests' results.
+      stdout: 'pipe',
       env: {
         DATABASE_URL: `sqlite://${dbDir}/e2e.db?mode=rwc`,
         LEPTOS_SITE_ADDR: `127.0.0.1:${APP_PORT}`,
@@ -124,7 +126,7 @@ export default defineConfig({
         SYNC_NOW_INTERVAL_SECS: '0',
         // Every test signs up from 127.0.0.1: one client address, many sign-ups.
         CLIENT_BURST: '1000',
-        RUST_LOG: 'info',
+        RUST_LOG: 'warn',
       },
     },
   ],
