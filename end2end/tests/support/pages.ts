@@ -143,7 +143,7 @@ export class ConnectionsPage {
 
 /** The exact text /transactions shows when nothing matches. */
 export const NO_TRANSACTIONS =
-  "No transactions yet. Connect Gmail and we'll find your bank alerts.";
+  "No transactions yet. Connect a mailbox and we'll find your bank alerts.";
 
 /** The `<td>` of each column of the transactions table. */
 export const TRANSACTION_COLUMNS = {
@@ -214,7 +214,7 @@ export class TransactionsPage {
     this.rows = this.table.locator('tbody tr.transaction');
     this.declinedRows = this.table.locator('tbody tr.transaction.declined');
     this.emptyState = main.locator('p.empty').filter({ hasText: NO_TRANSACTIONS });
-    this.emptyStateLink = this.emptyState.getByRole('link', { name: 'Connect Gmail' });
+    this.emptyStateLink = this.emptyState.getByRole('link', { name: 'Connect a mailbox' });
     this.csvLink = main.getByRole('link', { name: 'Download CSV', exact: true });
     this.pager = main.getByRole('navigation', { name: 'Pages' });
     this.pageOf = this.pager.locator('.page-of');

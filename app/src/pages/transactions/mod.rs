@@ -102,7 +102,7 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
         return view! {
             {filters}
             <p class="empty">
-                "No transactions yet. " <a href="/connections">"Connect Gmail"</a>
+                "No transactions yet. " <a href="/connections">"Connect a mailbox"</a>
                 " and we'll find your bank alerts."
             </p>
         }

@@ -154,9 +154,9 @@ fn no_rows_shows_the_empty_state_and_keeps_the_filters() {
     let html = render(nothing);
     assert_eq!(
         text_of(&html, "<p class=\"empty\""),
-        "No transactions yet. Connect Gmail and we'll find your bank alerts."
+        "No transactions yet. Connect a mailbox and we'll find your bank alerts."
     );
-    assert!(html.contains("<a href=\"/connections\">Connect Gmail</a>"));
+    assert!(html.contains("<a href=\"/connections\">Connect a mailbox</a>"));
     assert!(html.contains("<form method=\"get\" action=\"/transactions\""));
     for absent in ["<table", "<nav", "Download CSV", "Spent:"] {
         assert!(!html.contains(absent), "{absent}");

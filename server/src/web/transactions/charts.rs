@@ -13,7 +13,7 @@ use sea_orm::DbErr;
 use time::{Date, Duration};
 
 use super::super::format;
-use super::{category_choice, days};
+use super::{MAX_SPAN_DAYS, category_choice, days};
 use crate::categories::Category;
 use crate::sync::Syncs;
 use crate::sync::transactions::{Filter, Spent};
@@ -139,9 +139,13 @@ pub async fn charts(
     let (Some(first), Some(last)) = (spent_days().min(), spent_days().max()) else {
         return Ok(None);
     };
-    // All time runs from the first day anything was spent; a chosen span has a previous one.
+    // All time runs from the first day anything was spent (twenty years back at most); a
+    // chosen span has a previous one.
     let chosen = days(query, now);
-    let (from, to) = chosen.unwrap_or((first, last.max(format::local_date(now))));
+    let (from, to) = chosen.unwrap_or_else(|| {
+        let to = last.max(format::local_date(now));
+        (first.max(to - Duration::days(MAX_SPAN_DAYS - 1)), to)
+    });
     let length = (to - from).whole_days() + 1;
     let step = Step::for_days(length);
     let current = spans(from, to, step);

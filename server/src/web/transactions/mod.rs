@@ -18,7 +18,7 @@ use time::{Date, Duration};
 
 use super::format;
 use super::internal;
-use crate::alerts::Kind;
+use crate::alerts::{Bank, Kind};
 use crate::categories::{self, Category};
 use crate::entities::transactions;
 use crate::sync::Syncs;
@@ -58,13 +58,17 @@ fn unread_by_bank(listed: Vec<UnreadAlert>, per_bank: Vec<(String, i64)>) -> Vec
         .collect()
 }
 
+/// The longest span of days the page draws (twenty years): all time starts no earlier.
+pub const MAX_SPAN_DAYS: i64 = 20 * 366;
+
 /// The days a query covers, both included, in the display zone: the span chosen on the chart,
 /// else the period's last days up to today; `None` for all time.
 pub fn days(query: &TransactionQuery, now: i64) -> Option<(Date, Date)> {
+    // A span longer than the charts draw is not one a chart offered: the period stands.
     let chosen = query.days.as_ref().and_then(|(from, to)| {
         let from = format::parse_iso_date(from)?;
         let to = format::parse_iso_date(to)?;
-        (from <= to).then_some((from, to))
+        (from <= to && (to - from).whole_days() < MAX_SPAN_DAYS).then_some((from, to))
     });
     chosen.or_else(|| {
         let today = format::local_date(now);
@@ -85,14 +89,17 @@ fn filter(user_id: i32, query: &TransactionQuery, now: i64) -> Filter {
             .as_deref()
             .map(categories::merchant_key)
             .filter(|words| !words.is_empty()),
-        // An unknown code names no category: no row matches it.
-        category: query
-            .category
-            .as_deref()
-            .map(|code| Category::from_code(code).unwrap_or(Category::Other)),
-        kind: query.kind.clone(),
+        // A code that names nothing falls back to no filter, as the page's selects show it.
+        category: query.category.as_deref().and_then(Category::from_code),
+        kind: query
+            .kind
+            .clone()
+            .filter(|code| Kind::from_code(code).is_some()),
         card: query.card.clone(),
-        bank: query.bank.clone(),
+        bank: query
+            .bank
+            .clone()
+            .filter(|code| Bank::from_code(code).is_some()),
     }
 }
 
@@ -225,4 +232,54 @@ pub async fn page(
         charts,
         filed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::model::Period;
+
+    fn query(days: Option<(&str, &str)>, category: Option<&str>) -> TransactionQuery {
+        TransactionQuery {
+            period: Period::Days7,
+            days: days.map(|(from, to)| (from.to_owned(), to.to_owned())),
+            category: category.map(str::to_owned),
+            kind: Some("yachting".into()),
+            bank: Some("bac_credomatic".into()),
+            page: 1,
+            ..TransactionQuery::default()
+        }
+    }
+
+    #[test]
+    fn a_span_is_the_charts_or_else_the_periods() {
+        // 2026-12-07 12:00 UTC is 06:00 that day in Costa Rica.
+        let now = 1_796_644_800;
+        let today = format::local_date(now);
+        let week = Some((today - Duration::days(6), today));
+        assert_eq!(days(&query(None, None), now), week);
+        let chosen = days(&query(Some(("2026-11-01", "2026-11-30")), None), now).unwrap();
+        assert_eq!(format::iso_date(chosen.0), "2026-11-01");
+        assert_eq!(format::iso_date(chosen.1), "2026-11-30");
+        // Longer than the charts draw, or not a day: the period stands.
+        assert_eq!(
+            days(&query(Some(("0001-01-01", "9999-12-31")), None), now),
+            week
+        );
+        assert_eq!(
+            days(&query(Some(("2026-02-30", "2026-03-01")), None), now),
+            week
+        );
+    }
+
+    #[test]
+    fn codes_that_name_nothing_filter_nothing() {
+        let now = 1_796_644_800;
+        let known = filter(7, &query(None, Some("health")), now);
+        assert_eq!(known.category, Some(Category::Health));
+        assert_eq!(known.bank.as_deref(), Some("bac_credomatic"));
+        let unknown = filter(7, &query(None, Some("yachts")), now);
+        assert_eq!(unknown.category, None);
+        assert_eq!(unknown.kind, None);
+    }
 }
