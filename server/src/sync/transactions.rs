@@ -302,7 +302,7 @@ impl Syncs {
         Ok(choices)
     }
 
-    /// The user's bank alerts that could not be read, in the filter's mailbox and period
+    /// The user's bank alerts that could not be read, in the filter's mailbox and days
     /// (newest first, at most [`UNREAD_LISTED`]), and how many there are of each bank.
     pub async fn unread_alerts(
         &self,
@@ -327,6 +327,17 @@ impl Syncs {
                         Condition::all()
                             .add(mail_messages::Column::SentAt.is_null())
                             .add(mail_messages::Column::ExaminedAt.gte(since)),
+                    ),
+            );
+        }
+        if let Some(until) = filter.until {
+            condition = condition.add(
+                Condition::any()
+                    .add(mail_messages::Column::SentAt.lt(until))
+                    .add(
+                        Condition::all()
+                            .add(mail_messages::Column::SentAt.is_null())
+                            .add(mail_messages::Column::ExaminedAt.lt(until)),
                     ),
             );
         }
