@@ -7,17 +7,19 @@
 
 mod charts;
 pub mod filing;
+mod filters;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::transactions::list_transactions;
 use crate::model::{
-    Choice, CurrencyTotal, FilingUndo, FilterChoices, MailService, MailboxOption, Period,
-    TransactionPage, TransactionQuery, TransactionRow, UnreadBankMail,
+    CurrencyTotal, FilingUndo, MailService, TransactionPage, TransactionQuery, TransactionRow,
+    UnreadBankMail,
 };
 use charts::Charts;
 use filing::FiledNotice;
+use filters::Filters;
 
 #[component]
 pub fn TransactionsPage() -> impl IntoView {
@@ -34,7 +36,7 @@ pub fn TransactionsPage() -> impl IntoView {
                     merchant_wide: params.get_str("scope") == Some("merchant"),
                     was_rule: params.get_str("was_rule").unwrap_or_default().to_owned(),
                     was_own: params.get_str("was_own").unwrap_or_default().to_owned(),
-                    back: format!("{}&page={}", query.filter_params(), query.page),
+                    back: query.list_params(),
                 });
             (query, filed)
         })
@@ -81,7 +83,7 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
         charts,
         filed,
     } = page;
-    let back = format!("{}&page={}", query.filter_params(), query.page);
+    let back = query.list_params();
     let filters = view! {
         {filed.map(|notice| view! { <FiledNotice notice /> })}
         <Filters query=query.clone() mailboxes choices />
@@ -141,132 +143,6 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
         {list}
     }
     .into_any()
-}
-
-/// The filters: a plain form that loads `/transactions?mailbox=…&period=…&q=…` (back to page
-/// 1). A span of days chosen on the chart stays until it is cleared.
-#[component]
-fn Filters(
-    query: TransactionQuery,
-    mailboxes: Vec<MailboxOption>,
-    choices: FilterChoices,
-) -> impl IntoView {
-    let FilterChoices {
-        categories,
-        kinds,
-        cards,
-        banks,
-    } = choices;
-    let days = query.days.clone().map(|(from, to)| {
-        let cleared = TransactionQuery {
-            days: None,
-            page: 1,
-            ..query.clone()
-        };
-        let span = if from == to {
-            from.clone()
-        } else {
-            format!("{from} to {to}")
-        };
-        view! {
-            <input type="hidden" name="from" value=from />
-            <input type="hidden" name="to" value=to />
-            <p class="days">
-                "Days: " <span class="span">{span}</span> " "
-                <a class="clear-days" href=cleared.page_href(1)>"Show the whole period"</a>
-            </p>
-        }
-    });
-    view! {
-        <form class="filters" method="get" action="/transactions" role="search" aria-label="Filters">
-            <div class="field search">
-                <label for="search-filter">"Merchant or person"</label>
-                <input
-                    id="search-filter"
-                    type="search"
-                    name="q"
-                    maxlength=crate::model::MAX_SEARCH_CHARS.to_string()
-                    value=query.search.clone().unwrap_or_default()
-                />
-            </div>
-            <div class="field">
-                <label for="mailbox-filter">"Mailbox"</label>
-                <select id="mailbox-filter" name="mailbox">
-                    <option value="" selected=query.mailbox.is_none()>
-                        "All mailboxes"
-                    </option>
-                    {mailboxes
-                        .into_iter()
-                        .map(|mailbox| {
-                            view! {
-                                <option
-                                    value=mailbox.id.to_string()
-                                    selected=query.mailbox == Some(mailbox.id)
-                                >
-                                    {mailbox.email}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
-            <div class="field">
-                <label for="period-filter">"Period"</label>
-                <select id="period-filter" name="period">
-                    {Period::ALL
-                        .into_iter()
-                        .map(|period| {
-                            view! {
-                                <option value=period.code() selected=period == query.period>
-                                    {period.label()}
-                                </option>
-                            }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
-            <ChoiceFilter id="category-filter" name="category" label="Category" every="All categories" choices=categories chosen=query.category.clone() />
-            <ChoiceFilter id="kind-filter" name="kind" label="Kind" every="All kinds" choices=kinds chosen=query.kind.clone() />
-            <ChoiceFilter id="card-filter" name="card" label="Card" every="All cards" choices=cards chosen=query.card.clone() />
-            <ChoiceFilter id="bank-filter" name="bank" label="Bank" every="All banks" choices=banks chosen=query.bank.clone() />
-            {days}
-            <button type="submit">"Apply"</button>
-        </form>
-    }
-    .into_any()
-}
-
-/// One select of the filters: "All …" or one of `choices`.
-#[component]
-fn ChoiceFilter(
-    id: &'static str,
-    name: &'static str,
-    label: &'static str,
-    every: &'static str,
-    choices: Vec<Choice>,
-    chosen: Option<String>,
-) -> impl IntoView {
-    view! {
-        <div class="field">
-            <label for=id>{label}</label>
-            <select id=id name=name>
-                <option value="" selected=chosen.is_none()>
-                    {every}
-                </option>
-                {choices
-                    .into_iter()
-                    .map(|choice| {
-                        let selected = chosen.as_deref() == Some(choice.code.as_str());
-                        view! {
-                            <option value=choice.code selected=selected>
-                                {choice.label}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
-        </div>
-    }
 }
 
 /// "2 mails from BAC Credomatic could not be read, so they are not in these totals", with the

@@ -1,7 +1,7 @@
 //! Server renders of the Transactions page: rows, totals, paging, filters, the empty state.
 
 use super::*;
-use crate::model::UnreadMail;
+use crate::model::{Choice, FilterChoices, MailboxOption, Period, UnreadMail};
 
 fn page(rows: Vec<TransactionRow>, total_rows: u64, pages: u32) -> TransactionPage {
     TransactionPage {

@@ -13,7 +13,7 @@ use sea_orm::DbErr;
 use time::{Date, Duration};
 
 use super::super::format;
-use super::{MAX_SPAN_DAYS, category_choice, days};
+use super::{MAX_SPAN_DAYS, bounds, category_choice, days};
 use crate::categories::Category;
 use crate::sync::Syncs;
 use crate::sync::transactions::{Filter, Spent};
@@ -109,10 +109,11 @@ fn per_span(by_day: &[(String, i64, i64)], spans: &[(Date, Date)]) -> BTreeMap<S
     sums
 }
 
-fn filter_for(filter: &Filter, (from, to): (Date, Date)) -> Filter {
+fn filter_for(filter: &Filter, days: (Date, Date)) -> Filter {
+    let (since, until) = bounds(days);
     Filter {
-        since: Some(format::day_start(from)),
-        until: Some(format::day_start(to.next_day().unwrap_or(to))),
+        since: Some(since),
+        until: Some(until),
         ..filter.clone()
     }
 }

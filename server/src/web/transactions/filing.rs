@@ -46,7 +46,7 @@ fn list_params(back: &str) -> String {
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
     });
-    format!("{}&page={}", query.filter_params(), query.page)
+    query.list_params()
 }
 
 /// The form for the user's transaction `id`.

@@ -77,13 +77,21 @@ pub fn days(query: &TransactionQuery, now: i64) -> Option<(Date, Date)> {
     })
 }
 
+/// When the days `from..=to` begin and end (the start of the day after), Unix seconds.
+fn bounds((from, to): (Date, Date)) -> (i64, i64) {
+    (
+        format::day_start(from),
+        format::day_start(to.next_day().unwrap_or(to)),
+    )
+}
+
 fn filter(user_id: i32, query: &TransactionQuery, now: i64) -> Filter {
     let days = days(query, now);
     Filter {
         user_id,
         account_id: query.mailbox,
-        since: days.map(|(from, _)| format::day_start(from)),
-        until: days.map(|(_, to)| format::day_start(to.next_day().unwrap_or(to))),
+        since: days.map(|days| bounds(days).0),
+        until: days.map(|days| bounds(days).1),
         search: query
             .search
             .as_deref()
