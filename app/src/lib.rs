@@ -57,10 +57,12 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
 
     view! {
-        <Title text="mailconnect" />
+        // Each page names itself first ("Sign in · mailconnect"): a screen reader says the
+        // title on every page load, so it says where the user landed.
+        <Title formatter=|text: String| format!("{text} · mailconnect") text="Home" />
         <Router>
             <Header />
-            <main>
+            <main id="content" tabindex="-1">
                 <Routes fallback=NotFound>
                     // Async: the server sends each page complete (no streamed placeholders),
                     // so it reads right before, or without, the WASM.
@@ -98,7 +100,7 @@ fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Page not found · mailconnect" />
+        <Title text="Page not found" />
         <h1>"Page not found"</h1>
         <p>"There is nothing at this address. " <a href="/">"Go to mailconnect"</a></p>
     }

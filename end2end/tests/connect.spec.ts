@@ -261,6 +261,15 @@ test.describe('connect Gmail', () => {
     const revokesBefore = (await fakeCalls({ endpoint: 'revoke' })).length;
 
     await connections.disconnectButton(gmail).click();
+    // It asks first, and says what happens at Google and to the transactions.
+    await expect(connections.disconnectQuestion(gmail)).toContainText('our access is revoked at Google');
+    await expect(connections.disconnectQuestion(gmail)).toContainText('stay on your Transactions page');
+    const revokedEarly = (await fakeCalls({ endpoint: 'revoke' })).filter((call) =>
+      liveTokens.includes(call.params.token as string),
+    );
+    expect(revokedEarly).toHaveLength(0);
+    await expect(connections.account(gmail)).toHaveCount(1);
+    await connections.confirmDisconnectButton(gmail).click();
     await expect(connections.account(gmail)).toHaveCount(0);
     await expect(connections.toast(TOAST.disconnected)).toBeVisible();
     await expect(new ConnectionsPage(page).emptyState).toBeVisible();

@@ -109,7 +109,7 @@ test.describe('connect Outlook', () => {
     await connectOutlook(page, { email: address });
     await expect(connections.account(address)).toHaveCount(1);
 
-    await connections.disconnectButton(address).click();
+    await connections.disconnect(address);
     await expect(connections.account(address)).toHaveCount(0);
     const toast = connections.toasts.filter({ hasText: 'Email account disconnected' });
     await expect(toast).toContainText('https://account.live.com/consent/Manage');

@@ -102,6 +102,18 @@ impl MailService {
             MailService::Outlook => "Outlook",
         }
     }
+
+    /// What disconnecting a mailbox does at its service, as the end of a sentence.
+    pub fn what_disconnecting_does(self) -> String {
+        match self {
+            MailService::Gmail => "our access is revoked at Google.".to_owned(),
+            MailService::Outlook => format!(
+                "its tokens are deleted here; Microsoft keeps our access until you remove it, at \
+                 {MICROSOFT_PERSONAL_CONSENT_PAGE} for a personal account or at \
+                 {MICROSOFT_WORK_CONSENT_PAGE} for a work or school account."
+            ),
+        }
+    }
 }
 
 /// Where Microsoft users remove an app's access (Microsoft has no way for an app to revoke its

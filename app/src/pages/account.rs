@@ -3,12 +3,11 @@
 //! the connected mailboxes, their transactions, and our access to them at their services.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 use super::forms::{FormAction, ServerForm};
 use crate::api::account::get_account_overview;
-use crate::model::{
-    AccountOverview, MICROSOFT_PERSONAL_CONSENT_PAGE, MICROSOFT_WORK_CONSENT_PAGE, MailService,
-};
+use crate::model::AccountOverview;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -16,6 +15,7 @@ pub fn AccountPage() -> impl IntoView {
 
     view! {
         <section class="card wide">
+            <Title text="Your account" />
             <h1>"Your account"</h1>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>
                 {move || {
@@ -91,7 +91,7 @@ fn what_goes(overview: &AccountOverview) -> impl IntoView + use<> {
                                     view! {
                                         <li>
                                             {address} " (" {service.name()} "): "
-                                            {what_happens_at(service)}
+                                            {service.what_disconnecting_does()}
                                         </li>
                                     }
                                 })
@@ -107,17 +107,5 @@ fn what_goes(overview: &AccountOverview) -> impl IntoView + use<> {
                 }}
             </p>
         </div>
-    }
-}
-
-/// What disconnecting does at the mailbox's own service.
-fn what_happens_at(service: MailService) -> String {
-    match service {
-        MailService::Gmail => "our access is revoked at Google.".to_owned(),
-        MailService::Outlook => format!(
-            "its tokens are deleted here; Microsoft keeps our access until you remove it, at \
-             {MICROSOFT_PERSONAL_CONSENT_PAGE} for a personal account or at \
-             {MICROSOFT_WORK_CONSENT_PAGE} for a work or school account."
-        ),
     }
 }

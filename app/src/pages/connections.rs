@@ -2,18 +2,28 @@
 //! mailboxes. The server only renders it for a signed-in user (everyone else is sent to
 //! `/signin`), with the list read on the server. In the browser the list is an island: it re-reads
 //! after each change, and every two seconds while any mailbox is syncing.
+//!
+//! Keyboard and screen-reader users: "Disconnect" asks first, inside the row, with focus on its
+//! safe answer (Escape withdraws it); after a popup ends or a mailbox goes, focus moves to the
+//! list's heading and the toast says what happened. Buttons that wait ("Sync now" while syncing)
+//! are `aria-disabled`, not `disabled`, so they keep the focus they had.
 
 use std::time::Duration;
 
 use leptos::either::EitherOf3;
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_meta::Title;
 
 use super::connect_popup::ConnectPopup;
 use super::toasts::{ToastKind, ToastList, Toasts};
 use crate::api::accounts::{disconnect_account, list_accounts, mail_services, sync_now};
 use crate::error::AppError;
 use crate::model::{AccountStatus, AccountView, MailService};
+
+/// What disconnecting leaves: the transactions already found stay.
+const TRANSACTIONS_STAY: &str = "The transactions already found in it stay on your Transactions page until you delete your account.";
 
 /// How often the list is re-read while a mailbox is syncing.
 const SYNC_POLL: Duration = Duration::from_secs(2);
@@ -27,6 +37,7 @@ pub fn ConnectionsPage() -> impl IntoView {
     let services = Resource::new(|| (), |_| mail_services());
     view! {
         <section class="card wide">
+            <Title text="Email Connections" />
             <h1>"Email Connections"</h1>
             <p>"Connect a mailbox so we can read your bank alerts."</p>
             <Suspense fallback=|| view! { <p>"Loading accounts…"</p> }>
@@ -47,6 +58,8 @@ struct Page {
     /// the request arrives with the server's state.
     sync_requested: RwSignal<Vec<i32>>,
     disconnecting: RwSignal<bool>,
+    /// The list's heading, where focus goes when the list changed under it.
+    heading: NodeRef<html::H2>,
     /// Numbers the list reads, so an older answer never replaces a newer one.
     reads: StoredValue<u64>,
     popup: ConnectPopup,
@@ -59,6 +72,7 @@ impl Page {
             accounts: RwSignal::new(initial),
             sync_requested: RwSignal::new(Vec::new()),
             disconnecting: RwSignal::new(false),
+            heading: NodeRef::new(),
             reads: StoredValue::new(0),
             popup: ConnectPopup::new(),
             toasts: Toasts::provide(),
@@ -75,17 +89,32 @@ impl Page {
         }
     }
 
+    /// Moves focus to the list's heading, after the list changed where focus was.
+    fn focus_list(self) {
+        if let Some(heading) = self.heading.get_untracked() {
+            let _ = heading.focus();
+        }
+    }
+
     fn disconnect(self, account_id: i32) {
         self.disconnecting.set(true);
         spawn_local(async move {
-            match disconnect_account(account_id).await {
-                Ok(message) => self.toasts.show(ToastKind::Success, message),
-                Err(error) => self
-                    .toasts
-                    .show(ToastKind::Error, format!("Failed to disconnect: {error}")),
-            }
+            let gone = match disconnect_account(account_id).await {
+                Ok(message) => {
+                    self.toasts.show(ToastKind::Success, message);
+                    true
+                }
+                Err(error) => {
+                    self.toasts
+                        .show(ToastKind::Error, format!("Failed to disconnect: {error}"));
+                    false
+                }
+            };
             self.disconnecting.set(false);
             self.reload().await;
+            if gone {
+                self.focus_list();
+            }
         });
     }
 
@@ -111,10 +140,16 @@ impl Page {
 fn Connections(initial: AccountList, services: Vec<MailService>) -> impl IntoView {
     let page = Page::new(initial);
     let popup = page.popup;
-    // A popup that ended may have added or restored an account.
+    // A popup that ended may have added or restored an account; the focus, which was on the
+    // button that opened it, goes to the list.
     Effect::watch(
         move || popup.finished.get(),
-        move |_, _, _| spawn_local(page.reload()),
+        move |_, _, _| {
+            spawn_local(async move {
+                page.reload().await;
+                page.focus_list();
+            })
+        },
         false,
     );
     // Effects run only in the browser: the server never polls. Each new list decides whether
@@ -165,7 +200,9 @@ fn Connections(initial: AccountList, services: Vec<MailService>) -> impl IntoVie
                 .collect_view()}
         </div>
         <section aria-labelledby="accounts-heading">
-            <h2 id="accounts-heading">"Connected Accounts"</h2>
+            <h2 id="accounts-heading" tabindex="-1" node_ref=page.heading>
+                "Connected Accounts"
+            </h2>
             // Either, not `into_any`: type erasure would bring every rendering method into the
             // WASM, used or not.
             {move || match page.accounts.get() {
@@ -216,6 +253,32 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
     };
     let popup = page.popup;
     let service = account.service;
+    // "Disconnect" asks first. Focus follows the question: onto its safe answer when it is
+    // asked, back to "Disconnect" when it is withdrawn.
+    let asking = RwSignal::new(false);
+    let disconnect_button = NodeRef::<html::Button>::new();
+    let keep_button = NodeRef::<html::Button>::new();
+    Effect::watch(
+        move || asking.get(),
+        move |asking, _, _| {
+            let button = if *asking {
+                keep_button
+            } else {
+                disconnect_button
+            };
+            if let Some(button) = button.get_untracked() {
+                let _ = button.focus();
+            }
+        },
+        false,
+    );
+    let question_id = format!("disconnect-question-{id}");
+    let controls = question_id.clone();
+    let question = format!(
+        "mailconnect stops reading it, and {} {TRANSACTIONS_STAY}",
+        service.what_disconnecting_does()
+    );
+    let email = account.email.clone();
     view! {
         <li class="account" data-account-id=id data-syncing=move || syncing().to_string()>
             <div>
@@ -237,8 +300,12 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
                     type="button"
                     class="sync-now"
                     aria-label=format!("Sync now {}", account.email)
-                    disabled=syncing
-                    on:click=move |_| page.sync(id)
+                    aria-disabled=move || syncing().then_some("true")
+                    on:click=move |_| {
+                        if !syncing() {
+                            page.sync(id)
+                        }
+                    }
                 >
                     "Sync now"
                 </button>
@@ -260,12 +327,64 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
                     type="button"
                     class="danger"
                     aria-label=format!("Disconnect {}", account.email)
-                    disabled=move || page.disconnecting.get()
-                    on:click=move |_| page.disconnect(id)
+                    aria-expanded=move || asking.get().to_string()
+                    aria-controls=move || asking.get().then(|| controls.clone())
+                    node_ref=disconnect_button
+                    on:click=move |_| asking.update(|asking| *asking = !*asking)
                 >
                     "Disconnect"
                 </button>
             </div>
+            {move || {
+                let email = email.clone();
+                let question = question.clone();
+                asking
+                    .get()
+                    .then(|| {
+                        view! {
+                            <div
+                                class="confirm"
+                                role="group"
+                                id=question_id.clone()
+                                aria-labelledby=format!("{question_id}-text")
+                                on:keydown=move |event| {
+                                    if event.key() == "Escape" {
+                                        asking.set(false);
+                                    }
+                                }
+                            >
+                                <p id=format!("{question_id}-text")>
+                                    <strong>"Disconnect " {email.clone()} "?"</strong>
+                                    " "
+                                    {question}
+                                </p>
+                                <button
+                                    type="button"
+                                    class="danger"
+                                    aria-label=format!("Yes, disconnect {email}")
+                                    aria-disabled=move || {
+                                        page.disconnecting.get().then_some("true")
+                                    }
+                                    on:click=move |_| {
+                                        if !page.disconnecting.get_untracked() {
+                                            page.disconnect(id)
+                                        }
+                                    }
+                                >
+                                    "Yes, disconnect"
+                                </button>
+                                <button
+                                    type="button"
+                                    class="secondary"
+                                    node_ref=keep_button
+                                    on:click=move |_| asking.set(false)
+                                >
+                                    "Keep it"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
         </li>
     }
 }
@@ -338,7 +457,9 @@ mod tests {
         assert!(!html.contains("Not synced yet"));
         assert!(!html.contains("sync-problem"));
         assert!(html.contains(r#"data-syncing="true""#));
-        assert!(html.contains(r#"aria-label="Sync now me@example.com" disabled class="sync-now""#));
+        assert!(html.contains(
+            r#"aria-label="Sync now me@example.com" aria-disabled="true" class="sync-now""#
+        ));
     }
 
     fn render_buttons(services: Vec<MailService>) -> String {

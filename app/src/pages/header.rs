@@ -13,6 +13,10 @@ pub fn Header() -> impl IntoView {
 
     view! {
         <header class="topbar">
+            // The first stop of the Tab key: past the bar, to the page's own content.
+            <a class="skip-link" href="#content">
+                "Skip to content"
+            </a>
             <a class="brand" href="/connections">
                 "mailconnect"
             </a>

@@ -2,6 +2,7 @@
 //! function and follow its redirect) and, once hydrated, submit without a page load.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 use super::forms::{FormAction, ServerForm};
 
@@ -9,6 +10,7 @@ use super::forms::{FormAction, ServerForm};
 pub fn SignUpPage() -> impl IntoView {
     view! {
         <section class="card">
+            <Title text="Create your account" />
             <h1>"Create your account"</h1>
             <ServerForm action=FormAction::SignUp submit="Sign up">
                 <CredentialFields password_autocomplete="new-password" />
@@ -22,6 +24,7 @@ pub fn SignUpPage() -> impl IntoView {
 pub fn SignInPage() -> impl IntoView {
     view! {
         <section class="card">
+            <Title text="Sign in" />
             <h1>"Sign in"</h1>
             <ServerForm action=FormAction::SignIn submit="Sign in">
                 <CredentialFields password_autocomplete="current-password" />

@@ -85,6 +85,8 @@ export type FakeGmailMessage = {
   internalDate?: number;
   id?: string;
   labelIds?: string[];
+  /** Moves the fixture's dates (header and text) to internalDate's day. */
+  redate?: boolean;
 };
 
 /**
@@ -149,6 +151,21 @@ export class GmailConnections {
 
   disconnectButton(email: string): Locator {
     return this.page.getByRole('button', { name: `Disconnect ${email}`, exact: true });
+  }
+
+  /** The row's question after "Disconnect": what happens, "Yes, disconnect" and "Keep it". */
+  disconnectQuestion(email: string): Locator {
+    return this.page.getByRole('group', { name: `Disconnect ${email}?` });
+  }
+
+  confirmDisconnectButton(email: string): Locator {
+    return this.page.getByRole('button', { name: `Yes, disconnect ${email}`, exact: true });
+  }
+
+  /** Disconnects a mailbox: its "Disconnect", then the question's "Yes". */
+  async disconnect(email: string): Promise<void> {
+    await this.disconnectButton(email).click();
+    await this.confirmDisconnectButton(email).click();
   }
 
   reconnectButton(email: string): Locator {

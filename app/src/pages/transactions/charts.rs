@@ -145,7 +145,7 @@ fn SeriesChart(series: SpendingSeries, step: String) -> impl IntoView {
             <svg
                 viewBox=format!("0 0 {WIDTH} {HEIGHT}")
                 width=WIDTH.to_string()
-                role="img"
+                role="group"
                 aria-labelledby=labelled_by
                 aria-describedby=described_by
             >
@@ -217,7 +217,9 @@ fn CategoryChart(spending: CategorySpending) -> impl IntoView {
             } else {
                 0.0
             };
-            let tip = format!("{}: {} ({})", bar.category.label, bar.amount, bar.share);
+            // The name says what the bar shows, in the words it shows.
+            let shown = format!("{} · {}", bar.amount, bar.share);
+            let tip = format!("{} {shown}", bar.category.label);
             view! {
                 <a href=bar.href.clone() aria-label=tip.clone() data-category=bar.category.code.clone()>
                     <title>{tip.clone()}</title>
@@ -231,7 +233,7 @@ fn CategoryChart(spending: CategorySpending) -> impl IntoView {
                         height="16"
                     />
                     <text x=format!("{:.1}", BAR_START + length + 6.0) y=format!("{:.1}", top + 17.0)>
-                        {format!("{} · {}", bar.amount, bar.share)}
+                        {shown}
                     </text>
                 </a>
             }
@@ -242,7 +244,7 @@ fn CategoryChart(spending: CategorySpending) -> impl IntoView {
             <svg
                 viewBox=format!("0 0 {WIDTH} {drawn_height}")
                 width=WIDTH.to_string()
-                role="img"
+                role="group"
                 aria-labelledby=labelled_by
                 aria-describedby=described_by
             >

@@ -4,6 +4,7 @@
 //! notice the list shows afterwards, with its undo.
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use server_fn::ServerFn;
@@ -41,6 +42,7 @@ pub fn FilingPage() -> impl IntoView {
     );
     view! {
         <section class="card filing-page">
+            <Title text="Change the category" />
             <h1>"Change the category"</h1>
             <Transition fallback=|| view! { <p>"Loading the transaction…"</p> }>
                 {move || {

@@ -10,6 +10,7 @@ pub mod filing;
 mod filters;
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::transactions::list_transactions;
@@ -48,6 +49,7 @@ pub fn TransactionsPage() -> impl IntoView {
 
     view! {
         <section class="card transactions-page">
+            <Title text="Transactions" />
             <h1>"Transactions"</h1>
             <Transition fallback=|| view! { <p>"Loading transactions…"</p> }>
                 {move || {
@@ -92,6 +94,7 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
     .into_any();
     if total_rows == 0 && query.is_filtered() {
         return view! {
+            <Title text="Transactions: none match" />
             {filters}
             <p class="empty">
                 "No transactions match these filters. "
@@ -130,7 +133,14 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
     } else {
         format!("{total_rows} transactions")
     };
+    // After a filter or a page link, the title says what the list now holds.
+    let title = match (query.is_filtered(), query.page) {
+        (false, 1) => "Transactions".to_owned(),
+        (true, 1) => format!("Transactions: {count} found"),
+        (_, page) => format!("Transactions: {count}, page {page} of {pages}"),
+    };
     view! {
+        <Title text=title />
         {filters}
         <div class="summary">
             <Totals totals />

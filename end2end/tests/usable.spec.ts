@@ -1,0 +1,135 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { GmailConnections, TOAST, addGmailMessages, connectGmail, recordToasts } from './support/gmail';
+import { ConnectionsPage, TransactionsPage, signUp, uniqueEmail, waitForHydration } from './support/pages';
+
+// Usable by everyone: axe finds nothing serious on any page, and the connections page works
+// with the keyboard alone, with focus where a screen-reader user expects it.
+
+const SYNC_TIMEOUT = 30_000;
+const DAY = 24 * 60 * 60 * 1000;
+
+/** Fails with axe's serious and critical findings on the page as it is now, if any. */
+async function expectNoSeriousViolations(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => ({
+      rule: violation.id,
+      help: violation.help,
+      where: violation.nodes.map((node) => node.target.join(' ')),
+    }));
+  expect(serious, `axe on ${what}`).toEqual([]);
+}
+
+/** Presses Tab until `target` has the focus: it can be reached with the keyboard alone. */
+async function tabTo(page: Page, target: Locator, most = 40): Promise<void> {
+  for (let i = 0; i < most; i++) {
+    await page.keyboard.press('Tab');
+    if (await target.evaluate((element) => element === document.activeElement)) return;
+  }
+  throw new Error(`${target} is not reached by ${most} presses of Tab`);
+}
+
+test('axe finds nothing serious on any page, signed out or in, with data', async ({ page }) => {
+  test.setTimeout(60_000);
+  await page.goto('/signin');
+  await expectNoSeriousViolations(page, '/signin');
+  await page.goto('/signup');
+  await expectNoSeriousViolations(page, '/signup');
+  await page.goto('/no-such-page');
+  await expectNoSeriousViolations(page, 'a missing page');
+  // The popup's result page, as a popup that lost its opener shows it.
+  await page.goto('/auth/gmail/callback?state=unknown&code=unknown');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Gmail connection failed');
+  await expectNoSeriousViolations(page, 'the popup result page');
+
+  const gmail = uniqueEmail('axe');
+  await addGmailMessages(gmail, [
+    { fixture: 'bac_purchase_crc.eml', internalDate: Date.now() - 2 * DAY },
+    { fixture: 'bcr_card_three_rows.eml', internalDate: Date.now() - DAY },
+  ]);
+  await signUp(page, uniqueEmail('axe'));
+  await waitForHydration(page);
+  await expectNoSeriousViolations(page, '/connections without mailboxes');
+  await connectGmail(page, { email: gmail });
+  const connections = new ConnectionsPage(page);
+  await connections.waitForSyncToFinish(gmail, SYNC_TIMEOUT);
+  await new GmailConnections(page).disconnectButton(gmail).click();
+  await expectNoSeriousViolations(page, '/connections with a mailbox, asking to disconnect it');
+
+  const transactions = new TransactionsPage(page);
+  await transactions.goto();
+  await expect(transactions.rows).not.toHaveCount(0);
+  await expectNoSeriousViolations(page, '/transactions with data');
+  await page.goto('/transactions?q=nothing-like-this');
+  await expectNoSeriousViolations(page, '/transactions with nothing matching');
+  await transactions.goto();
+  await transactions.rows.first().locator('td.category a').click();
+  await expect(page.getByRole('heading', { name: 'Change the category' })).toBeVisible();
+  await expectNoSeriousViolations(page, '/transactions/category');
+  await page.goto('/account');
+  await expectNoSeriousViolations(page, '/account');
+});
+
+test('the keyboard alone connects, asks before disconnecting, and focus follows', async ({ page }) => {
+  await recordToasts(page);
+  await signUp(page, uniqueEmail('keys'));
+  await waitForHydration(page);
+  const connections = new GmailConnections(page);
+  const listHeading = page.getByRole('heading', { name: 'Connected Accounts', level: 2 });
+
+  // The first Tab offers to skip the top bar.
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+
+  // Connecting: after the popup, focus is on the list, which holds the new mailbox.
+  const gmail = uniqueEmail('keys');
+  await tabTo(page, connections.connectButton);
+  await connectGmail(page, { email: gmail }, connections.connectButton);
+  await expect(connections.account(gmail)).toHaveCount(1);
+  await expect(listHeading).toBeFocused();
+
+  // "Disconnect" asks, with focus on the safe answer; Escape withdraws the question.
+  const disconnect = connections.disconnectButton(gmail);
+  await tabTo(page, disconnect);
+  await page.keyboard.press('Enter');
+  await expect(connections.disconnectQuestion(gmail)).toBeVisible();
+  await expect(disconnect).toHaveAttribute('aria-expanded', 'true');
+  await expect(page.getByRole('button', { name: 'Keep it' })).toBeFocused();
+  await page.keyboard.press('Escape');
+  await expect(connections.disconnectQuestion(gmail)).toHaveCount(0);
+  await expect(disconnect).toBeFocused();
+  await expect(disconnect).toHaveAttribute('aria-expanded', 'false');
+  await expect(connections.account(gmail)).toHaveCount(1);
+
+  // Asked again and answered "Yes": the row goes, focus lands on the list, the toast says so.
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Shift+Tab');
+  await expect(connections.confirmDisconnectButton(gmail)).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(connections.account(gmail)).toHaveCount(0);
+  await expect(listHeading).toBeFocused();
+  await expect(connections.toast(TOAST.disconnected)).toBeVisible();
+});
+
+test('each page names itself in its title, and the list says how much matched', async ({ page }) => {
+  await page.goto('/signin');
+  await expect(page).toHaveTitle('Sign in · mailconnect');
+  await signUp(page, uniqueEmail('titles'));
+  await expect(page).toHaveTitle('Email Connections · mailconnect');
+  await page.goto('/account');
+  await expect(page).toHaveTitle('Your account · mailconnect');
+  const gmail = uniqueEmail('titles');
+  await addGmailMessages(gmail, [{ fixture: 'bcr_card_three_rows.eml', internalDate: Date.now() - DAY }]);
+  await new ConnectionsPage(page).goto();
+  await connectGmail(page, { email: gmail });
+  await new ConnectionsPage(page).waitForSyncToFinish(gmail, SYNC_TIMEOUT);
+  const transactions = new TransactionsPage(page);
+  await transactions.goto();
+  await expect(page).toHaveTitle('Transactions · mailconnect');
+  await page.goto('/transactions?kind=declined');
+  await expect(page).toHaveTitle('Transactions: 1 transaction found · mailconnect');
+  await page.goto('/transactions?q=nothing-like-this');
+  await expect(page).toHaveTitle('Transactions: none match · mailconnect');
+});
