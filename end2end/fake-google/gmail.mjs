@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { addressesIn, decodeWords, headerValue, messageText, parseEntity } from './mime.mjs';
+import { redated } from './redate.mjs';
 
 // Scopes that allow reading message contents.
 export const GMAIL_READ_SCOPES = Object.freeze([
@@ -32,7 +33,12 @@ export const SEED_FIXTURES = Object.freeze([
   'spoof_bac_display_name.eml',
   'personal_not_bank.eml',
 ]);
-const SEED_SPAN_MS = 3 * 86_400_000;
+// The seeded alerts were sent on the last days before today, one day after another: within
+// the first sync's window (SYNC_INITIAL_DAYS, 7 by default), and this month's spending.
+const SEED_SPAN_DAYS = 6;
+const DAY_MS = 86_400_000;
+// How long after its sending an alert lands in the mailbox.
+const DELIVERY_MS = 4_000;
 
 // Gmail's operations, as faults and recorded calls name them.
 export const OPERATIONS = Object.freeze(['list', 'get', 'history', 'profile']);
@@ -224,7 +230,9 @@ export function normalizeSeed(email, messages, now = Date.now()) {
       }
     }
 
+    if (m.redate !== undefined && typeof m.redate !== 'boolean') throw new Error('messages[].redate must be true or false');
     const sources = RAW_NAMES.filter((n) => m[n] !== undefined && m[n] !== null);
+    if (m.redate && sources.length !== 1) throw new Error(`redate needs one of ${RAW_NAMES.join(', ')}`);
     if (sources.length > 1) throw new Error(`give only one of ${RAW_NAMES.join(', ')}; got ${sources.join(' and ')}`);
     let raw;
     if (sources.length === 1) {
@@ -243,6 +251,12 @@ export function normalizeSeed(email, messages, now = Date.now()) {
         raw = Buffer.from(text.replaceAll('-', '+').replaceAll('_', '/'), 'base64');
       }
       internalDate ??= now;
+      // Moved to internalDate's day: the message says it was sent then, and lands then.
+      if (m.redate) {
+        const moved = redated(raw, internalDate);
+        raw = moved.raw;
+        internalDate = moved.sentAt + DELIVERY_MS;
+      }
     } else {
       const date = optionalString(m.date, 'date', new Date(now).toUTCString());
       const parsed = Date.parse(date);
@@ -261,15 +275,16 @@ export function normalizeSeed(email, messages, now = Date.now()) {
   });
 }
 
-// The fixtures a seeded mailbox (of `email`, when given) starts with, spread over the last
-// three days.
+// The fixtures a seeded mailbox (of `email`, when given) starts with, re-dated to the last
+// SEED_SPAN_DAYS days before today (oldest first, each at its own time of day).
 export function seedAlertMessages(now = Date.now(), email = FIXTURE_RECIPIENT) {
-  const step = SEED_SPAN_MS / SEED_FIXTURES.length;
+  const count = SEED_FIXTURES.length;
   return SEED_FIXTURES.map((name, i) => {
     const id = newMessageId();
-    const internalDate = Math.floor((now - SEED_SPAN_MS + (i + 0.5) * step) / 1000) * 1000;
-    const raw = addressedTo(readFixture(name), email);
-    return buildMessage({ id, threadId: id, labelIds: ['INBOX'], internalDate, raw });
+    const daysAgo = SEED_SPAN_DAYS - Math.floor((i * SEED_SPAN_DAYS) / count);
+    const moved = redated(addressedTo(readFixture(name), email), now - daysAgo * DAY_MS);
+    const internalDate = moved.sentAt + DELIVERY_MS;
+    return buildMessage({ id, threadId: id, labelIds: ['INBOX'], internalDate, raw: moved.raw });
   });
 }
 

@@ -102,7 +102,7 @@ test.describe('where the money goes', () => {
       // Over time: the chart's total is the page's, and so is the sum of its bars.
       const overTime = charts.locator(`figure.spending[data-currency="${currency}"]`);
       await expect(overTime.locator('.total')).toHaveText(spent);
-      const drawing = overTime.getByRole('img');
+      const drawing = overTime.locator('svg');
       await expect(drawing).toHaveAccessibleName(`Spending in ${currency}, per month`);
       await expect(drawing).toHaveAccessibleDescription(new RegExp(`^${spent.replace('$', '\\$')} in this period\\.`));
       const perMonth = await overTime.locator('details.numbers td.amount').allTextContents();
@@ -230,5 +230,39 @@ test.describe('search, filters and categories without JavaScript', () => {
       /Every transaction from TIENDA ELECTRONICA DEMO is now in Entertainment and subscriptions\./,
     );
     await expect(category(transactions.rows.first())).toHaveText('Entertainment and subscriptions');
+  });
+});
+
+test.describe('a first look', () => {
+  test('alerts from the last days chart this week per day, as the demo shows them', async ({ page }) => {
+    test.setTimeout(60_000);
+    const gmail = uniqueEmail('recent-gmail');
+    const now = Date.now();
+    // Three banks' layouts, each moved to a recent day (the demo's mailboxes are seeded so).
+    await addGmailMessages(gmail, [
+      { fixture: 'bac_2026_purchase_visa_crc.eml', internalDate: now - 3 * DAY, redate: true },
+      { fixture: 'promerica_purchase_crc.eml', internalDate: now - 2 * DAY, redate: true },
+      { fixture: 'bncr_voucher_usd.eml', internalDate: now - DAY, redate: true },
+    ]);
+    await signUp(page, uniqueEmail('recent'));
+    await waitForHydration(page);
+    await connectGmail(page, { email: gmail });
+    await new ConnectionsPage(page).waitForSyncToFinish(gmail, SYNC_TIMEOUT);
+    const transactions = new TransactionsPage(page);
+    await transactions.goto();
+    await expect(transactions.rows).toHaveCount(3);
+
+    // Each happened on its mail's day, in the last four days.
+    const csv = await (await page.request.get((await transactions.csvLink.getAttribute('href'))!)).text();
+    const dates = csvRecords(csv).map((record) => Date.parse(record.date));
+    expect(dates).toHaveLength(3);
+    for (const date of dates) {
+      expect(date).toBeGreaterThan(now - 4 * DAY);
+      expect(date).toBeLessThan(now);
+    }
+    const charts = page.getByRole('region', { name: 'Spending charts' });
+    await expect(charts.locator('figure.spending[data-currency="CRC"] svg')).toHaveAccessibleName(
+      'Spending in CRC, per day',
+    );
   });
 });
