@@ -40,6 +40,9 @@ export default defineConfig({
   timeout: 30_000,
   use: {
     baseURL: APP_URL,
+    // The browsers live where the banks are: a new user's times stay Costa Rica's. The test of
+    // another zone opens a browser of its own elsewhere.
+    timezoneId: 'America/Costa_Rica',
     // A failed test keeps its trace (DOM snapshots, network, console). Screenshots are left
     // out: every test records a trace, and encoding a screencast took a fifth of the run's CPU.
     trace: { mode: 'retain-on-failure', screenshots: false },

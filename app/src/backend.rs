@@ -36,6 +36,15 @@ pub trait Backend: Send + Sync + 'static {
     async fn current_user(&self, req: &Parts) -> Result<Option<CurrentUser>, AppError>;
     /// The user's address and what deleting the account would remove.
     async fn account_overview(&self, req: &Parts) -> Result<AccountOverview, AppError>;
+    /// Sets the zone the user's times are shown in. With `from_browser`, the browser's own zone,
+    /// reported once: it never replaces a zone already chosen. Answers whether the times shown
+    /// change.
+    async fn set_time_zone(
+        &self,
+        req: &Parts,
+        time_zone: String,
+        from_browser: bool,
+    ) -> Result<bool, AppError>;
     /// Checks the current password, sets the new one and ends the user's other sessions.
     async fn change_password(
         &self,

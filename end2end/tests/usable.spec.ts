@@ -1,6 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { GmailConnections, TOAST, addGmailMessages, connectGmail, recordToasts } from './support/gmail';
+import { APP_URL } from './support/env';
+import { csvRecords } from './support/csv';
 import { ConnectionsPage, TransactionsPage, signUp, uniqueEmail, waitForHydration } from './support/pages';
 
 // Usable by everyone: axe finds nothing serious on any page, and the connections page works
@@ -132,4 +134,49 @@ test('each page names itself in its title, and the list says how much matched', 
   await expect(page).toHaveTitle('Transactions: 1 transaction found · mailconnect');
   await page.goto('/transactions?q=nothing-like-this');
   await expect(page).toHaveTitle('Transactions: none match · mailconnect');
+});
+
+test('a browser in another time zone sees its own times, and the account page changes them', async ({
+  browser,
+}) => {
+  test.setTimeout(60_000);
+  const context = await browser.newContext({ baseURL: APP_URL, timezoneId: 'Europe/Madrid' });
+  try {
+    const page = await context.newPage();
+    const gmail = uniqueEmail('zone');
+    // BAC's purchase of 30 Nov 2025, 09:09 in Costa Rica: 16:09 in Madrid.
+    await addGmailMessages(gmail, [{ fixture: 'bac_purchase_crc.eml', internalDate: Date.now() - DAY }]);
+    await signUp(page, uniqueEmail('zone'));
+    // The first page tells the server the browser's zone, once.
+    const zone = page.getByLabel('Show times in');
+    await expect(async () => {
+      await page.goto('/account');
+      await expect(zone).toHaveValue('Europe/Madrid', { timeout: 1_000 });
+    }).toPass({ timeout: 15_000 });
+    await new ConnectionsPage(page).goto();
+    await connectGmail(page, { email: gmail });
+    await new ConnectionsPage(page).waitForSyncToFinish(gmail, SYNC_TIMEOUT);
+    const transactions = new TransactionsPage(page);
+    await transactions.goto();
+    await expect(transactions.rows.locator('td.when')).toHaveText(['30 Nov 2025, 16:09']);
+    const csv = await (await page.request.get('/transactions.csv')).text();
+    expect(csvRecords(csv).map((record) => record.date)).toEqual(['2025-11-30T16:09:00+01:00']);
+
+    // Another choice on the account page applies from the next page on.
+    await page.goto('/account');
+    await waitForHydration(page);
+    await zone.selectOption('America/New_York');
+    await page.getByRole('button', { name: 'Save time zone' }).click();
+    await expect(page.getByText('Saved. Times are shown in this zone')).toBeVisible();
+    await transactions.goto();
+    await expect(transactions.rows.locator('td.when')).toHaveText(['30 Nov 2025, 10:09']);
+
+    // The browser's zone was taken once: it does not undo the choice.
+    await page.reload();
+    await waitForHydration(page);
+    await transactions.goto();
+    await expect(transactions.rows.locator('td.when')).toHaveText(['30 Nov 2025, 10:09']);
+  } finally {
+    await context.close();
+  }
 });

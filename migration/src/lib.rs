@@ -10,6 +10,7 @@ mod m20261202_000001_providers;
 mod m20261206_000001_classifier_version;
 mod m20261206_000002_sync_progress;
 mod m20261207_000001_categories;
+mod m20261208_000001_time_zone;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_classifier_version::Migration),
             Box::new(m20261206_000002_sync_progress::Migration),
             Box::new(m20261207_000001_categories::Migration),
+            Box::new(m20261208_000001_time_zone::Migration),
         ]
     }
 }

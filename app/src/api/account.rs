@@ -37,3 +37,27 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     })
     .await
 }
+
+/// Sets the zone the user's times are shown in, from the account page.
+#[server(prefix = "/api", endpoint = "set_time_zone")]
+pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
+    super::ssr::answer(async {
+        let (backend, req) = super::ssr::request()?;
+        backend
+            .set_time_zone(&req, time_zone, false)
+            .await
+            .map(drop)
+    })
+    .await
+}
+
+/// The browser's own time zone, for a user who has chosen none; answers whether the times
+/// shown change (the page is then read again).
+#[server(prefix = "/api", endpoint = "browser_time_zone")]
+pub async fn browser_time_zone(time_zone: String) -> Result<bool, AppError> {
+    super::ssr::answer(async {
+        let (backend, req) = super::ssr::request()?;
+        backend.set_time_zone(&req, time_zone, true).await
+    })
+    .await
+}

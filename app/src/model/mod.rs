@@ -12,6 +12,8 @@ pub use transactions::*;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
     pub email: String,
+    /// No time zone chosen yet: the browser may tell its own, once.
+    pub time_zone_unset: bool,
 }
 
 /// What deleting the app account would remove, shown before the user confirms.
@@ -21,6 +23,9 @@ pub struct AccountOverview {
     /// The connected mailboxes: address and service.
     pub mailboxes: Vec<(String, MailService)>,
     pub transactions: u64,
+    /// The zone times are shown in (an IANA name), and every zone there is to choose.
+    pub time_zone: String,
+    pub time_zones: Vec<String>,
 }
 
 /// Where a connected mailbox stands.

@@ -1,6 +1,7 @@
-//! `/account`: the signed-in user's own account. Change the password (the current one is
-//! required; every other session ends), or delete the account, after seeing what goes with it:
-//! the connected mailboxes, their transactions, and our access to them at their services.
+//! `/account`: the signed-in user's own account. Choose the time zone times are shown in,
+//! change the password (the current one is required; every other session ends), or delete the
+//! account, after seeing what goes with it: the connected mailboxes, their transactions, and
+//! our access to them at their services.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,6 +26,13 @@ pub fn AccountPage() -> impl IntoView {
                         .map(|o| view! { <p class="who-am-i">"Signed in as " {o.email}</p> })
                 }}
             </Suspense>
+
+            <section aria-labelledby="zone-heading">
+                <h2 id="zone-heading">"Time zone"</h2>
+                <Suspense fallback=|| ()>
+                    {move || overview.get().and_then(Result::ok).map(|o| time_zone_form(&o))}
+                </Suspense>
+            </section>
 
             <section aria-labelledby="password-heading">
                 <h2 id="password-heading">"Change your password"</h2>
@@ -68,6 +76,31 @@ pub fn AccountPage() -> impl IntoView {
                 </ServerForm>
             </section>
         </section>
+    }
+}
+
+/// The zone every time is shown in, chosen from the zone database's names.
+fn time_zone_form(overview: &AccountOverview) -> impl IntoView + use<> {
+    let current = overview.time_zone.clone();
+    let options = overview
+        .time_zones
+        .iter()
+        .map(|zone| {
+            let selected = *zone == current;
+            view! { <option selected=selected>{zone.clone()}</option> }
+        })
+        .collect_view();
+    view! {
+        <ServerForm
+            action=FormAction::SetTimeZone
+            submit="Save time zone"
+            done="Saved. Times are shown in this zone from the next page on."
+        >
+            <label for="time-zone">"Show times in"</label>
+            <select id="time-zone" name="time_zone">
+                {options}
+            </select>
+        </ServerForm>
     }
 }
 

@@ -17,7 +17,9 @@ use server_fn::error::ServerFnUrlError;
 use wasm_bindgen::JsCast;
 use web_sys::{FormData, HtmlFormElement, SubmitEvent};
 
-use crate::api::account::{ChangePassword, DeleteAccount, change_password, delete_account};
+use crate::api::account::{
+    ChangePassword, DeleteAccount, SetTimeZone, change_password, delete_account, set_time_zone,
+};
 use crate::api::auth::{SignIn, SignUp, sign_in, sign_up};
 use crate::error::AppError;
 
@@ -28,6 +30,7 @@ pub enum FormAction {
     SignIn,
     ChangePassword,
     DeleteAccount,
+    SetTimeZone,
 }
 
 impl FormAction {
@@ -38,6 +41,7 @@ impl FormAction {
             FormAction::SignIn => SignIn::url(),
             FormAction::ChangePassword => ChangePassword::url(),
             FormAction::DeleteAccount => DeleteAccount::url(),
+            FormAction::SetTimeZone => SetTimeZone::url(),
         }
     }
 
@@ -51,6 +55,7 @@ impl FormAction {
                 change_password(field("current_password"), field("new_password")).await
             }
             FormAction::DeleteAccount => delete_account(field("password")).await,
+            FormAction::SetTimeZone => set_time_zone(field("time_zone")).await,
         }
     }
 }

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use server_fn::ServerFn;
 
+use crate::api::account::browser_time_zone;
 use crate::api::auth::{SignOut, signed_in_user};
 
 /// The top bar: the product name, and either the signed-in user's pages, address and "Sign out"
@@ -25,7 +26,9 @@ pub fn Header() -> impl IntoView {
                     user.get()
                         .map(|user| match user {
                             Ok(Some(user)) => {
+                                let probe = user.time_zone_unset.then(|| view! { <TimeZoneProbe /> });
                                 view! {
+                                    {probe}
                                     <nav class="pages" aria-label="Main">
                                         <NavLink href="/transactions" label="Transactions" />
                                         <NavLink href="/connections" label="Connections" />
@@ -62,4 +65,26 @@ fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
             {label}
         </a>
     }
+}
+
+/// For a user who has chosen no time zone: tells the server the browser's own, once, and reads
+/// the page again when that changes the times it shows.
+#[island]
+fn TimeZoneProbe() -> impl IntoView {
+    Effect::new(|| {
+        let options =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+                .resolved_options();
+        let Some(zone) = js_sys::Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|zone| zone.as_string())
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Ok(true) = browser_time_zone(zone).await {
+                let _ = window().location().reload();
+            }
+        });
+    });
 }

@@ -11,6 +11,8 @@ pub struct Model {
     /// An argon2id PHC string.
     pub password_hash: String,
     pub created_at: i64,
+    /// The IANA name of the zone the user's times are shown in; None until chosen.
+    pub time_zone: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

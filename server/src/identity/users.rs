@@ -1,5 +1,5 @@
-//! Every write to `users`: a new user, a new password hash, and deleting a user (their
-//! sessions and unfinished OAuth flows go with them, by ON DELETE CASCADE).
+//! Every write to `users`: a new user, a new password hash, a time zone, and deleting a user
+//! (their sessions and unfinished OAuth flows go with them, by ON DELETE CASCADE).
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -59,4 +59,22 @@ pub async fn delete(db: &DatabaseConnection, user_id: i32) -> Result<(), DbErr> 
         .exec(db)
         .await
         .map(|_| ())
+}
+
+/// Sets the user's time zone to `zone` (an IANA name the caller has checked). With
+/// `only_if_unset` (the browser's own zone, reported once), a zone already chosen stays.
+/// Answers whether the row changed.
+pub async fn set_time_zone(
+    db: &DatabaseConnection,
+    user_id: i32,
+    zone: &str,
+    only_if_unset: bool,
+) -> Result<bool, DbErr> {
+    let mut update = users::Entity::update_many()
+        .col_expr(users::Column::TimeZone, Expr::value(zone))
+        .filter(users::Column::Id.eq(user_id));
+    if only_if_unset {
+        update = update.filter(users::Column::TimeZone.is_null());
+    }
+    Ok(update.exec(db).await?.rows_affected == 1)
 }

@@ -10,6 +10,7 @@ use app::model::{
 };
 use http::HeaderValue;
 use http::request::Parts;
+use jiff::tz::TimeZone;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use secrecy::SecretString;
 
@@ -201,7 +202,10 @@ impl Backend for UiBackend {
 
     async fn current_user(&self, req: &Parts) -> Result<Option<CurrentUser>, AppError> {
         match self.signed_in_user(req).await {
-            Ok(user) => Ok(Some(CurrentUser { email: user.email })),
+            Ok(user) => Ok(Some(CurrentUser {
+                time_zone_unset: user.time_zone.is_none(),
+                email: user.email,
+            })),
             Err(AppError::Unauthorized) => Ok(None),
             Err(e) => Err(e),
         }
@@ -222,11 +226,38 @@ impl Backend for UiBackend {
             .count(&self.db)
             .await
             .map_err(|e| internal("counting transactions failed", e))?;
+        let time_zone = super::format::zone(user.time_zone.as_deref())
+            .iana_name()
+            .unwrap_or(super::format::DEFAULT_ZONE)
+            .to_owned();
         Ok(AccountOverview {
             email: user.email,
             mailboxes,
             transactions,
+            time_zone,
+            time_zones: super::format::zone_names(),
         })
+    }
+
+    async fn set_time_zone(
+        &self,
+        req: &Parts,
+        time_zone: String,
+        from_browser: bool,
+    ) -> Result<bool, AppError> {
+        let user = self.signed_in_user(req).await?;
+        let Some(zone) = super::format::known_zone(&time_zone) else {
+            return Err(AppError::invalid(
+                "Choose a time zone from the list, such as America/Costa_Rica.",
+            ));
+        };
+        let shown_before = super::format::zone(user.time_zone.as_deref());
+        let changed = users::set_time_zone(&self.db, user.id, &zone, from_browser)
+            .await
+            .map_err(|e| internal("saving the time zone failed", e))?;
+        // Sessions remember their user row: the next page must see the new zone.
+        self.sessions.forget_remembered();
+        Ok(changed && shown_before.iana_name() != Some(zone.as_str()))
     }
 
     async fn change_password(
@@ -299,7 +330,11 @@ impl Backend for UiBackend {
             .await
             .map_err(|e| internal("listing accounts failed", e))?;
         let now = self.syncs.clock().now();
-        Ok(rows.into_iter().map(|row| account_view(row, now)).collect())
+        let zone = super::format::zone(user.time_zone.as_deref());
+        Ok(rows
+            .into_iter()
+            .map(|row| account_view(row, now, &zone))
+            .collect())
     }
 
     fn mail_services(&self) -> Vec<MailService> {
@@ -349,7 +384,7 @@ impl Backend for UiBackend {
         asked.map_err(|at| {
             AppError::TooSoon(format!(
                 "This mailbox was synced on request a moment ago; it can sync again at {}.",
-                super::format::clock_time(at)
+                super::format::clock_time(at, &super::format::zone(user.time_zone.as_deref()))
             ))
         })
     }
@@ -369,12 +404,14 @@ impl Backend for UiBackend {
             .into_iter()
             .map(|a| (a.id, a.email_address, a.provider.service()))
             .collect();
-        super::transactions::page(&self.syncs, user.id, accounts, query, filed).await
+        let zone = super::format::zone(user.time_zone.as_deref());
+        super::transactions::page(&self.syncs, user.id, &zone, accounts, query, filed).await
     }
 
     async fn filing_form(&self, req: &Parts, id: i32) -> Result<FilingForm, AppError> {
         let user = self.signed_in_user(req).await?;
-        super::transactions::filing::form(&self.syncs, user.id, id).await
+        let zone = super::format::zone(user.time_zone.as_deref());
+        super::transactions::filing::form(&self.syncs, user.id, &zone, id).await
     }
 
     async fn file_transaction(
@@ -396,16 +433,22 @@ impl Backend for UiBackend {
     }
 }
 
-fn account_view(row: ListedAccount, now: i64) -> AccountView {
+fn account_view(row: ListedAccount, now: i64, zone: &TimeZone) -> AccountView {
     let needs_reconnect = row.status == Status::NeedsReconnect;
     let service = row.provider.service();
-    let sync = super::format::sync_view(row.sync().as_ref(), service.name(), needs_reconnect, now);
+    let sync = super::format::sync_view(
+        row.sync().as_ref(),
+        service.name(),
+        needs_reconnect,
+        now,
+        zone,
+    );
     AccountView {
         id: row.id,
         email: row.email_address,
         service,
-        connected_on: super::format::date(row.created_at),
-        token_expires: super::format::date_time(row.token_expires_at),
+        connected_on: super::format::date(row.created_at, zone),
+        token_expires: super::format::date_time(row.token_expires_at, zone),
         sync,
         status: match row.status {
             Status::NeedsReconnect => AccountStatus::NeedsReconnect,

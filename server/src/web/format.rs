@@ -1,16 +1,50 @@
-//! Text for people: money with its currency sign, times as the banks write them (Costa Rica,
-//! UTC−6, no daylight saving), "2 minutes ago", and the words for sync states and kinds.
+//! Text for people: money with its currency sign, times in the user's time zone (Costa Rica's
+//! until they choose one), "2 minutes ago", and the words for sync states and kinds.
 
 use app::model::SyncView;
-use time::macros::{format_description, offset};
+use jiff::tz::TimeZone;
+use time::macros::format_description;
 use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::alerts::{Bank, Currency, Kind};
 use crate::categories::Category;
 use crate::entities::mailbox_sync::{SyncFailure, SyncState, SyncSummary};
 
-/// The zone the banks write in, and the one times are shown in.
-pub const DISPLAY_OFFSET: UtcOffset = offset!(-6);
+/// The zone times are shown in until the user chooses one: Costa Rica's, where the banks are.
+pub const DEFAULT_ZONE: &str = "America/Costa_Rica";
+
+/// The zone named `name` (an IANA name), or the default one when there is no name or the zone
+/// database does not know it.
+pub fn zone(name: Option<&str>) -> TimeZone {
+    name.and_then(|name| TimeZone::get(name).ok())
+        .unwrap_or_else(|| TimeZone::get(DEFAULT_ZONE).expect("the bundled zone database"))
+}
+
+/// `name` as the zone database spells it ("europe/madrid" is "Europe/Madrid"), if it knows it.
+pub fn known_zone(name: &str) -> Option<String> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 64 {
+        return None;
+    }
+    TimeZone::get(name)
+        .ok()
+        .and_then(|zone| zone.iana_name().map(str::to_owned))
+}
+
+/// Every zone's name, in order, for choosing one.
+pub fn zone_names() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|name| name.as_str().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The zone's offset from UTC at `unix`, in seconds.
+pub fn offset_seconds(zone: &TimeZone, unix: i64) -> i32 {
+    jiff::Timestamp::from_second(unix).map_or(0, |at| zone.to_offset(at).seconds())
+}
 
 /// "₡22,000.00", "$10.00", "C$150.00"; negative amounts get a leading minus.
 pub fn money(minor_units: i64, currency_code: &str) -> String {
@@ -52,15 +86,16 @@ pub fn decimal(minor_units: i64, currency_code: &str) -> String {
     rust_decimal::Decimal::new(minor_units, exponent).to_string()
 }
 
-fn local(unix: i64) -> Option<OffsetDateTime> {
+fn local(unix: i64, zone: &TimeZone) -> Option<OffsetDateTime> {
+    let offset = UtcOffset::from_whole_seconds(offset_seconds(zone, unix)).ok()?;
     OffsetDateTime::from_unix_timestamp(unix)
         .ok()
-        .map(|t| t.to_offset(DISPLAY_OFFSET))
+        .map(|t| t.to_offset(offset))
 }
 
-/// "30 Nov 2025" in the display zone.
-pub fn date(unix: i64) -> String {
-    local(unix)
+/// "30 Nov 2025" in `zone`.
+pub fn date(unix: i64, zone: &TimeZone) -> String {
+    local(unix, zone)
         .and_then(|t| {
             t.format(format_description!(
                 "[day padding:none] [month repr:short] [year]"
@@ -70,9 +105,9 @@ pub fn date(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-/// "30 Nov 2025, 09:09" in the display zone.
-pub fn date_time(unix: i64) -> String {
-    local(unix)
+/// "30 Nov 2025, 09:09" in `zone`.
+pub fn date_time(unix: i64, zone: &TimeZone) -> String {
+    local(unix, zone)
         .and_then(|t| {
             t.format(format_description!(
                 "[day padding:none] [month repr:short] [year], [hour]:[minute]"
@@ -82,9 +117,9 @@ pub fn date_time(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-/// "2025-11-30T09:09:00-06:00" (ISO 8601 with the display zone's offset), for the CSV.
-pub fn iso_date_time(unix: i64) -> String {
-    local(unix)
+/// "2025-11-30T09:09:00-06:00" (ISO 8601 with `zone`'s offset), for the CSV.
+pub fn iso_date_time(unix: i64, zone: &TimeZone) -> String {
+    local(unix, zone)
         .and_then(|t| {
             t.format(format_description!(
                 "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory]:[offset_minute]"
@@ -94,16 +129,20 @@ pub fn iso_date_time(unix: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The day it is at `unix` in the display zone.
-pub fn local_date(unix: i64) -> Date {
-    local(unix).map_or(Date::MIN, OffsetDateTime::date)
+/// The day it is at `unix` in `zone`.
+pub fn local_date(unix: i64, zone: &TimeZone) -> Date {
+    local(unix, zone).map_or(Date::MIN, OffsetDateTime::date)
 }
 
-/// When `day` begins in the display zone (Unix seconds).
-pub fn day_start(day: Date) -> i64 {
-    day.midnight()
-        .assume_offset(DISPLAY_OFFSET)
-        .unix_timestamp()
+/// When `day` begins in `zone` (Unix seconds); where a clock change skips midnight, when the
+/// day's first hour begins.
+pub fn day_start(day: Date, zone: &TimeZone) -> i64 {
+    let midnight =
+        jiff::civil::date(day.year() as i16, day.month() as i8, day.day() as i8).at(0, 0, 0, 0);
+    midnight.to_zoned(zone.clone()).map_or_else(
+        |_| day.midnight().assume_utc().unix_timestamp(),
+        |start| start.timestamp().as_second(),
+    )
 }
 
 /// A day written `2026-12-03`, as URLs carry it.
@@ -143,9 +182,9 @@ pub fn category(category: Category) -> &'static str {
     }
 }
 
-/// "14:05" in the display zone.
-pub fn clock_time(unix: i64) -> String {
-    local(unix)
+/// "14:05" in `zone`.
+pub fn clock_time(unix: i64, zone: &TimeZone) -> String {
+    local(unix, zone)
         .and_then(|t| t.format(format_description!("[hour]:[minute]")).ok())
         .unwrap_or_default()
 }
@@ -189,6 +228,7 @@ pub fn sync_view(
     service: &str,
     needs_reconnect: bool,
     now: i64,
+    zone: &TimeZone,
 ) -> SyncView {
     let Some(state) = state else {
         return SyncView {
@@ -201,7 +241,7 @@ pub fn sync_view(
     let retry = |what: &str| match state.retry_at {
         Some(at) => format!(
             "{what}; retrying at {} (nothing for you to do)",
-            clock_time(at)
+            clock_time(at, zone)
         ),
         None => what.to_owned(),
     };
@@ -271,22 +311,58 @@ mod tests {
     }
 
     #[test]
-    fn times_are_shown_as_the_banks_write_them() {
+    fn times_are_shown_in_the_users_zone_costa_ricas_by_default() {
+        let costa_rica = zone(None);
         // 2025-11-30T15:09:00Z is 09:09 in Costa Rica.
-        assert_eq!(date_time(1_764_515_340), "30 Nov 2025, 09:09");
-        // 02:00 UTC on 1 Dec is still 30 Nov in Costa Rica: a date is the display zone's too.
-        assert_eq!(date(1_764_554_400), "30 Nov 2025");
-        assert_eq!(iso_date_time(1_764_515_340), "2025-11-30T09:09:00-06:00");
-        assert_eq!(day_start(local_date(1_764_515_340)), 1_764_482_400);
+        assert_eq!(date_time(1_764_515_340, &costa_rica), "30 Nov 2025, 09:09");
+        // 02:00 UTC on 1 Dec is still 30 Nov in Costa Rica: a date is the zone's too.
+        assert_eq!(date(1_764_554_400, &costa_rica), "30 Nov 2025");
         assert_eq!(
-            parse_iso_date("2025-11-30"),
-            Some(local_date(1_764_515_340))
+            iso_date_time(1_764_515_340, &costa_rica),
+            "2025-11-30T09:09:00-06:00"
         );
+        let day = local_date(1_764_515_340, &costa_rica);
+        assert_eq!(day_start(day, &costa_rica), 1_764_482_400);
+        assert_eq!(parse_iso_date("2025-11-30"), Some(day));
         assert_eq!(parse_iso_date("2025-02-30"), None);
-        assert_eq!(clock_time(1_764_515_340), "09:09");
+        assert_eq!(clock_time(1_764_515_340, &costa_rica), "09:09");
         assert_eq!(ago(100, 100), "just now");
         assert_eq!(ago(0, 120), "2 minutes ago");
         assert_eq!(ago(0, 3600), "1 hour ago");
+
+        // The same instant in Madrid (UTC+1 in winter) and New York (UTC−5), and a summer
+        // instant in New York (UTC−4): the zone's offset at that moment.
+        let madrid = zone(Some("Europe/Madrid"));
+        assert_eq!(date_time(1_764_515_340, &madrid), "30 Nov 2025, 16:09");
+        assert_eq!(
+            iso_date_time(1_764_554_400, &madrid),
+            "2025-12-01T03:00:00+01:00"
+        );
+        let new_york = zone(Some("America/New_York"));
+        assert_eq!(clock_time(1_764_515_340, &new_york), "10:09");
+        assert_eq!(clock_time(1_751_382_000, &new_york), "11:00");
+        // A day starts at its own midnight, whichever side of a clock change it is on.
+        let day = parse_iso_date("2026-03-08").unwrap();
+        assert_eq!(day_start(day, &new_york), 1_772_946_000);
+        assert_eq!(day_start(day.next_day().unwrap(), &new_york), 1_773_028_800);
+    }
+
+    #[test]
+    fn a_zone_is_known_by_its_name_and_an_unknown_one_is_costa_ricas() {
+        assert_eq!(
+            known_zone(" europe/madrid ").as_deref(),
+            Some("Europe/Madrid")
+        );
+        assert_eq!(known_zone("Mars/Olympus_Mons"), None);
+        assert_eq!(known_zone(""), None);
+        assert_eq!(
+            zone(Some("Mars/Olympus_Mons")).iana_name(),
+            Some(DEFAULT_ZONE)
+        );
+        let names = zone_names();
+        assert!(names.iter().any(|name| name == DEFAULT_ZONE));
+        assert!(names.iter().any(|name| name == "Asia/Tokyo"));
+        assert!(names.windows(2).all(|pair| pair[0] < pair[1]));
     }
 
     #[test]
@@ -298,11 +374,11 @@ mod tests {
             failure: Some(SyncFailure::NeedsReconnect),
             retry_at: None,
         };
-        let waiting = sync_view(Some(&dead), "Gmail", true, 60);
+        let waiting = sync_view(Some(&dead), "Gmail", true, 60, &zone(None));
         assert_eq!(waiting.problem.as_deref(), Some("Reconnect needed"));
         assert!(waiting.needs_you);
         // Active again, its first sync since still queued.
-        let reconnected = sync_view(Some(&dead), "Gmail", false, 60);
+        let reconnected = sync_view(Some(&dead), "Gmail", false, 60, &zone(None));
         assert_eq!(reconnected.problem, None);
         assert!(!reconnected.needs_you);
     }

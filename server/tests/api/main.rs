@@ -23,4 +23,5 @@ mod readme;
 mod security;
 mod sync;
 mod tidy;
+mod time_zone;
 mod token_refresh;

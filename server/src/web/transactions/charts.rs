@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use app::model::{
     CategoryBar, CategorySpending, SpendingBar, SpendingCharts, SpendingSeries, TransactionQuery,
 };
+use jiff::tz::TimeZone;
 use sea_orm::DbErr;
 use time::{Date, Duration};
 
@@ -79,9 +80,11 @@ fn label(step: Step, (start, _): (Date, Date)) -> String {
     }
 }
 
-/// The display zone's offset from UTC, in seconds, for counting days in SQL.
-pub fn utc_offset() -> i64 {
-    i64::from(format::DISPLAY_OFFSET.whole_seconds())
+/// The zone's offset from UTC now, in seconds, for counting days in SQL. In a zone with
+/// daylight saving, a row from the other side of a clock change near midnight is counted an
+/// hour off; the list and the CSV show each row's exact time.
+pub fn utc_offset(zone: &TimeZone, now: i64) -> i64 {
+    i64::from(format::offset_seconds(zone, now))
 }
 
 /// Days since 1970-01-01 as a date.
@@ -109,8 +112,8 @@ fn per_span(by_day: &[(String, i64, i64)], spans: &[(Date, Date)]) -> BTreeMap<S
     sums
 }
 
-fn filter_for(filter: &Filter, days: (Date, Date)) -> Filter {
-    let (since, until) = bounds(days);
+fn filter_for(filter: &Filter, days: (Date, Date), zone: &TimeZone) -> Filter {
+    let (since, until) = bounds(days, zone);
     Filter {
         since: Some(since),
         until: Some(until),
@@ -133,6 +136,7 @@ pub async fn charts(
     query: &TransactionQuery,
     filter: &Filter,
     now: i64,
+    zone: &TimeZone,
     spent: &[Spent],
 ) -> Result<Option<SpendingCharts>, DbErr> {
     let by_day = per_day(spent);
@@ -142,9 +146,9 @@ pub async fn charts(
     };
     // All time runs from the first day anything was spent (twenty years back at most); a
     // chosen span has a previous one.
-    let chosen = days(query, now);
+    let chosen = days(query, now, zone);
     let (from, to) = chosen.unwrap_or_else(|| {
-        let to = last.max(format::local_date(now));
+        let to = last.max(format::local_date(now, zone));
         (first.max(to - Duration::days(MAX_SPAN_DAYS - 1)), to)
     });
     let length = (to - from).whole_days() + 1;
@@ -155,7 +159,7 @@ pub async fn charts(
             let span = (from - Duration::days(length), from - Duration::days(1));
             let by_day = per_day(
                 &syncs
-                    .spending(&filter_for(filter, span), utc_offset())
+                    .spending(&filter_for(filter, span, zone), utc_offset(zone, now))
                     .await?,
             );
             Some(per_span(&by_day, &spans(span.0, span.1, step)))

@@ -7,6 +7,7 @@ use http::{HeaderMap, StatusCode, header};
 use std::collections::HashMap;
 
 use app::model::TransactionQuery;
+use jiff::tz::TimeZone;
 
 use super::super::{AppState, format};
 use super::{filter, signed_amount};
@@ -28,7 +29,8 @@ pub async fn csv(
     };
     let mut query = TransactionQuery::from_params(|name| params.get(name).map(String::as_str));
     query.page = 1;
-    let filter = filter(user.id, &query, state.syncs.clock().now());
+    let zone = format::zone(user.time_zone.as_deref());
+    let filter = filter(user.id, &query, state.syncs.clock().now(), &zone);
     let rows = match state.syncs.all_transactions(&filter).await {
         Ok(rows) => rows,
         Err(error) => {
@@ -36,7 +38,7 @@ pub async fn csv(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    match to_csv(rows) {
+    match to_csv(rows, &zone) {
         Ok(body) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -56,7 +58,7 @@ pub async fn csv(
     }
 }
 
-fn to_csv(rows: Vec<Listed>) -> Result<Vec<u8>, ::csv::Error> {
+fn to_csv(rows: Vec<Listed>, zone: &TimeZone) -> Result<Vec<u8>, ::csv::Error> {
     let mut out = ::csv::Writer::from_writer(Vec::new());
     out.write_record([
         "date",
@@ -78,7 +80,7 @@ fn to_csv(rows: Vec<Listed>) -> Result<Vec<u8>, ::csv::Error> {
         let category = shown_category(&row, rule.as_ref());
         let text = |value: Option<String>| inert(value.unwrap_or_default());
         out.write_record([
-            format::iso_date_time(row.occurred_at),
+            format::iso_date_time(row.occurred_at, zone),
             text(row.merchant),
             text(row.city),
             text(row.country),

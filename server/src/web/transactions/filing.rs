@@ -4,6 +4,7 @@
 
 use app::error::AppError;
 use app::model::{FilingForm, FilingNotice, FilingUndo, TransactionQuery};
+use jiff::tz::TimeZone;
 
 use super::super::{format, internal};
 use super::{category_choice, signed_amount};
@@ -50,12 +51,17 @@ fn list_params(back: &str) -> String {
 }
 
 /// The form for the user's transaction `id`.
-pub async fn form(syncs: &Syncs, user_id: i32, id: i32) -> Result<FilingForm, AppError> {
+pub async fn form(
+    syncs: &Syncs,
+    user_id: i32,
+    zone: &TimeZone,
+    id: i32,
+) -> Result<FilingForm, AppError> {
     let (row, rule) = syncs.filed_transaction(user_id, id).await.map_err(failed)?;
     let shown = shown_category(&row, rule.as_ref());
     Ok(FilingForm {
         id,
-        when: format::date_time(row.occurred_at),
+        when: format::date_time(row.occurred_at, zone),
         amount: format::money(signed_amount(&row), &row.currency),
         has_merchant: row
             .merchant_key

@@ -14,6 +14,7 @@ use app::model::{
     TRANSACTIONS_PER_PAGE, TransactionPage, TransactionQuery, TransactionRow, UnreadBankMail,
     UnreadMail,
 };
+use jiff::tz::TimeZone;
 use time::{Date, Duration};
 
 use super::format;
@@ -37,7 +38,11 @@ fn signed_amount(model: &transactions::Model) -> i64 {
 }
 
 /// The unread alerts, one entry per bank, with the newest listed.
-fn unread_by_bank(listed: Vec<UnreadAlert>, per_bank: Vec<(String, i64)>) -> Vec<UnreadBankMail> {
+fn unread_by_bank(
+    listed: Vec<UnreadAlert>,
+    per_bank: Vec<(String, i64)>,
+    zone: &TimeZone,
+) -> Vec<UnreadBankMail> {
     per_bank
         .into_iter()
         .map(|(code, count)| UnreadBankMail {
@@ -47,7 +52,7 @@ fn unread_by_bank(listed: Vec<UnreadAlert>, per_bank: Vec<(String, i64)>) -> Vec
                 .iter()
                 .filter(|alert| alert.bank == code)
                 .map(|alert| UnreadMail {
-                    when: format::date_time(alert.at),
+                    when: format::date_time(alert.at, zone),
                     subject: alert
                         .subject
                         .clone()
@@ -61,9 +66,9 @@ fn unread_by_bank(listed: Vec<UnreadAlert>, per_bank: Vec<(String, i64)>) -> Vec
 /// The longest span of days the page draws (twenty years): all time starts no earlier.
 pub const MAX_SPAN_DAYS: i64 = 20 * 366;
 
-/// The days a query covers, both included, in the display zone: the span chosen on the chart,
+/// The days a query covers, both included, in the user's zone: the span chosen on the chart,
 /// else the period's last days up to today; `None` for all time.
-pub fn days(query: &TransactionQuery, now: i64) -> Option<(Date, Date)> {
+pub fn days(query: &TransactionQuery, now: i64, zone: &TimeZone) -> Option<(Date, Date)> {
     // A span longer than the charts draw is not one a chart offered: the period stands.
     let chosen = query.days.as_ref().and_then(|(from, to)| {
         let from = format::parse_iso_date(from)?;
@@ -71,27 +76,27 @@ pub fn days(query: &TransactionQuery, now: i64) -> Option<(Date, Date)> {
         (from <= to && (to - from).whole_days() < MAX_SPAN_DAYS).then_some((from, to))
     });
     chosen.or_else(|| {
-        let today = format::local_date(now);
+        let today = format::local_date(now, zone);
         let days = query.period.days()?;
         Some((today - Duration::days(days - 1), today))
     })
 }
 
 /// When the days `from..=to` begin and end (the start of the day after), Unix seconds.
-fn bounds((from, to): (Date, Date)) -> (i64, i64) {
+fn bounds((from, to): (Date, Date), zone: &TimeZone) -> (i64, i64) {
     (
-        format::day_start(from),
-        format::day_start(to.next_day().unwrap_or(to)),
+        format::day_start(from, zone),
+        format::day_start(to.next_day().unwrap_or(to), zone),
     )
 }
 
-fn filter(user_id: i32, query: &TransactionQuery, now: i64) -> Filter {
-    let days = days(query, now);
+fn filter(user_id: i32, query: &TransactionQuery, now: i64, zone: &TimeZone) -> Filter {
+    let days = days(query, now, zone);
     Filter {
         user_id,
         account_id: query.mailbox,
-        since: days.map(|days| bounds(days).0),
-        until: days.map(|days| bounds(days).1),
+        since: days.map(|days| bounds(days, zone).0),
+        until: days.map(|days| bounds(days, zone).1),
         search: query
             .search
             .as_deref()
@@ -118,7 +123,11 @@ pub fn category_choice(category: Category) -> Choice {
     }
 }
 
-fn row((model, rule): Listed, services: &HashMap<i32, MailService>) -> TransactionRow {
+fn row(
+    (model, rule): Listed,
+    services: &HashMap<i32, MailService>,
+    zone: &TimeZone,
+) -> TransactionRow {
     let category = category_choice(shown_category(&model, rule.as_ref()));
     let amount = format::money(signed_amount(&model), &model.currency);
     let mut merchant = model.merchant.unwrap_or_else(|| "—".into());
@@ -128,7 +137,7 @@ fn row((model, rule): Listed, services: &HashMap<i32, MailService>) -> Transacti
     }
     TransactionRow {
         id: model.id,
-        when: format::date_time(model.occurred_at),
+        when: format::date_time(model.occurred_at, zone),
         merchant,
         amount,
         card: model.card_last4.map(|last4| format!("••{last4}")),
@@ -150,6 +159,7 @@ fn row((model, rule): Listed, services: &HashMap<i32, MailService>) -> Transacti
 pub async fn page(
     syncs: &Syncs,
     user_id: i32,
+    zone: &TimeZone,
     accounts: Vec<(i32, String, MailService)>,
     mut query: TransactionQuery,
     filed: Option<FilingUndo>,
@@ -157,13 +167,13 @@ pub async fn page(
     let fail = |e| internal("reading transactions failed", e);
     query.page = query.page.max(1);
     let now = syncs.clock().now();
-    let filter = filter(user_id, &query, now);
+    let filter = filter(user_id, &query, now, zone);
     let (rows, total_rows) = syncs
         .transactions(&filter, u64::from(query.page), TRANSACTIONS_PER_PAGE)
         .await
         .map_err(fail)?;
     let spent = syncs
-        .spending(&filter, charts::utc_offset())
+        .spending(&filter, charts::utc_offset(zone, now))
         .await
         .map_err(fail)?;
     let mut per_currency: BTreeMap<&str, i64> = BTreeMap::new();
@@ -177,7 +187,7 @@ pub async fn page(
             currency: currency.to_owned(),
         })
         .collect();
-    let charts = charts::charts(syncs, &query, &filter, now, &spent)
+    let charts = charts::charts(syncs, &query, &filter, now, zone, &spent)
         .await
         .map_err(fail)?;
     let choices = syncs.filter_choices(user_id).await.map_err(fail)?;
@@ -230,12 +240,12 @@ pub async fn page(
     let pages = total_rows.div_ceil(TRANSACTIONS_PER_PAGE).max(1) as u32;
     Ok(TransactionPage {
         query,
-        rows: rows.into_iter().map(|r| row(r, &services)).collect(),
+        rows: rows.into_iter().map(|r| row(r, &services, zone)).collect(),
         total_rows,
         pages,
         totals,
         mailboxes,
-        unread: unread_by_bank(listed, per_bank),
+        unread: unread_by_bank(listed, per_bank, zone),
         choices,
         charts,
         filed,
@@ -263,19 +273,20 @@ mod tests {
     fn a_span_is_the_charts_or_else_the_periods() {
         // 2026-12-07 12:00 UTC is 06:00 that day in Costa Rica.
         let now = 1_796_644_800;
-        let today = format::local_date(now);
+        let zone = format::zone(None);
+        let today = format::local_date(now, &zone);
         let week = Some((today - Duration::days(6), today));
-        assert_eq!(days(&query(None, None), now), week);
-        let chosen = days(&query(Some(("2026-11-01", "2026-11-30")), None), now).unwrap();
+        assert_eq!(days(&query(None, None), now, &zone), week);
+        let chosen = days(&query(Some(("2026-11-01", "2026-11-30")), None), now, &zone).unwrap();
         assert_eq!(format::iso_date(chosen.0), "2026-11-01");
         assert_eq!(format::iso_date(chosen.1), "2026-11-30");
         // Longer than the charts draw, or not a day: the period stands.
         assert_eq!(
-            days(&query(Some(("0001-01-01", "9999-12-31")), None), now),
+            days(&query(Some(("0001-01-01", "9999-12-31")), None), now, &zone),
             week
         );
         assert_eq!(
-            days(&query(Some(("2026-02-30", "2026-03-01")), None), now),
+            days(&query(Some(("2026-02-30", "2026-03-01")), None), now, &zone),
             week
         );
     }
@@ -283,10 +294,11 @@ mod tests {
     #[test]
     fn codes_that_name_nothing_filter_nothing() {
         let now = 1_796_644_800;
-        let known = filter(7, &query(None, Some("health")), now);
+        let zone = format::zone(None);
+        let known = filter(7, &query(None, Some("health")), now, &zone);
         assert_eq!(known.category, Some(Category::Health));
         assert_eq!(known.bank.as_deref(), Some("bac_credomatic"));
-        let unknown = filter(7, &query(None, Some("yachts")), now);
+        let unknown = filter(7, &query(None, Some("yachts")), now, &zone);
         assert_eq!(unknown.category, None);
         assert_eq!(unknown.kind, None);
     }
