@@ -15,6 +15,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::pages::account::AccountPage;
 use crate::pages::connections::ConnectionsPage;
+use crate::pages::disconnect::DisconnectPage;
 use crate::pages::header::Header;
 use crate::pages::sign_in::{SignInPage, SignUpPage};
 use crate::pages::transactions::TransactionsPage;
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/connections") view=ConnectionsPage ssr=SsrMode::Async />
+                    <Route path=path!("/connections/disconnect") view=DisconnectPage ssr=SsrMode::Async />
                     <Route path=path!("/transactions") view=TransactionsPage ssr=SsrMode::Async />
                     <Route path=path!("/transactions/category") view=FilingPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />

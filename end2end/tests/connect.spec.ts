@@ -261,16 +261,19 @@ test.describe('connect Gmail', () => {
 
     await connections.disconnectButton(gmail).click();
     // It asks first, and says what happens at Google and to the transactions.
-    await expect(connections.disconnectQuestion(gmail)).toContainText('our access is revoked at Google');
-    await expect(connections.disconnectQuestion(gmail)).toContainText('stay on your Transactions page');
+    await expect(connections.disconnectQuestion(gmail)).toBeVisible();
+    await expect(page.locator('main')).toContainText('our access is revoked at Google');
+    await expect(page.locator('main')).toContainText('stay on your Transactions page');
     const revokedEarly = (await fakeCalls({ endpoint: 'revoke' })).filter((call) =>
       liveTokens.includes(call.params.token as string),
     );
     expect(revokedEarly).toHaveLength(0);
-    await expect(connections.account(gmail)).toHaveCount(1);
-    await connections.confirmDisconnectButton(gmail).click();
+    await connections.confirmDisconnectButton.click();
+    await expect(page).toHaveURL(/\/connections\?disconnected=gmail$/);
     await expect(connections.account(gmail)).toHaveCount(0);
-    await expect(connections.toast(TOAST.disconnected)).toBeVisible();
+    await expect(connections.notice).toHaveText(
+      'Email account disconnected. Our access is revoked at Google.',
+    );
     await expect(new ConnectionsPage(page).emptyState).toBeVisible();
 
     const revokes = (await fakeCalls({ endpoint: 'revoke' })).slice(revokesBefore);
@@ -342,20 +345,26 @@ test.describe('connect Gmail', () => {
       await expect(new ConnectionsPage(other).emptyState).toBeVisible();
       await expect(other.locator('li.account')).toHaveCount(0);
 
-      const status = await other.evaluate(
-        async (id) =>
-          (
-            await fetch('/api/disconnect_account', {
-              method: 'POST',
-              headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-              body: 'account_id=' + id,
-            })
-          ).status,
-        accountId,
-      );
-      expect(status, 'not yours answers like not there').toBe(404);
+      for (const endpoint of ['disconnect_account', 'confirm_disconnect']) {
+        const status = await other.evaluate(
+          async ([endpoint, id]) =>
+            (
+              await fetch(`/api/${endpoint}`, {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+                body: 'account_id=' + id,
+              })
+            ).status,
+          [endpoint, accountId] as const,
+        );
+        expect(status, `${endpoint}: not yours answers like not there`).toBe(404);
+      }
+      // The page that asks does not know it either.
+      await other.goto(`/connections/disconnect?account=${accountId}`);
+      await expect(other.getByRole('alert')).toHaveText('That item was not found.');
+      await expect(other.locator('main')).not.toContainText(gmail);
 
-      await other.reload();
+      await other.goto('/connections');
       await expect(new ConnectionsPage(other).emptyState).toBeVisible();
     } finally {
       await otherContext.close();

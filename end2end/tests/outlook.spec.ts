@@ -111,9 +111,9 @@ test.describe('connect Outlook', () => {
 
     await connections.disconnect(address);
     await expect(connections.account(address)).toHaveCount(0);
-    const toast = connections.toasts.filter({ hasText: 'Email account disconnected' });
-    await expect(toast).toContainText('https://account.live.com/consent/Manage');
-    await expect(toast).toContainText('https://myapplications.microsoft.com');
+    await expect(connections.notice).toContainText('Email account disconnected');
+    await expect(connections.notice).toContainText('https://account.live.com/consent/Manage');
+    await expect(connections.notice).toContainText('https://myapplications.microsoft.com');
     await page.reload();
     await expect(connections.accounts).toHaveCount(0);
   });

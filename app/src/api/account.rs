@@ -38,15 +38,15 @@ pub async fn delete_account(password: String) -> Result<(), AppError> {
     .await
 }
 
-/// Sets the zone the user's times are shown in, from the account page.
+/// Sets the zone the user's times are shown in, from the account page's plain form; back to
+/// the account page, which says so.
 #[server(prefix = "/api", endpoint = "set_time_zone")]
 pub async fn set_time_zone(time_zone: String) -> Result<(), AppError> {
     super::ssr::answer(async {
         let (backend, req) = super::ssr::request()?;
-        backend
-            .set_time_zone(&req, time_zone, false)
-            .await
-            .map(drop)
+        backend.set_time_zone(&req, time_zone, false).await?;
+        leptos_axum::redirect("/account?time_zone=saved");
+        Ok(())
     })
     .await
 }

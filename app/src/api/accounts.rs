@@ -30,6 +30,26 @@ pub async fn disconnect_account(account_id: i32) -> Result<String, AppError> {
     .await
 }
 
+/// Disconnects from the plain form of `/connections/disconnect`, then back to the list, which
+/// says what happened.
+#[server(prefix = "/api", endpoint = "confirm_disconnect")]
+pub async fn confirm_disconnect(account_id: i32) -> Result<(), AppError> {
+    super::ssr::answer(async {
+        let (backend, req) = super::ssr::request()?;
+        let service = backend
+            .list_accounts(&req)
+            .await?
+            .into_iter()
+            .find(|account| account.id == account_id)
+            .map(|account| account.service)
+            .ok_or(AppError::NotFound)?;
+        backend.disconnect_account(&req, account_id).await?;
+        leptos_axum::redirect(&format!("/connections?disconnected={}", service.route()));
+        Ok(())
+    })
+    .await
+}
+
 #[server(prefix = "/api", endpoint = "sync_now")]
 pub async fn sync_now(account_id: i32) -> Result<(), AppError> {
     super::ssr::answer(async {

@@ -6,7 +6,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::forms::{FormAction, ServerForm};
+use leptos_router::hooks::use_query_map;
+use server_fn::ServerFn;
+
+use super::forms::{FormAction, PageForm, ServerForm};
+use crate::api::account::SetTimeZone;
 use crate::api::account::get_account_overview;
 use crate::model::AccountOverview;
 
@@ -90,17 +94,23 @@ fn time_zone_form(overview: &AccountOverview) -> impl IntoView + use<> {
             view! { <option selected=selected>{zone.clone()}</option> }
         })
         .collect_view();
+    let saved = use_query_map()
+        .with_untracked(|params| params.get_str("time_zone") == Some("saved"))
+        .then(|| {
+            view! {
+                <p class="notice" role="status">
+                    "Saved. Times are shown in " {current.clone()} " from now on."
+                </p>
+            }
+        });
     view! {
-        <ServerForm
-            action=FormAction::SetTimeZone
-            submit="Save time zone"
-            done="Saved. Times are shown in this zone from the next page on."
-        >
+        {saved}
+        <PageForm url=SetTimeZone::url() submit="Save time zone">
             <label for="time-zone">"Show times in"</label>
             <select id="time-zone" name="time_zone">
                 {options}
             </select>
-        </ServerForm>
+        </PageForm>
     }
 }
 

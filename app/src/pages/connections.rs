@@ -3,10 +3,10 @@
 //! `/signin`), with the list read on the server. In the browser the list is an island: it re-reads
 //! after each change, and every two seconds while any mailbox is syncing.
 //!
-//! Keyboard and screen-reader users: "Disconnect" asks first, inside the row, with focus on its
-//! safe answer (Escape withdraws it); after a popup ends or a mailbox goes, focus moves to the
-//! list's heading and the toast says what happened. Buttons that wait ("Sync now" while syncing)
-//! are `aria-disabled`, not `disabled`, so they keep the focus they had.
+//! "Disconnect" is a link to a page of its own ([`super::disconnect`]) that asks first and says
+//! what happens; the answer comes back here as a notice. After a popup ends, focus moves to the
+//! list's heading and the toast says what happened. "Sync now" waits with `aria-disabled`, not
+//! `disabled`, so it keeps the focus it had.
 
 use std::time::Duration;
 
@@ -17,13 +17,11 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 
 use super::connect_popup::ConnectPopup;
+use super::disconnect::Disconnected;
 use super::toasts::{ToastKind, ToastList, Toasts};
-use crate::api::accounts::{disconnect_account, list_accounts, mail_services, sync_now};
+use crate::api::accounts::{list_accounts, mail_services, sync_now};
 use crate::error::AppError;
 use crate::model::{AccountStatus, AccountView, MailService};
-
-/// What disconnecting leaves: the transactions already found stay.
-const TRANSACTIONS_STAY: &str = "The transactions already found in it stay on your Transactions page until you delete your account.";
 
 /// How often the list is re-read while a mailbox is syncing.
 const SYNC_POLL: Duration = Duration::from_secs(2);
@@ -39,6 +37,7 @@ pub fn ConnectionsPage() -> impl IntoView {
         <section class="card wide">
             <Title text="Email Connections" />
             <h1>"Email Connections"</h1>
+            <Disconnected />
             <p>"Connect a mailbox so we can read your bank alerts."</p>
             <Suspense fallback=|| view! { <p>"Loading accounts…"</p> }>
                 {move || {
@@ -57,7 +56,6 @@ struct Page {
     /// Accounts whose "Sync now" is on its way: they say "Syncing…" until the list read after
     /// the request arrives with the server's state.
     sync_requested: RwSignal<Vec<i32>>,
-    disconnecting: RwSignal<bool>,
     /// The list's heading, where focus goes when the list changed under it.
     heading: NodeRef<html::H2>,
     /// Numbers the list reads, so an older answer never replaces a newer one.
@@ -71,7 +69,6 @@ impl Page {
         Self {
             accounts: RwSignal::new(initial),
             sync_requested: RwSignal::new(Vec::new()),
-            disconnecting: RwSignal::new(false),
             heading: NodeRef::new(),
             reads: StoredValue::new(0),
             popup: ConnectPopup::new(),
@@ -94,28 +91,6 @@ impl Page {
         if let Some(heading) = self.heading.get_untracked() {
             let _ = heading.focus();
         }
-    }
-
-    fn disconnect(self, account_id: i32) {
-        self.disconnecting.set(true);
-        spawn_local(async move {
-            let gone = match disconnect_account(account_id).await {
-                Ok(message) => {
-                    self.toasts.show(ToastKind::Success, message);
-                    true
-                }
-                Err(error) => {
-                    self.toasts
-                        .show(ToastKind::Error, format!("Failed to disconnect: {error}"));
-                    false
-                }
-            };
-            self.disconnecting.set(false);
-            self.reload().await;
-            if gone {
-                self.focus_list();
-            }
-        });
     }
 
     fn sync(self, account_id: i32) {
@@ -253,32 +228,6 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
     };
     let popup = page.popup;
     let service = account.service;
-    // "Disconnect" asks first. Focus follows the question: onto its safe answer when it is
-    // asked, back to "Disconnect" when it is withdrawn.
-    let asking = RwSignal::new(false);
-    let disconnect_button = NodeRef::<html::Button>::new();
-    let keep_button = NodeRef::<html::Button>::new();
-    Effect::watch(
-        move || asking.get(),
-        move |asking, _, _| {
-            let button = if *asking {
-                keep_button
-            } else {
-                disconnect_button
-            };
-            if let Some(button) = button.get_untracked() {
-                let _ = button.focus();
-            }
-        },
-        false,
-    );
-    let question_id = format!("disconnect-question-{id}");
-    let controls = question_id.clone();
-    let question = format!(
-        "mailconnect stops reading it, and {} {TRANSACTIONS_STAY}",
-        service.what_disconnecting_does()
-    );
-    let email = account.email.clone();
     view! {
         <li class="account" data-account-id=id data-syncing=move || syncing().to_string()>
             <div>
@@ -323,68 +272,14 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
                             </button>
                         }
                     })}
-                <button
-                    type="button"
-                    class="danger"
+                <a
+                    class="button danger"
+                    href=format!("/connections/disconnect?account={id}")
                     aria-label=format!("Disconnect {}", account.email)
-                    aria-expanded=move || asking.get().to_string()
-                    aria-controls=move || asking.get().then(|| controls.clone())
-                    node_ref=disconnect_button
-                    on:click=move |_| asking.update(|asking| *asking = !*asking)
                 >
                     "Disconnect"
-                </button>
+                </a>
             </div>
-            {move || {
-                let email = email.clone();
-                let question = question.clone();
-                asking
-                    .get()
-                    .then(|| {
-                        view! {
-                            <div
-                                class="confirm"
-                                role="group"
-                                id=question_id.clone()
-                                aria-labelledby=format!("{question_id}-text")
-                                on:keydown=move |event| {
-                                    if event.key() == "Escape" {
-                                        asking.set(false);
-                                    }
-                                }
-                            >
-                                <p id=format!("{question_id}-text")>
-                                    <strong>"Disconnect " {email.clone()} "?"</strong>
-                                    " "
-                                    {question}
-                                </p>
-                                <button
-                                    type="button"
-                                    class="danger"
-                                    aria-label=format!("Yes, disconnect {email}")
-                                    aria-disabled=move || {
-                                        page.disconnecting.get().then_some("true")
-                                    }
-                                    on:click=move |_| {
-                                        if !page.disconnecting.get_untracked() {
-                                            page.disconnect(id)
-                                        }
-                                    }
-                                >
-                                    "Yes, disconnect"
-                                </button>
-                                <button
-                                    type="button"
-                                    class="secondary"
-                                    node_ref=keep_button
-                                    on:click=move |_| asking.set(false)
-                                >
-                                    "Keep it"
-                                </button>
-                            </div>
-                        }
-                    })
-            }}
         </li>
     }
 }

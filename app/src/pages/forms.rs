@@ -17,9 +17,7 @@ use server_fn::error::ServerFnUrlError;
 use wasm_bindgen::JsCast;
 use web_sys::{FormData, HtmlFormElement, SubmitEvent};
 
-use crate::api::account::{
-    ChangePassword, DeleteAccount, SetTimeZone, change_password, delete_account, set_time_zone,
-};
+use crate::api::account::{ChangePassword, DeleteAccount, change_password, delete_account};
 use crate::api::auth::{SignIn, SignUp, sign_in, sign_up};
 use crate::error::AppError;
 
@@ -30,7 +28,6 @@ pub enum FormAction {
     SignIn,
     ChangePassword,
     DeleteAccount,
-    SetTimeZone,
 }
 
 impl FormAction {
@@ -41,7 +38,6 @@ impl FormAction {
             FormAction::SignIn => SignIn::url(),
             FormAction::ChangePassword => ChangePassword::url(),
             FormAction::DeleteAccount => DeleteAccount::url(),
-            FormAction::SetTimeZone => SetTimeZone::url(),
         }
     }
 
@@ -55,7 +51,6 @@ impl FormAction {
                 change_password(field("current_password"), field("new_password")).await
             }
             FormAction::DeleteAccount => delete_account(field("password")).await,
-            FormAction::SetTimeZone => set_time_zone(field("time_zone")).await,
         }
     }
 }

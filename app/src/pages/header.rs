@@ -2,7 +2,6 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use server_fn::ServerFn;
 
-use crate::api::account::browser_time_zone;
 use crate::api::auth::{SignOut, signed_in_user};
 
 /// The top bar: the product name, and either the signed-in user's pages, address and "Sign out"
@@ -68,23 +67,22 @@ fn NavLink(href: &'static str, label: &'static str) -> impl IntoView {
 }
 
 /// For a user who has chosen no time zone: tells the server the browser's own, once, and reads
-/// the page again when that changes the times it shows.
-#[island]
+/// the page again when that changes the times it shows. A few lines of script rather than an
+/// island: the WASM client stays within its budget.
+const TIME_ZONE_PROBE: &str = r#"(function () {
+  var zone;
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+  if (!zone) return;
+  fetch("/api/browser_time_zone", {
+    method: "POST",
+    headers: { "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded" },
+    body: "time_zone=" + encodeURIComponent(zone)
+  }).then(function (r) { return r.ok ? r.json() : false; })
+    .then(function (changed) { if (changed === true) location.reload(); })
+    .catch(function () {});
+})();"#;
+
+#[component]
 fn TimeZoneProbe() -> impl IntoView {
-    Effect::new(|| {
-        let options =
-            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
-                .resolved_options();
-        let Some(zone) = js_sys::Reflect::get(&options, &"timeZone".into())
-            .ok()
-            .and_then(|zone| zone.as_string())
-        else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            if let Ok(true) = browser_time_zone(zone).await {
-                let _ = window().location().reload();
-            }
-        });
-    });
+    view! { <script nonce=leptos::nonce::use_nonce() inner_html=TIME_ZONE_PROBE></script> }
 }

@@ -123,7 +123,6 @@ export const GMAIL_SCOPE = 'https://www.googleapis.com/auth/gmail.readonly';
 export const TOAST = {
   cancelled: 'Gmail connection cancelled',
   permissionMissing: 'Gmail permission was not granted. Tick the Gmail box to connect.',
-  disconnected: 'Email account disconnected',
   popupBlocked: 'Popup blocked. Please allow popups for this site.',
   connected: (email: string) => `Connected ${email}.`,
 };
@@ -149,23 +148,31 @@ export class GmailConnections {
     return this.accounts.filter({ has: this.page.getByText(email, { exact: true }) });
   }
 
+  /** A link to the page that asks before disconnecting. */
   disconnectButton(email: string): Locator {
-    return this.page.getByRole('button', { name: `Disconnect ${email}`, exact: true });
+    return this.page.getByRole('link', { name: `Disconnect ${email}`, exact: true });
   }
 
-  /** The row's question after "Disconnect": what happens, "Yes, disconnect" and "Keep it". */
+  /** The heading of the page that asks, "Disconnect …?". */
   disconnectQuestion(email: string): Locator {
-    return this.page.getByRole('group', { name: `Disconnect ${email}?` });
+    return this.page.getByRole('heading', { name: `Disconnect ${email}?`, level: 1 });
   }
 
-  confirmDisconnectButton(email: string): Locator {
-    return this.page.getByRole('button', { name: `Yes, disconnect ${email}`, exact: true });
+  get confirmDisconnectButton(): Locator {
+    return this.page.getByRole('button', { name: 'Yes, disconnect', exact: true });
   }
 
-  /** Disconnects a mailbox: its "Disconnect", then the question's "Yes". */
+  /** What the list says after a mailbox was disconnected. */
+  get notice(): Locator {
+    return this.page.locator('p.notice[role="status"]');
+  }
+
+  /** Disconnects a mailbox: its "Disconnect", then the question's "Yes"; back on the list. */
   async disconnect(email: string): Promise<void> {
     await this.disconnectButton(email).click();
-    await this.confirmDisconnectButton(email).click();
+    await expect(this.disconnectQuestion(email)).toBeVisible();
+    await this.confirmDisconnectButton.click();
+    await this.page.waitForURL((url) => url.pathname === '/connections');
   }
 
   reconnectButton(email: string): Locator {

@@ -19,7 +19,11 @@ pub async fn page_guard(
     let path = request.uri().path();
     let members_only = matches!(
         path,
-        "/" | "/connections" | "/transactions" | "/transactions/category" | "/account"
+        "/" | "/connections"
+            | "/connections/disconnect"
+            | "/transactions"
+            | "/transactions/category"
+            | "/account"
     );
     let guests_only = matches!(path, "/signin" | "/signup");
     if request.method() != http::Method::GET || !(members_only || guests_only) {

@@ -1,0 +1,120 @@
+//! Disconnecting a mailbox: `/connections/disconnect?account=…`, a page that asks first and says
+//! what happens at the mailbox's service and to its transactions, with one plain form (no
+//! island: the answer is a page); and the notice the connections page shows afterwards.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+use server_fn::ServerFn;
+
+use crate::api::accounts::{ConfirmDisconnect, list_accounts};
+use crate::error::AppError;
+use crate::model::{MICROSOFT_PERSONAL_CONSENT_PAGE, MICROSOFT_WORK_CONSENT_PAGE, MailService};
+use crate::pages::forms::PageForm;
+
+/// What disconnecting leaves: the transactions already found stay.
+const TRANSACTIONS_STAY: &str = "The transactions already found in it stay on your Transactions page until you delete your account.";
+
+/// What the connections page says after a mailbox of `service` was disconnected.
+pub fn disconnected_notice(service: MailService) -> String {
+    match service {
+        MailService::Gmail => "Email account disconnected. Our access is revoked at Google.".into(),
+        MailService::Outlook => format!(
+            "Email account disconnected. Microsoft keeps the app's access until you remove it: at \
+             {MICROSOFT_PERSONAL_CONSENT_PAGE} for a personal account, at \
+             {MICROSOFT_WORK_CONSENT_PAGE} for a work or school account."
+        ),
+    }
+}
+
+#[component]
+pub fn DisconnectPage() -> impl IntoView {
+    let params = use_query_map();
+    let id = Memo::new(move |_| {
+        params.with(|params| {
+            params
+                .get_str("account")
+                .and_then(|id| id.parse::<i32>().ok())
+        })
+    });
+    // The user's own mailboxes only: another's id is "not found".
+    let account = Resource::new(
+        move || id.get(),
+        |id| async move {
+            let accounts = list_accounts().await?;
+            accounts
+                .into_iter()
+                .find(|account| Some(account.id) == id)
+                .ok_or(AppError::NotFound)
+        },
+    );
+    view! {
+        <section class="card">
+            <Title text="Disconnect a mailbox" />
+            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+                {move || {
+                    account
+                        .get()
+                        .map(|found| match found {
+                            Ok(account) => {
+                                view! {
+                                    <h1>"Disconnect " {account.email.clone()} "?"</h1>
+                                    <p>
+                                        "mailconnect stops reading this "
+                                        {account.service.name()} " mailbox, and "
+                                        {account.service.what_disconnecting_does()} " "
+                                        {TRANSACTIONS_STAY}
+                                    </p>
+                                    <PageForm
+                                        url=ConfirmDisconnect::url()
+                                        submit="Yes, disconnect"
+                                        button_class="danger"
+                                    >
+                                        <input
+                                            type="hidden"
+                                            name="account_id"
+                                            value=account.id.to_string()
+                                        />
+                                    </PageForm>
+                                    <p>
+                                        <a href="/connections">"Keep it connected"</a>
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                            Err(error) => {
+                                view! {
+                                    <h1>"Disconnect a mailbox"</h1>
+                                    <p class="error" role="alert">
+                                        {error.to_string()}
+                                    </p>
+                                    <p>
+                                        <a href="/connections">"Back to your connections"</a>
+                                    </p>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+/// After a mailbox was disconnected (`?disconnected=gmail` or `outlook`), what that did.
+#[component]
+pub fn Disconnected() -> impl IntoView {
+    let params = use_query_map();
+    let service = params.with_untracked(|params| {
+        params
+            .get_str("disconnected")
+            .and_then(MailService::from_route)
+    });
+    service.map(|service| {
+        view! {
+            <p class="notice" role="status">
+                {disconnected_notice(service)}
+            </p>
+        }
+    })
+}
