@@ -182,6 +182,12 @@ impl Syncs {
         let span = tracing::info_span!("sync", account_id);
         let run = tracing::Instrument::instrument(self.run_job_inner(account_id), span);
         if let Err(error) = run.await {
+            // A mailbox deleted during its sync (its owner deleted their account) took its rows
+            // with it, and the sync's writes fail on their foreign keys: nothing is left to keep.
+            if let Ok(None) = self.accounts.find(account_id).await {
+                tracing::info!(account_id, "the mailbox was deleted during its sync");
+                return;
+            }
             // The mailbox's state lets the next request (or the scheduler) queue it again.
             tracing::error!(account_id, %error, "a sync job failed on the database");
         }
