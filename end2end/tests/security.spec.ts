@@ -93,8 +93,11 @@ test.describe('cross-site requests', () => {
     await expect(connections.toast(TOAST.connected(gmail))).toBeVisible();
     const id = await connections.account(gmail).getAttribute('data-account-id');
 
-    await visitAttacker(page, postingForm('disconnect_account', { account_id: id ?? '1' }));
-    expect(await submitAttack(page, '/api/disconnect_account')).toBe(403);
+    // Both server functions that disconnect, the question page's form posting to the second.
+    for (const endpoint of ['disconnect_account', 'confirm_disconnect']) {
+      await visitAttacker(page, postingForm(endpoint, { account_id: id ?? '1' }));
+      expect(await submitAttack(page, `/api/${endpoint}`)).toBe(403);
+    }
 
     await page.goto('/connections');
     await expect(connections.account(gmail)).toHaveCount(1);
