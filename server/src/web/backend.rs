@@ -246,10 +246,16 @@ impl Backend for UiBackend {
         from_browser: bool,
     ) -> Result<bool, AppError> {
         let user = self.signed_in_user(req).await?;
-        let Some(zone) = super::format::known_zone(&time_zone) else {
-            return Err(AppError::invalid(
-                "Choose a time zone from the list, such as America/Costa_Rica.",
-            ));
+        let zone = match (super::format::known_zone(&time_zone), from_browser) {
+            (Some(zone), _) => zone,
+            // A browser's zone the database does not know: the default stands, and is kept, so
+            // the browser is not asked again on every page.
+            (None, true) => super::format::DEFAULT_ZONE.to_owned(),
+            (None, false) => {
+                return Err(AppError::invalid(
+                    "Choose a time zone from the list, such as America/Costa_Rica.",
+                ));
+            }
         };
         let shown_before = super::format::zone(user.time_zone.as_deref());
         let changed = users::set_time_zone(&self.db, user.id, &zone, from_browser)

@@ -1,5 +1,6 @@
 //! The zone a user's times are shown in: Costa Rica's until one is chosen; the browser's own
-//! taken once and never over a choice; an unknown name refused with nothing changed.
+//! taken once and never over a choice; an unknown name refused with nothing changed (from a
+//! browser, Costa Rica's is kept instead, so that it is not asked again).
 
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -30,8 +31,12 @@ async fn post(
 }
 
 async fn stored_zone(app: &TestApp) -> Option<String> {
+    zone_of(app, OWNER).await
+}
+
+async fn zone_of(app: &TestApp, email: &str) -> Option<String> {
     users::Entity::find()
-        .filter(users::Column::Email.eq(OWNER))
+        .filter(users::Column::Email.eq(email))
         .one(&app.db)
         .await
         .unwrap()
@@ -90,5 +95,24 @@ async fn the_browser_sets_a_zone_once_and_the_account_page_changes_it(db: TestDb
     // Nobody signed in: refused.
     let stranger = post(&app, &browser_client(), "set_time_zone", "Asia/Tokyo").await;
     assert_eq!(stranger.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(stored_zone(&app).await.as_deref(), Some("America/New_York"));
+
+    // Another user's browser names a zone the database does not know: Costa Rica's is kept,
+    // and the browser is not asked again.
+    let wanderer = "wanderer@example.com";
+    app.signed_up(wanderer).await;
+    let odd = post(&app, &app.client, "browser_time_zone", "Mars/Olympus_Mons").await;
+    assert_eq!(odd.status(), StatusCode::OK);
+    assert_eq!(odd.text().await.unwrap(), "false");
+    assert_eq!(
+        zone_of(&app, wanderer).await.as_deref(),
+        Some("America/Costa_Rica")
+    );
+    let later = post(&app, &app.client, "browser_time_zone", "Asia/Tokyo").await;
+    assert_eq!(later.text().await.unwrap(), "false");
+    assert_eq!(
+        zone_of(&app, wanderer).await.as_deref(),
+        Some("America/Costa_Rica")
+    );
     assert_eq!(stored_zone(&app).await.as_deref(), Some("America/New_York"));
 }
