@@ -226,7 +226,7 @@ impl Backend for UiBackend {
             .count(&self.db)
             .await
             .map_err(|e| internal("counting transactions failed", e))?;
-        let time_zone = super::format::zone(user.time_zone.as_deref())
+        let time_zone = super::format::user_zone(&user)
             .iana_name()
             .unwrap_or(super::format::DEFAULT_ZONE)
             .to_owned();
@@ -257,7 +257,7 @@ impl Backend for UiBackend {
                 ));
             }
         };
-        let shown_before = super::format::zone(user.time_zone.as_deref());
+        let shown_before = super::format::user_zone(&user);
         let changed = users::set_time_zone(&self.db, user.id, &zone, from_browser)
             .await
             .map_err(|e| internal("saving the time zone failed", e))?;
@@ -336,7 +336,7 @@ impl Backend for UiBackend {
             .await
             .map_err(|e| internal("listing accounts failed", e))?;
         let now = self.syncs.clock().now();
-        let zone = super::format::zone(user.time_zone.as_deref());
+        let zone = super::format::user_zone(&user);
         Ok(rows
             .into_iter()
             .map(|row| account_view(row, now, &zone))
@@ -390,7 +390,7 @@ impl Backend for UiBackend {
         asked.map_err(|at| {
             AppError::TooSoon(format!(
                 "This mailbox was synced on request a moment ago; it can sync again at {}.",
-                super::format::clock_time(at, &super::format::zone(user.time_zone.as_deref()))
+                super::format::clock_time(at, &super::format::user_zone(&user))
             ))
         })
     }
@@ -410,13 +410,13 @@ impl Backend for UiBackend {
             .into_iter()
             .map(|a| (a.id, a.email_address, a.provider.service()))
             .collect();
-        let zone = super::format::zone(user.time_zone.as_deref());
+        let zone = super::format::user_zone(&user);
         super::transactions::page(&self.syncs, user.id, &zone, accounts, query, filed).await
     }
 
     async fn filing_form(&self, req: &Parts, id: i32) -> Result<FilingForm, AppError> {
         let user = self.signed_in_user(req).await?;
-        let zone = super::format::zone(user.time_zone.as_deref());
+        let zone = super::format::user_zone(&user);
         super::transactions::filing::form(&self.syncs, user.id, &zone, id).await
     }
 

@@ -9,6 +9,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 use crate::alerts::{Bank, Currency, Kind};
 use crate::categories::Category;
 use crate::entities::mailbox_sync::{SyncFailure, SyncState, SyncSummary};
+use crate::entities::users;
 
 /// The zone times are shown in until the user chooses one: Costa Rica's, where the banks are.
 pub const DEFAULT_ZONE: &str = "America/Costa_Rica";
@@ -18,6 +19,11 @@ pub const DEFAULT_ZONE: &str = "America/Costa_Rica";
 pub fn zone(name: Option<&str>) -> TimeZone {
     name.and_then(|name| TimeZone::get(name).ok())
         .unwrap_or_else(|| TimeZone::get(DEFAULT_ZONE).expect("the bundled zone database"))
+}
+
+/// The zone `user`'s times are shown in.
+pub fn user_zone(user: &users::Model) -> TimeZone {
+    zone(user.time_zone.as_deref())
 }
 
 /// `name` as the zone database spells it ("europe/madrid" is "Europe/Madrid"), if it knows it.

@@ -29,7 +29,7 @@ pub async fn csv(
     };
     let mut query = TransactionQuery::from_params(|name| params.get(name).map(String::as_str));
     query.page = 1;
-    let zone = format::zone(user.time_zone.as_deref());
+    let zone = format::user_zone(&user);
     let filter = filter(user.id, &query, state.syncs.clock().now(), &zone);
     let rows = match state.syncs.all_transactions(&filter).await {
         Ok(rows) => rows,
