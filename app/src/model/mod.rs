@@ -108,6 +108,20 @@ impl MailService {
         }
     }
 
+    /// What the user is told once a mailbox of this service was disconnected.
+    pub fn disconnected_notice(self) -> String {
+        match self {
+            MailService::Gmail => {
+                "Email account disconnected. Our access is revoked at Google.".into()
+            }
+            MailService::Outlook => format!(
+                "Email account disconnected. Microsoft keeps the app's access until you remove \
+                 it: at {MICROSOFT_PERSONAL_CONSENT_PAGE} for a personal account, at \
+                 {MICROSOFT_WORK_CONSENT_PAGE} for a work or school account."
+            ),
+        }
+    }
+
     /// What disconnecting a mailbox does at its service, as the end of a sentence.
     pub fn what_disconnecting_does(self) -> String {
         match self {

@@ -9,23 +9,11 @@ use server_fn::ServerFn;
 
 use crate::api::accounts::{ConfirmDisconnect, list_accounts};
 use crate::error::AppError;
-use crate::model::{MICROSOFT_PERSONAL_CONSENT_PAGE, MICROSOFT_WORK_CONSENT_PAGE, MailService};
+use crate::model::MailService;
 use crate::pages::forms::PageForm;
 
 /// What disconnecting leaves: the transactions already found stay.
 const TRANSACTIONS_STAY: &str = "The transactions already found in it stay on your Transactions page until you delete your account.";
-
-/// What the connections page says after a mailbox of `service` was disconnected.
-pub fn disconnected_notice(service: MailService) -> String {
-    match service {
-        MailService::Gmail => "Email account disconnected. Our access is revoked at Google.".into(),
-        MailService::Outlook => format!(
-            "Email account disconnected. Microsoft keeps the app's access until you remove it: at \
-             {MICROSOFT_PERSONAL_CONSENT_PAGE} for a personal account, at \
-             {MICROSOFT_WORK_CONSENT_PAGE} for a work or school account."
-        ),
-    }
-}
 
 #[component]
 pub fn DisconnectPage() -> impl IntoView {
@@ -113,7 +101,7 @@ pub fn Disconnected() -> impl IntoView {
     service.map(|service| {
         view! {
             <p class="notice" role="status">
-                {disconnected_notice(service)}
+                {service.disconnected_notice()}
             </p>
         }
     })

@@ -355,12 +355,9 @@ impl Backend for UiBackend {
             .await
         {
             Ok(Disconnected::Done) => Ok(DISCONNECTED.into()),
-            Ok(Disconnected::RemoveAccessYourself) => Ok(format!(
-                "{DISCONNECTED}. Microsoft keeps the app's access until you remove it: at {} for a \
-                 personal account, at {} for a work or school account.",
-                app::model::MICROSOFT_PERSONAL_CONSENT_PAGE,
-                app::model::MICROSOFT_WORK_CONSENT_PAGE
-            )),
+            Ok(Disconnected::RemoveAccessYourself) => {
+                Ok(MailService::Outlook.disconnected_notice())
+            }
             Err(DisconnectError::NotFound) => Err(AppError::NotFound),
             Err(DisconnectError::Database(e)) => {
                 Err(internal("disconnecting an account failed", e))
