@@ -70,7 +70,7 @@ function decodeQuotedPrintable(bytes) {
   return Buffer.from(text.replace(/=([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
 }
 
-function undoTransferEncoding(bytes, encoding) {
+export function undoTransferEncoding(bytes, encoding) {
   switch ((encoding ?? '').trim().toLowerCase()) {
     case 'base64':
       return Buffer.from(bytes.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');

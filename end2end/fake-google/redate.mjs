@@ -7,6 +7,8 @@
 // The message is handled as a Latin-1 string (one character per byte): every date is ASCII, so
 // UTF-8 text passes through untouched whatever the part's charset.
 
+import { headerValue, parseContentType, parseHeaderBlock, undoTransferEncoding } from './mime.mjs';
+
 const DAY_MS = 86_400_000;
 
 const MONTHS = [
@@ -150,18 +152,6 @@ function encodeQuotedPrintable(text) {
     .join('\r\n');
 }
 
-function decodeQuotedPrintable(text) {
-  return text.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
-}
-
-const headerParam = (headers, name, param) => {
-  const field = new RegExp(`^${name}:([^\\r\\n]*(?:\\r?\\n[ \\t][^\\r\\n]*)*)`, 'im').exec(headers);
-  if (!field) return undefined;
-  if (!param) return field[1].trim().toLowerCase();
-  const value = new RegExp(`;\\s*${param}="?([^";\\r\\n]+)"?`, 'i').exec(field[1]);
-  return value?.[1];
-};
-
 // One MIME entity (headers and body), its dates moved.
 function redateEntity(entity, days, depth = 0) {
   const split = /\r?\n\r?\n/.exec(entity);
@@ -170,8 +160,9 @@ function redateEntity(entity, days, depth = 0) {
   const separator = split[0];
   const body = entity.slice(split.index + separator.length);
   const newHeaders = redateHeaders(headers, days);
-  const type = headerParam(headers, 'Content-Type') ?? 'text/plain';
-  const boundary = headerParam(headers, 'Content-Type', 'boundary');
+  const fields = parseHeaderBlock(headers);
+  const { type, params } = parseContentType(headerValue(fields, 'Content-Type'));
+  const boundary = params.boundary;
 
   if (type.startsWith('multipart/') && boundary && depth < 16) {
     const delimiter = `--${boundary}`;
@@ -189,11 +180,8 @@ function redateEntity(entity, days, depth = 0) {
   }
   if (!type.startsWith('text/')) return newHeaders + separator + body;
 
-  const encoding = headerParam(headers, 'Content-Transfer-Encoding') ?? '7bit';
-  let text;
-  if (encoding === 'quoted-printable') text = decodeQuotedPrintable(body);
-  else if (encoding === 'base64') text = Buffer.from(body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64').toString('latin1');
-  else text = body;
+  const encoding = (headerValue(fields, 'Content-Transfer-Encoding') ?? '7bit').trim().toLowerCase();
+  const text = undoTransferEncoding(Buffer.from(body, 'latin1'), encoding).toString('latin1');
   const moved = redateText(text, days);
   if (moved === text) return newHeaders + separator + body;
   let encoded;
