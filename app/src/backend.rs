@@ -10,6 +10,7 @@ use http::HeaderValue;
 use http::request::Parts;
 
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::model::{
     AccountOverview, AccountView, CurrentUser, FilingForm, FilingUndo, MailService,
     TransactionPage, TransactionQuery,
@@ -24,13 +25,14 @@ pub trait Backend: Send + Sync + 'static {
         email: String,
         password: String,
     ) -> Result<HeaderValue, AppError>;
-    /// Checks the password and starts a fresh session (any previous one ends).
+    /// Checks the password and starts a fresh session (any previous one ends); returns the
+    /// `Set-Cookie` values for it and for the user's own language, if they chose one.
     async fn sign_in(
         &self,
         req: &Parts,
         email: String,
         password: String,
-    ) -> Result<HeaderValue, AppError>;
+    ) -> Result<Vec<HeaderValue>, AppError>;
     /// Ends the request's session; returns the `Set-Cookie` value that clears the cookie.
     async fn sign_out(&self, req: &Parts) -> Result<HeaderValue, AppError>;
     async fn current_user(&self, req: &Parts) -> Result<Option<CurrentUser>, AppError>;
@@ -45,6 +47,9 @@ pub trait Backend: Send + Sync + 'static {
         time_zone: String,
         from_browser: bool,
     ) -> Result<bool, AppError>;
+    /// Keeps the language pages are read in: for the browser (returns the `Set-Cookie` value)
+    /// and, for a signed-in user, in their account.
+    async fn set_language(&self, req: &Parts, lang: Lang) -> Result<HeaderValue, AppError>;
     /// Checks the current password, sets the new one and ends the user's other sessions.
     async fn change_password(
         &self,

@@ -5,6 +5,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod error;
+pub mod i18n;
 pub mod model;
 mod pages;
 
@@ -13,6 +14,7 @@ use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
+use crate::i18n::{Lang, Text};
 use crate::pages::account::AccountPage;
 use crate::pages::connections::ConnectionsPage;
 use crate::pages::disconnect::DisconnectPage;
@@ -31,9 +33,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     {
         provide_context(nonce);
     }
+    let lang = Lang::current();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang.html_lang()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -56,11 +59,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let lang = Lang::current();
 
     view! {
         // Each page names itself first ("Sign in · mailconnect"): a screen reader says the
         // title on every page load, so it says where the user landed.
-        <Title formatter=|text: String| format!("{text} · mailconnect") text="Home" />
+        <Title formatter=|text: String| format!("{text} · mailconnect") text=lang.t(Text::Home) />
         <Router>
             <Header />
             <main id="content" tabindex="-1">
@@ -101,9 +105,10 @@ fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    let lang = Lang::current();
     view! {
-        <Title text="Page not found" />
-        <h1>"Page not found"</h1>
-        <p>"There is nothing at this address. " <a href="/">"Go to mailconnect"</a></p>
+        <Title text=lang.t(Text::PageNotFound) />
+        <h1>{lang.t(Text::PageNotFound)}</h1>
+        <p>{lang.t(Text::NothingAtThisAddress)} <a href="/">{lang.t(Text::GoHome)}</a></p>
     }
 }

@@ -11,6 +11,7 @@ mod m20261206_000001_classifier_version;
 mod m20261206_000002_sync_progress;
 mod m20261207_000001_categories;
 mod m20261208_000001_time_zone;
+mod m20261209_000001_language;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_sync_progress::Migration),
             Box::new(m20261207_000001_categories::Migration),
             Box::new(m20261208_000001_time_zone::Migration),
+            Box::new(m20261209_000001_language::Migration),
         ]
     }
 }

@@ -19,8 +19,9 @@ pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     super::ssr::answer(async {
         let (backend, req) = super::ssr::request()?;
-        let cookie = backend.sign_in(&req, email, password).await?;
-        super::ssr::set_cookie(cookie);
+        for cookie in backend.sign_in(&req, email, password).await? {
+            super::ssr::set_cookie(cookie);
+        }
         leptos_axum::redirect("/connections");
         Ok(())
     })

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod accounts;
 pub mod auth;
+pub mod language;
 pub mod transactions;
 
 #[cfg(feature = "ssr")]

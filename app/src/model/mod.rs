@@ -35,15 +35,6 @@ pub enum AccountStatus {
     NeedsReconnect,
 }
 
-impl AccountStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            AccountStatus::Active => "Active",
-            AccountStatus::NeedsReconnect => "Reconnect needed",
-        }
-    }
-}
-
 /// One connected mailbox in the "Connected Accounts" list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
@@ -105,32 +96,6 @@ impl MailService {
         match self {
             MailService::Gmail => "Gmail",
             MailService::Outlook => "Outlook",
-        }
-    }
-
-    /// What the user is told once a mailbox of this service was disconnected.
-    pub fn disconnected_notice(self) -> String {
-        match self {
-            MailService::Gmail => {
-                "Email account disconnected. Our access is revoked at Google.".into()
-            }
-            MailService::Outlook => format!(
-                "Email account disconnected. Microsoft keeps the app's access until you remove \
-                 it: at {MICROSOFT_PERSONAL_CONSENT_PAGE} for a personal account, at \
-                 {MICROSOFT_WORK_CONSENT_PAGE} for a work or school account."
-            ),
-        }
-    }
-
-    /// What disconnecting a mailbox does at its service, as the end of a sentence.
-    pub fn what_disconnecting_does(self) -> String {
-        match self {
-            MailService::Gmail => "our access is revoked at Google.".to_owned(),
-            MailService::Outlook => format!(
-                "its tokens are deleted here; Microsoft keeps our access until you remove it, at \
-                 {MICROSOFT_PERSONAL_CONSENT_PAGE} for a personal account or at \
-                 {MICROSOFT_WORK_CONSENT_PAGE} for a work or school account."
-            ),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The Transactions page's filters, as its URLs (and the CSV download's) spell them.
 
+use crate::i18n::Text;
 use serde::{Deserialize, Serialize};
 
 /// Which period the Transactions page covers.
@@ -30,12 +31,13 @@ impl Period {
         Self::ALL.into_iter().find(|p| p.code() == code)
     }
 
-    pub fn label(self) -> &'static str {
+    /// Its name in the filters.
+    pub fn text(self) -> Text {
         match self {
-            Period::Days7 => "Last 7 days",
-            Period::Days30 => "Last 30 days",
-            Period::Days90 => "Last 90 days",
-            Period::All => "All time",
+            Period::Days7 => Text::Last7Days,
+            Period::Days30 => Text::Last30Days,
+            Period::Days90 => Text::Last90Days,
+            Period::All => Text::AllTime,
         }
     }
 

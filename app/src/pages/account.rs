@@ -12,47 +12,49 @@ use server_fn::ServerFn;
 use super::forms::{FormAction, PageForm, ServerForm};
 use crate::api::account::SetTimeZone;
 use crate::api::account::get_account_overview;
+use crate::i18n::{Lang, Text};
 use crate::model::AccountOverview;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let overview = Resource::new(|| (), |_| get_account_overview());
+    let lang = Lang::current();
 
     view! {
         <section class="card wide">
-            <Title text="Your account" />
-            <h1>"Your account"</h1>
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            <Title text=lang.t(Text::YourAccount) />
+            <h1>{lang.t(Text::YourAccount)}</h1>
+            <Suspense fallback=move || view! { <p>{lang.t(Text::Loading)}</p> }>
                 {move || {
                     overview
                         .get()
                         .and_then(Result::ok)
-                        .map(|o| view! { <p class="who-am-i">"Signed in as " {o.email}</p> })
+                        .map(|o| view! { <p class="who-am-i">{lang.t(Text::SignedInAs)} {o.email}</p> })
                 }}
             </Suspense>
 
             <section aria-labelledby="zone-heading">
-                <h2 id="zone-heading">"Time zone"</h2>
+                <h2 id="zone-heading">{lang.t(Text::TimeZone)}</h2>
                 <Suspense fallback=|| ()>
-                    {move || overview.get().and_then(Result::ok).map(|o| time_zone_form(&o))}
+                    {move || overview.get().and_then(Result::ok).map(|o| time_zone_form(&o, lang))}
                 </Suspense>
             </section>
 
             <section aria-labelledby="password-heading">
-                <h2 id="password-heading">"Change your password"</h2>
+                <h2 id="password-heading">{lang.t(Text::ChangeYourPassword)}</h2>
                 <ServerForm
                     action=FormAction::ChangePassword
-                    submit="Change password"
-                    done="Password changed. Every other session was signed out."
+                    submit=lang.t(Text::ChangePassword)
+                    done=lang.t(Text::PasswordChanged)
                 >
-                    <label for="current-password">"Current password"</label>
+                    <label for="current-password">{lang.t(Text::CurrentPassword)}</label>
                     <input
                         id="current-password"
                         name="current_password"
                         type="password"
                         autocomplete="current-password"
                     />
-                    <label for="new-password">"New password"</label>
+                    <label for="new-password">{lang.t(Text::NewPassword)}</label>
                     <input
                         id="new-password"
                         name="new_password"
@@ -63,14 +65,14 @@ pub fn AccountPage() -> impl IntoView {
             </section>
 
             <section aria-labelledby="delete-heading">
-                <h2 id="delete-heading">"Delete your account"</h2>
+                <h2 id="delete-heading">{lang.t(Text::DeleteYourAccount)}</h2>
                 <Suspense fallback=|| ()>
-                    {move || overview.get().and_then(Result::ok).map(|o| what_goes(&o))}
+                    {move || overview.get().and_then(Result::ok).map(|o| what_goes(&o, lang))}
                 </Suspense>
-                <ServerForm action=FormAction::DeleteAccount submit="Delete my account"
+                <ServerForm action=FormAction::DeleteAccount submit=lang.t(Text::DeleteMyAccount)
                     button_class="danger"
                 >
-                    <label for="delete-password">"Password"</label>
+                    <label for="delete-password">{lang.t(Text::Password)}</label>
                     <input
                         id="delete-password"
                         name="password"
@@ -84,7 +86,7 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 /// The zone every time is shown in, chosen from the zone database's names.
-fn time_zone_form(overview: &AccountOverview) -> impl IntoView + use<> {
+fn time_zone_form(overview: &AccountOverview, lang: Lang) -> impl IntoView + use<> {
     let current = overview.time_zone.clone();
     let options = overview
         .time_zones
@@ -99,14 +101,14 @@ fn time_zone_form(overview: &AccountOverview) -> impl IntoView + use<> {
         .then(|| {
             view! {
                 <p class="notice" role="status">
-                    "Saved. Times are shown in " {current.clone()} " from now on."
+                    {lang.time_zone_saved(&current)}
                 </p>
             }
         });
     view! {
         {saved}
-        <PageForm url=SetTimeZone::url() submit="Save time zone">
-            <label for="time-zone">"Show times in"</label>
+        <PageForm url=SetTimeZone::url() submit=lang.t(Text::SaveTimeZone)>
+            <label for="time-zone">{lang.t(Text::ShowTimesIn)}</label>
             <select id="time-zone" name="time_zone">
                 {options}
             </select>
@@ -115,18 +117,16 @@ fn time_zone_form(overview: &AccountOverview) -> impl IntoView + use<> {
 }
 
 /// What deleting removes, spelled out before the user confirms with their password.
-fn what_goes(overview: &AccountOverview) -> impl IntoView + use<> {
+fn what_goes(overview: &AccountOverview, lang: Lang) -> impl IntoView + use<> {
     let mailboxes = overview.mailboxes.clone();
     let count = overview.transactions;
     view! {
-        <div class="removal" aria-label="What will be removed">
-            <p>
-                "This deletes your mailconnect account and signs you out everywhere. It cannot be undone."
-            </p>
+        <div class="removal" aria-label=lang.t(Text::WhatWillBeRemoved)>
+            <p>{lang.t(Text::DeletionIsFinal)}</p>
             {(!mailboxes.is_empty())
                 .then(|| {
                     view! {
-                        <p>"These mailboxes are disconnected:"</p>
+                        <p>{lang.t(Text::TheseMailboxesAreDisconnected)}</p>
                         <ul class="mailboxes">
                             {mailboxes
                                 .into_iter()
@@ -134,7 +134,7 @@ fn what_goes(overview: &AccountOverview) -> impl IntoView + use<> {
                                     view! {
                                         <li>
                                             {address} " (" {service.name()} "): "
-                                            {service.what_disconnecting_does()}
+                                            {lang.what_disconnecting_does(service)}
                                         </li>
                                     }
                                 })
@@ -142,13 +142,7 @@ fn what_goes(overview: &AccountOverview) -> impl IntoView + use<> {
                         </ul>
                     }
                 })}
-            <p>
-                {match count {
-                    0 => "No transactions are stored for you.".to_owned(),
-                    1 => "The 1 transaction found in your mail is deleted.".to_owned(),
-                    n => format!("The {n} transactions found in your mail are deleted."),
-                }}
-            </p>
+            <p>{lang.transactions_deleted(count)}</p>
         </div>
     }
 }

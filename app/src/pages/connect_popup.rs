@@ -13,9 +13,8 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{BroadcastChannel, MessageEvent, Window};
 
 use super::toasts::{ToastKind, use_toasts};
+use crate::i18n::{IslandTexts, Text};
 use crate::model::{MailService, POPUP_CHANNEL, PopupOutcome};
-
-pub const POPUP_BLOCKED: &str = "Popup blocked. Please allow popups for this site.";
 
 /// One popup in flight, with everything that must be cleaned up when it ends.
 struct Attempt {
@@ -57,10 +56,11 @@ pub struct ConnectPopup {
     /// Only ever set in the browser; the wrapper keeps the page's state `Send` for rendering on
     /// the server, where it stays `None`.
     attempt: StoredValue<Option<SendWrapper<Attempt>>>,
+    texts: StoredValue<IslandTexts>,
 }
 
 impl ConnectPopup {
-    pub fn new() -> Self {
+    pub fn new(texts: StoredValue<IslandTexts>) -> Self {
         let (connecting, set_connecting) = signal(false);
         let (finished, set_finished) = signal(0u32);
         let attempt = StoredValue::new(None);
@@ -71,7 +71,14 @@ impl ConnectPopup {
             set_connecting,
             set_finished,
             attempt,
+            texts,
         }
+    }
+
+    /// `text` with the service's name in its place.
+    fn text(self, text: Text, service: MailService) -> String {
+        self.texts
+            .with_value(|texts| texts.with(text, service.name()))
     }
 
     /// Opens the popup. Must run synchronously inside the click handler.
@@ -98,7 +105,10 @@ impl ConnectPopup {
         ) {
             Ok(Some(popup)) => popup,
             _ => {
-                toasts.show(ToastKind::Error, POPUP_BLOCKED);
+                let blocked = self
+                    .texts
+                    .with_value(|texts| texts.get(Text::PopupBlocked).to_owned());
+                toasts.show(ToastKind::Error, blocked);
                 return;
             }
         };
@@ -124,7 +134,7 @@ impl ConnectPopup {
                     } => toasts.show(ToastKind::Error, message),
                     Ending::Closed => toasts.show(
                         ToastKind::Info,
-                        format!("{} connection cancelled", service.name()),
+                        self.text(Text::ServiceConnectionCancelled, service),
                     ),
                 }
                 self.set_finished.update(|n| *n += 1);
@@ -140,7 +150,7 @@ impl ConnectPopup {
             let from_popup = event
                 .source()
                 .is_some_and(|source| js_sys::Object::is(&source, own_popup.as_ref()));
-            let Some((success, message, flow)) = read_outcome(&event.data()) else {
+            let Some((success, message, flow)) = read_outcome(&event.data(), self) else {
                 return;
             };
             if from_popup || flow.as_deref() == Some(own_flow.as_str()) {
@@ -153,7 +163,7 @@ impl ConnectPopup {
         // The popup may lose `window.opener` on its way through Google: the channel still works.
         let own_flow = flow.clone();
         let on_channel = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            if let Some((success, message, Some(flow))) = read_outcome(&event.data())
+            if let Some((success, message, Some(flow))) = read_outcome(&event.data(), self)
                 && flow == own_flow
             {
                 end(Ending::Popup { success, message });
@@ -182,7 +192,10 @@ impl ConnectPopup {
 }
 
 /// `(success, message, flow)` from a result-page message, if it is one.
-fn read_outcome(data: &wasm_bindgen::JsValue) -> Option<(bool, String, Option<String>)> {
+fn read_outcome(
+    data: &wasm_bindgen::JsValue,
+    popup: ConnectPopup,
+) -> Option<(bool, String, Option<String>)> {
     let field = |name: &str| {
         js_sys::Reflect::get(data, &name.into())
             .ok()
@@ -193,11 +206,12 @@ fn read_outcome(data: &wasm_bindgen::JsValue) -> Option<(bool, String, Option<St
     let message = field("message")
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| {
-            if success {
-                format!("{} connected", service.name())
+            let text = if success {
+                Text::ServiceConnected
             } else {
-                format!("Failed to connect {}", service.name())
-            }
+                Text::ServiceConnectFailed
+            };
+            popup.text(text, service)
         });
     Some((success, message, field("flow")))
 }

@@ -21,11 +21,11 @@ use super::disconnect::Disconnected;
 use super::toasts::{ToastKind, ToastList, Toasts};
 use crate::api::accounts::{list_accounts, mail_services, sync_now};
 use crate::error::AppError;
+use crate::i18n::{IslandTexts, Lang, Text};
 use crate::model::{AccountStatus, AccountView, MailService};
 
 /// How often the list is re-read while a mailbox is syncing.
 const SYNC_POLL: Duration = Duration::from_secs(2);
-const SYNCING: &str = "Syncing…";
 
 type AccountList = Result<Vec<AccountView>, AppError>;
 
@@ -33,16 +33,18 @@ type AccountList = Result<Vec<AccountView>, AppError>;
 pub fn ConnectionsPage() -> impl IntoView {
     let accounts = Resource::new(|| (), |_| list_accounts());
     let services = Resource::new(|| (), |_| mail_services());
+    let lang = Lang::current();
     view! {
         <section class="card wide">
-            <Title text="Email Connections" />
-            <h1>"Email Connections"</h1>
+            <Title text=lang.t(Text::EmailConnections) />
+            <h1>{lang.t(Text::EmailConnections)}</h1>
             <Disconnected />
-            <p>"Connect a mailbox so we can read your bank alerts."</p>
-            <Suspense fallback=|| view! { <p>"Loading accounts…"</p> }>
+            <p>{lang.t(Text::ConnectIntro)}</p>
+            <Suspense fallback=move || view! { <p>{lang.t(Text::LoadingAccounts)}</p> }>
                 {move || {
                     let services = services.get()?.unwrap_or_else(|_| vec![MailService::Gmail]);
-                    accounts.get().map(|initial| view! { <Connections initial services /> })
+                    let texts = IslandTexts::new(lang);
+                    accounts.get().map(|initial| view! { <Connections initial services texts /> })
                 }}
             </Suspense>
         </section>
@@ -62,18 +64,32 @@ struct Page {
     reads: StoredValue<u64>,
     popup: ConnectPopup,
     toasts: Toasts,
+    /// The island's texts, in the page's language.
+    texts: StoredValue<IslandTexts>,
 }
 
 impl Page {
-    fn new(initial: AccountList) -> Self {
+    fn new(initial: AccountList, texts: IslandTexts) -> Self {
+        let texts = StoredValue::new(texts);
         Self {
             accounts: RwSignal::new(initial),
             sync_requested: RwSignal::new(Vec::new()),
             heading: NodeRef::new(),
             reads: StoredValue::new(0),
-            popup: ConnectPopup::new(),
+            popup: ConnectPopup::new(texts),
             toasts: Toasts::provide(),
+            texts,
         }
+    }
+
+    /// `text` in the page's language.
+    fn text(self, text: Text) -> String {
+        self.texts.with_value(|texts| texts.get(text).to_owned())
+    }
+
+    /// `text` with `value` in its place.
+    fn text_with(self, text: Text, value: &str) -> String {
+        self.texts.with_value(|texts| texts.with(text, value))
     }
 
     /// Reads the list from the server again.
@@ -97,10 +113,9 @@ impl Page {
         self.sync_requested.update(|ids| ids.push(account_id));
         spawn_local(async move {
             if let Err(error) = sync_now(account_id).await {
-                self.toasts.show(
-                    ToastKind::Error,
-                    format!("Failed to start the sync: {error}"),
-                );
+                let failed = self.text(Text::SyncFailedToStart);
+                self.toasts
+                    .show(ToastKind::Error, format!("{failed}{error}"));
             }
             self.reload().await;
             self.sync_requested
@@ -112,8 +127,12 @@ impl Page {
 /// Everything on the page that reacts: the connect button, the list and the toasts. The server
 /// renders it with the list it read; the browser hydrates it with the same list.
 #[island]
-fn Connections(initial: AccountList, services: Vec<MailService>) -> impl IntoView {
-    let page = Page::new(initial);
+fn Connections(
+    initial: AccountList,
+    services: Vec<MailService>,
+    texts: IslandTexts,
+) -> impl IntoView {
+    let page = Page::new(initial, texts);
     let popup = page.popup;
     // A popup that ended may have added or restored an account; the focus, which was on the
     // button that opened it, goes to the list.
@@ -164,9 +183,9 @@ fn Connections(initial: AccountList, services: Vec<MailService>) -> impl IntoVie
                         >
                             {move || {
                                 if popup.connecting.get() {
-                                    "Connecting...".to_owned()
+                                    page.text(Text::Connecting)
                                 } else {
-                                    format!("Connect {}", service.name())
+                                    page.text_with(Text::ConnectService, service.name())
                                 }
                             }}
                         </button>
@@ -176,13 +195,13 @@ fn Connections(initial: AccountList, services: Vec<MailService>) -> impl IntoVie
         </div>
         <section aria-labelledby="accounts-heading">
             <h2 id="accounts-heading" tabindex="-1" node_ref=page.heading>
-                "Connected Accounts"
+                {page.text(Text::ConnectedAccounts)}
             </h2>
             // Either, not `into_any`: type erasure would bring every rendering method into the
             // WASM, used or not.
             {move || match page.accounts.get() {
                 Ok(list) if list.is_empty() => {
-                    EitherOf3::A(view! { <p class="empty">"No email accounts connected yet."</p> })
+                    EitherOf3::A(view! { <p class="empty">{page.text(Text::NoAccounts)}</p> })
                 }
                 Ok(list) => {
                     EitherOf3::B(view! {
@@ -228,16 +247,27 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
     };
     let popup = page.popup;
     let service = account.service;
+    let status = page.text(if needs_reconnect {
+        Text::ReconnectNeeded
+    } else {
+        Text::StatusActive
+    });
+    let syncing_text = page.text(Text::Syncing);
+    let (sync_now, reconnect, disconnect) = (
+        page.text(Text::SyncNow),
+        page.text(Text::Reconnect),
+        page.text(Text::Disconnect),
+    );
     view! {
         <li class="account" data-account-id=id data-syncing=move || syncing().to_string()>
             <div>
                 <strong>{account.email.clone()}</strong>
                 <p class="service">{service.name()}</p>
-                <p>"Connected on " {account.connected_on}</p>
-                <p>"Token expires: " {account.token_expires}</p>
-                <p class=status_class>{account.status.label()}</p>
+                <p>{page.text(Text::ConnectedOn)} {account.connected_on}</p>
+                <p>{page.text(Text::TokenExpires)} {account.token_expires}</p>
+                <p class=status_class>{status}</p>
                 <p class="sync-state" aria-live="polite">
-                    {move || if syncing() { SYNCING.to_owned() } else { summary.clone() }}
+                    {move || if syncing() { syncing_text.clone() } else { summary.clone() }}
                 </p>
                 {account
                     .sync
@@ -248,7 +278,7 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
                 <button
                     type="button"
                     class="sync-now"
-                    aria-label=format!("Sync now {}", account.email)
+                    aria-label=format!("{sync_now} {}", account.email)
                     aria-disabled=move || syncing().then_some("true")
                     on:click=move |_| {
                         if !syncing() {
@@ -256,7 +286,7 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
                         }
                     }
                 >
-                    "Sync now"
+                    {sync_now.clone()}
                 </button>
                 {offer_reconnect
                     .then(|| {
@@ -264,20 +294,20 @@ fn AccountRow(account: AccountView, page: Page) -> impl IntoView {
                             <button
                                 type="button"
                                 class="secondary"
-                                aria-label=format!("Reconnect {}", account.email)
+                                aria-label=format!("{reconnect} {}", account.email)
                                 disabled=move || popup.connecting.get()
                                 on:click=move |_| popup.start(service, Some(id))
                             >
-                                "Reconnect"
+                                {reconnect.clone()}
                             </button>
                         }
                     })}
                 <a
                     class="button danger"
                     href=format!("/connections/disconnect?account={id}")
-                    aria-label=format!("Disconnect {}", account.email)
+                    aria-label=format!("{disconnect} {}", account.email)
                 >
-                    "Disconnect"
+                    {disconnect.clone()}
                 </a>
             </div>
         </li>
@@ -300,7 +330,7 @@ mod tests {
                 status: AccountStatus::Active,
                 sync,
             };
-            let page = Page::new(Ok(Vec::new()));
+            let page = Page::new(Ok(Vec::new()), IslandTexts::new(Lang::En));
             view! { <AccountRow account page /> }.to_html()
         })
     }
@@ -358,7 +388,10 @@ mod tests {
     }
 
     fn render_buttons(services: Vec<MailService>) -> String {
-        Owner::new().with(|| view! { <Connections initial=Ok(Vec::new()) services /> }.to_html())
+        Owner::new().with(|| {
+            let texts = IslandTexts::new(Lang::En);
+            view! { <Connections initial=Ok(Vec::new()) services texts /> }.to_html()
+        })
     }
 
     #[test]

@@ -9,15 +9,14 @@ use server_fn::ServerFn;
 
 use crate::api::accounts::{ConfirmDisconnect, list_accounts};
 use crate::error::AppError;
+use crate::i18n::{Lang, Text};
 use crate::model::MailService;
 use crate::pages::forms::PageForm;
-
-/// What disconnecting leaves: the transactions already found stay.
-const TRANSACTIONS_STAY: &str = "The transactions already found in it stay on your Transactions page until you delete your account.";
 
 #[component]
 pub fn DisconnectPage() -> impl IntoView {
     let params = use_query_map();
+    let lang = Lang::current();
     let id = Memo::new(move |_| {
         params.with(|params| {
             params
@@ -38,24 +37,22 @@ pub fn DisconnectPage() -> impl IntoView {
     );
     view! {
         <section class="card">
-            <Title text="Disconnect a mailbox" />
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            <Title text=lang.t(Text::DisconnectAMailbox) />
+            <Suspense fallback=move || view! { <p>{lang.t(Text::Loading)}</p> }>
                 {move || {
                     account
                         .get()
                         .map(|found| match found {
                             Ok(account) => {
                                 view! {
-                                    <h1>"Disconnect " {account.email.clone()} "?"</h1>
+                                    <h1>{lang.disconnect_question(&account.email)}</h1>
                                     <p>
-                                        "mailconnect stops reading this "
-                                        {account.service.name()} " mailbox, and "
-                                        {account.service.what_disconnecting_does()} " "
-                                        {TRANSACTIONS_STAY}
+                                        {lang.disconnecting_explained(account.service)} " "
+                                        {lang.t(Text::TransactionsStay)}
                                     </p>
                                     <PageForm
                                         url=ConfirmDisconnect::url()
-                                        submit="Yes, disconnect"
+                                        submit=lang.t(Text::YesDisconnect)
                                         button_class="danger"
                                     >
                                         <input
@@ -65,19 +62,19 @@ pub fn DisconnectPage() -> impl IntoView {
                                         />
                                     </PageForm>
                                     <p>
-                                        <a href="/connections">"Keep it connected"</a>
+                                        <a href="/connections">{lang.t(Text::KeepConnected)}</a>
                                     </p>
                                 }
                                     .into_any()
                             }
                             Err(error) => {
                                 view! {
-                                    <h1>"Disconnect a mailbox"</h1>
+                                    <h1>{lang.t(Text::DisconnectAMailbox)}</h1>
                                     <p class="error" role="alert">
                                         {error.to_string()}
                                     </p>
                                     <p>
-                                        <a href="/connections">"Back to your connections"</a>
+                                        <a href="/connections">{lang.t(Text::BackToConnections)}</a>
                                     </p>
                                 }
                                     .into_any()
@@ -101,7 +98,7 @@ pub fn Disconnected() -> impl IntoView {
     service.map(|service| {
         view! {
             <p class="notice" role="status">
-                {service.disconnected_notice()}
+                {Lang::current().disconnected_notice(service)}
             </p>
         }
     })

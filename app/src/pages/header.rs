@@ -3,19 +3,22 @@ use leptos_router::hooks::use_location;
 use server_fn::ServerFn;
 
 use crate::api::auth::{SignOut, signed_in_user};
+use crate::api::language::SetLanguage;
+use crate::i18n::{Lang, Text};
 
 /// The top bar: the product name, and either the signed-in user's pages, address and "Sign out"
-/// or the links to sign in and sign up. Rendered on the server for each page load (it is not an
+/// or the links to sign in and sign up; and the switch to the other language. Rendered on the server for each page load (it is not an
 /// island); "Sign out" is a plain form post that the server answers with a redirect.
 #[component]
 pub fn Header() -> impl IntoView {
     let user = Resource::new(|| (), |_| signed_in_user());
+    let lang = Lang::current();
 
     view! {
         <header class="topbar">
             // The first stop of the Tab key: past the bar, to the page's own content.
             <a class="skip-link" href="#content">
-                "Skip to content"
+                {lang.t(Text::SkipToContent)}
             </a>
             <a class="brand" href="/connections">
                 "mailconnect"
@@ -28,29 +31,64 @@ pub fn Header() -> impl IntoView {
                                 let probe = user.time_zone_unset.then(|| view! { <TimeZoneProbe /> });
                                 view! {
                                     {probe}
-                                    <nav class="pages" aria-label="Main">
-                                        <NavLink href="/transactions" label="Transactions" />
-                                        <NavLink href="/connections" label="Connections" />
-                                        <NavLink href="/account" label="Account" />
+                                    <nav class="pages" aria-label=lang.t(Text::MainNavigation)>
+                                        <NavLink href="/transactions" label=lang.t(Text::NavTransactions) />
+                                        <NavLink href="/connections" label=lang.t(Text::NavConnections) />
+                                        <NavLink href="/account" label=lang.t(Text::NavAccount) />
                                     </nav>
                                     <span class="who">{user.email}</span>
                                     <form class="inline" method="post" action=SignOut::url()>
-                                        <button type="submit">"Sign out"</button>
+                                        <button type="submit">{lang.t(Text::SignOut)}</button>
                                     </form>
                                 }
                                     .into_any()
                             }
                             _ => {
                                 view! {
-                                    <a href="/signin">"Sign in"</a>
-                                    <a href="/signup">"Sign up"</a>
+                                    <a href="/signin">{lang.t(Text::SignIn)}</a>
+                                    <a href="/signup">{lang.t(Text::SignUp)}</a>
                                 }
                                     .into_any()
                             }
                         })
                 }}
             </Suspense>
+            <LanguageSwitch lang />
         </header>
+    }
+}
+
+/// One button that reads the page again in the other language, and keeps that choice (for the
+/// user too, when signed in). A plain form: it works without the WASM.
+#[component]
+fn LanguageSwitch(lang: Lang) -> impl IntoView {
+    let location = use_location();
+    let path = location.pathname.get_untracked();
+    let search = location.search.get_untracked();
+    let search = search.trim_start_matches('?');
+    let back = if search.is_empty() {
+        path
+    } else {
+        format!("{path}?{search}")
+    };
+    let other = match lang {
+        Lang::Es => Lang::En,
+        Lang::En => Lang::Es,
+    };
+    view! {
+        <form class="inline language" method="post" action=SetLanguage::url()>
+            <input type="hidden" name="back" value=back />
+            <button
+                type="submit"
+                class="link"
+                name="lang"
+                value=other.code()
+                lang=other.code()
+                aria-label=format!("{}: {}", other.t(Text::LanguageSwitch), other.own_name())
+            >
+                {other.own_name()}
+            </button>
+        </form>
     }
 }
 

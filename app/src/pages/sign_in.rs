@@ -5,42 +5,45 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::forms::{FormAction, ServerForm};
+use crate::i18n::{Lang, Text};
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
+    let lang = Lang::current();
     view! {
         <section class="card">
-            <Title text="Create your account" />
-            <h1>"Create your account"</h1>
-            <ServerForm action=FormAction::SignUp submit="Sign up">
-                <CredentialFields password_autocomplete="new-password" />
+            <Title text=lang.t(Text::CreateYourAccount) />
+            <h1>{lang.t(Text::CreateYourAccount)}</h1>
+            <ServerForm action=FormAction::SignUp submit=lang.t(Text::SignUp)>
+                <CredentialFields lang password_autocomplete="new-password" />
             </ServerForm>
-            <p>"Already have an account? " <a href="/signin">"Sign in"</a></p>
+            <p>{lang.t(Text::AlreadyHaveAccount)} <a href="/signin">{lang.t(Text::SignIn)}</a></p>
         </section>
     }
 }
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
+    let lang = Lang::current();
     view! {
         <section class="card">
-            <Title text="Sign in" />
-            <h1>"Sign in"</h1>
-            <ServerForm action=FormAction::SignIn submit="Sign in">
-                <CredentialFields password_autocomplete="current-password" />
+            <Title text=lang.t(Text::SignIn) />
+            <h1>{lang.t(Text::SignIn)}</h1>
+            <ServerForm action=FormAction::SignIn submit=lang.t(Text::SignIn)>
+                <CredentialFields lang password_autocomplete="current-password" />
             </ServerForm>
-            <p>"New here? " <a href="/signup">"Create an account"</a></p>
+            <p>{lang.t(Text::NewHere)} <a href="/signup">{lang.t(Text::CreateAnAccount)}</a></p>
         </section>
     }
 }
 
 #[component]
-fn CredentialFields(password_autocomplete: &'static str) -> impl IntoView {
+fn CredentialFields(lang: Lang, password_autocomplete: &'static str) -> impl IntoView {
     view! {
-        <label for="email">"Email"</label>
+        <label for="email">{lang.t(Text::Email)}</label>
         // Plain text, not type="email": our own message explains a malformed address.
         <input id="email" name="email" type="text" inputmode="email" autocomplete="email" />
-        <label for="password">"Password"</label>
+        <label for="password">{lang.t(Text::Password)}</label>
         <input id="password" name="password" type="password" autocomplete=password_autocomplete />
     }
 }

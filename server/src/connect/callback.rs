@@ -1,6 +1,7 @@
 //! `/auth/{provider}/callback`: refuse oversized parameters and a foreign `iss`, claim the
 //! flow, exchange the code, check the grant, store it.
 
+use app::i18n::Lang;
 use std::time::Duration;
 
 use axum::Extension;
@@ -68,14 +69,15 @@ pub async fn callback(
     let Some(provider) = offered(&state, &route) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let lang = Lang::of_request(&headers);
     let Ok(Query(query)) = query else {
         tracing::warn!("OAuth callback refused: malformed or repeated parameters");
-        return state.failure_page(provider, &ConnectError::InvalidLink, None);
+        return state.failure_page(provider, &ConnectError::InvalidLink, None, lang);
     };
     let issuer = (provider == Provider::Google).then_some(state.issuer.as_str());
     if let Err(note) = query.precheck(issuer) {
         tracing::warn!(note, "OAuth callback refused");
-        return state.failure_page(provider, &ConnectError::InvalidLink, None);
+        return state.failure_page(provider, &ConnectError::InvalidLink, None, lang);
     }
     let flow = match state
         .flows
@@ -85,7 +87,7 @@ pub async fn callback(
         Ok(flow) => flow,
         Err(error) => {
             tracing::warn!(note = error.audit_note(), "OAuth callback refused");
-            return state.failure_page(provider, &error, None);
+            return state.failure_page(provider, &error, None, lang);
         }
     };
     let span = tracing::info_span!(
@@ -120,12 +122,13 @@ pub async fn callback(
         Ok(account) => state.page(
             PopupReport::success(
                 provider.service(),
-                format!("Connected {}.", account.email_address),
+                lang.connected_address(&account.email_address),
                 flow.flow_id,
             ),
             StatusCode::OK,
+            lang,
         ),
-        Err(error) => state.failure_page(provider, &error, flow.flow_id),
+        Err(error) => state.failure_page(provider, &error, flow.flow_id, lang),
     }
 }
 

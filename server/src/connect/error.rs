@@ -4,30 +4,12 @@
 
 use http::StatusCode;
 
+use app::error::AppError;
+use app::i18n::{Lang, Text};
+
 use super::ServiceName;
 use crate::entities::email_accounts::Provider;
 use crate::provider::TokenError;
-
-const INVALID_LINK: &str =
-    "This connection link is not valid. Please start again from your connections page.";
-const EXPIRED_LINK: &str = "This connection attempt expired. Please try again.";
-const USED_LINK: &str = "This connection link was already used. Please try again.";
-const TOO_MANY: &str = "Too many connection attempts, try again in a minute.";
-const OUR_FAULT: &str = "Something went wrong on our side. Please try again.";
-const MISCONFIGURED: &str = "mailconnect is misconfigured; please try again later.";
-
-/// What the user reads when the mail permission was left out.
-pub fn permission_missing(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Google => "Gmail permission was not granted. Tick the Gmail box to connect.",
-        Provider::Microsoft => "Outlook mail permission was not granted.",
-    }
-}
-
-/// What the user reads after pressing Cancel at the provider.
-pub fn cancelled(provider: Provider) -> String {
-    format!("{} connection cancelled", provider.service().name())
-}
 
 #[derive(Debug)]
 pub enum ConnectError {
@@ -69,38 +51,34 @@ pub enum ConnectError {
 }
 
 impl ConnectError {
-    /// What the result page says. Plain text: the page escapes it.
-    pub fn user_message(&self, provider: Provider) -> String {
+    /// What the result page says, in `lang`. Plain text: the page escapes it.
+    pub fn user_message(&self, provider: Provider, lang: Lang) -> String {
         let (mail, company) = (provider.service().name(), provider.company());
+        let text = |text: Text| lang.t(text).to_owned();
         match self {
-            Self::SignInFirst => format!("Please sign in again, then connect {mail}."),
-            Self::InvalidLink => INVALID_LINK.into(),
-            Self::ExpiredLink => EXPIRED_LINK.into(),
-            Self::UsedLink => USED_LINK.into(),
-            Self::Cancelled => cancelled(provider),
-            Self::ProviderUnavailable => {
-                format!("{company} is unavailable right now. Please try again in a few minutes.")
-            }
-            Self::Misconfigured => MISCONFIGURED.into(),
+            Self::SignInFirst => lang.sign_in_then_connect(mail),
+            Self::InvalidLink => text(Text::InvalidConnectLink),
+            Self::ExpiredLink => text(Text::ExpiredConnectLink),
+            Self::UsedLink => text(Text::UsedConnectLink),
+            Self::Cancelled => lang
+                .t(Text::ServiceConnectionCancelled)
+                .replacen("{}", mail, 1),
+            Self::ProviderUnavailable => lang.company_unavailable(company),
+            Self::Misconfigured => text(Text::Misconfigured),
             Self::ProviderError
             | Self::MissingCode
             | Self::VerifierUnavailable
             | Self::Exchange(_)
-            | Self::IdentityFailed => {
-                format!("Could not complete the connection with {company}. Please try again.")
-            }
-            Self::PermissionMissing => permission_missing(provider).into(),
-            Self::Unverified => format!(
-                "{company} did not confirm this account's email address, so it was not connected."
-            ),
-            Self::WrongAccount { expected, other } => format!(
-                "That {company} account is {other}, not {expected}. Sign in to {company} as {expected} to reconnect it."
-            ),
-            Self::NoOfflineAccess => {
-                format!("{company} did not grant offline access; press Connect {mail} again.")
-            }
-            Self::TooManyAttempts => TOO_MANY.into(),
-            Self::Internal => OUR_FAULT.into(),
+            | Self::IdentityFailed => lang.connection_not_completed(company),
+            Self::PermissionMissing => match provider {
+                Provider::Google => text(Text::GmailPermissionMissing),
+                Provider::Microsoft => text(Text::OutlookPermissionMissing),
+            },
+            Self::Unverified => lang.address_unverified(company),
+            Self::WrongAccount { expected, other } => lang.wrong_account(company, other, expected),
+            Self::NoOfflineAccess => lang.no_offline_access(company, mail),
+            Self::TooManyAttempts => text(Text::TooManyConnectAttempts),
+            Self::Internal => AppError::Internal.message(lang).to_owned(),
         }
     }
 
@@ -201,33 +179,33 @@ mod tests {
             other: "bob@example.com".into(),
         };
         assert_eq!(
-            wrong.user_message(Provider::Google),
+            wrong.user_message(Provider::Google, Lang::En),
             "That Google account is bob@example.com, not ada@example.com. Sign in to Google as ada@example.com to reconnect it."
         );
         assert_eq!(wrong.status(), StatusCode::CONFLICT);
         let cancel = ConnectError::Cancelled;
         assert_eq!(
-            cancel.user_message(Provider::Google),
+            cancel.user_message(Provider::Google, Lang::En),
             "Gmail connection cancelled"
         );
         assert_eq!(
-            cancel.user_message(Provider::Microsoft),
+            cancel.user_message(Provider::Microsoft, Lang::En),
             "Outlook connection cancelled"
         );
         assert_eq!(
-            ConnectError::PermissionMissing.user_message(Provider::Google),
+            ConnectError::PermissionMissing.user_message(Provider::Google, Lang::En),
             "Gmail permission was not granted. Tick the Gmail box to connect."
         );
         assert_eq!(
-            ConnectError::PermissionMissing.user_message(Provider::Microsoft),
+            ConnectError::PermissionMissing.user_message(Provider::Microsoft, Lang::En),
             "Outlook mail permission was not granted."
         );
         assert_eq!(
-            ConnectError::NoOfflineAccess.user_message(Provider::Google),
+            ConnectError::NoOfflineAccess.user_message(Provider::Google, Lang::En),
             "Google did not grant offline access; press Connect Gmail again."
         );
         assert_eq!(
-            ConnectError::IdentityFailed.user_message(Provider::Microsoft),
+            ConnectError::IdentityFailed.user_message(Provider::Microsoft, Lang::En),
             "Could not complete the connection with Microsoft. Please try again."
         );
         assert_eq!(ConnectError::Cancelled.status(), StatusCode::OK);

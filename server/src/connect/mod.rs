@@ -13,6 +13,7 @@ pub mod error;
 pub mod flows;
 pub mod result_page;
 
+use app::i18n::Lang;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -74,8 +75,8 @@ pub struct ConnectState {
 }
 
 impl ConnectState {
-    fn page(&self, report: PopupReport, status: StatusCode) -> Response {
-        result_page::render(&report, &self.origin, status)
+    fn page(&self, report: PopupReport, status: StatusCode, lang: Lang) -> Response {
+        result_page::render(&report, &self.origin, status, lang)
     }
 
     fn failure_page(
@@ -83,10 +84,13 @@ impl ConnectState {
         provider: Provider,
         error: &ConnectError,
         flow: Option<String>,
+        lang: Lang,
     ) -> Response {
+        let message = error.user_message(provider, lang);
         self.page(
-            PopupReport::error(provider.service(), error.user_message(provider), flow),
+            PopupReport::error(provider.service(), message, flow),
             error.status(),
+            lang,
         )
     }
 }
@@ -124,8 +128,9 @@ pub async fn start(
     let Some(provider) = offered(&state, &route) else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    let lang = Lang::of_request(&headers);
     let Ok(Query(query)) = query else {
-        return state.failure_page(provider, &ConnectError::InvalidLink, None);
+        return state.failure_page(provider, &ConnectError::InvalidLink, None, lang);
     };
     let flow = valid_flow_id(query.flow);
     match begin(
@@ -138,7 +143,7 @@ pub async fn start(
     .await
     {
         Ok(response) => response,
-        Err(error) => state.failure_page(provider, &error, flow),
+        Err(error) => state.failure_page(provider, &error, flow, lang),
     }
 }
 

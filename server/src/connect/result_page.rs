@@ -8,28 +8,30 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 
+use app::i18n::{Lang, Text};
 use app::model::{POPUP_CHANNEL, PopupOutcome, PopupReport};
 
 use secrecy::ExposeSecret;
 
 use crate::secrets::random_token;
 
-/// Renders the page for `report`. It posts the report to `origin` (the app's own) and on
-/// [`POPUP_CHANNEL`], then closes itself.
-pub fn render(report: &PopupReport, origin: &str, status: StatusCode) -> Response {
+/// Renders the page for `report`, in `lang`. It posts the report to `origin` (the app's own)
+/// and on [`POPUP_CHANNEL`], then closes itself.
+pub fn render(report: &PopupReport, origin: &str, status: StatusCode, lang: Lang) -> Response {
     let nonce = random_token().expose_secret().to_owned();
     let service = report.service.name();
-    let (heading, close_after_ms) = match report.outcome {
-        PopupOutcome::Success => (format!("{service} connected"), 2000),
-        PopupOutcome::Error => (format!("{service} connection failed"), 5000),
-    };
+    let success = report.outcome == PopupOutcome::Success;
+    let heading = lang.popup_heading(service, success);
+    let close_after_ms = if success { 2000 } else { 5000 };
+    let html_lang = lang.html_lang();
+    let back = lang.t(Text::BackToEmailConnections);
     let data = json_for_script(report);
     let origin_json = json_for_script(&origin);
     let channel_json = json_for_script(&POPUP_CHANNEL);
     let message = html_escape::encode_text(&report.message);
     let html = format!(
         r#"<!doctype html>
-<html lang="en">
+<html lang="{html_lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -39,7 +41,7 @@ pub fn render(report: &PopupReport, origin: &str, status: StatusCode) -> Respons
 <body>
 <h1>{heading}</h1>
 <p id="message">{message}</p>
-<p id="fallback" hidden><a href="/connections">Back to your email connections</a></p>
+<p id="fallback" hidden><a href="/connections">{back}</a></p>
 <script type="application/json" id="outcome">{data}</script>
 <script nonce="{nonce}">
 (function () {{
@@ -118,6 +120,7 @@ mod tests {
             &PopupReport::error(MailService::Gmail, evil, Some("flow-1".into())),
             "http://127.0.0.1:3000",
             StatusCode::OK,
+            Lang::En,
         );
         let csp = response.headers()[header::CONTENT_SECURITY_POLICY]
             .to_str()
@@ -143,6 +146,7 @@ mod tests {
             &PopupReport::success(MailService::Gmail, "ok", None),
             "https://mail.example.com",
             StatusCode::OK,
+            Lang::Es,
         ))
         .await;
         assert!(html.contains(r#"opener.postMessage(outcome, origin)"#));

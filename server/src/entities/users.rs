@@ -13,6 +13,8 @@ pub struct Model {
     pub created_at: i64,
     /// The IANA name of the zone the user's times are shown in; None until chosen.
     pub time_zone: Option<String>,
+    /// The language chosen with the switch ("es", "en"); None until chosen.
+    pub language: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -212,6 +212,19 @@ impl Sessions {
     }
 
     /// A cookie that makes the browser forget the session id.
+    /// A cookie that keeps a browser's choice (its language, say) for a year: not a secret,
+    /// set with the session cookie's attributes all the same.
+    pub fn choice_cookie(&self, name: &'static str, value: &str) -> HeaderValue {
+        let cookie = Cookie::build((name, value.to_owned()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(self.secure)
+            .max_age(cookie::time::Duration::days(365))
+            .build();
+        HeaderValue::from_str(&cookie.to_string()).expect("cookie is ASCII")
+    }
+
     pub fn clear_cookie(&self) -> HeaderValue {
         let mut cookie = Cookie::build((self.cookie_name(), ""))
             .path("/")

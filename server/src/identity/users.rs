@@ -64,6 +64,16 @@ pub async fn delete(db: &DatabaseConnection, user_id: i32) -> Result<(), DbErr> 
 /// Sets the user's time zone to `zone` (an IANA name the caller has checked). With
 /// `only_if_unset` (the browser's own zone, reported once), a zone already chosen stays.
 /// Answers whether the row changed.
+/// Keeps the language `user_id` chose (a code such as "es").
+pub async fn set_language(db: &DatabaseConnection, user_id: i32, code: &str) -> Result<(), DbErr> {
+    users::Entity::update_many()
+        .col_expr(users::Column::Language, Expr::value(code))
+        .filter(users::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_time_zone(
     db: &DatabaseConnection,
     user_id: i32,

@@ -4,13 +4,13 @@ use std::net::IpAddr;
 
 use app::backend::Backend;
 use app::error::AppError;
+use app::i18n::{LANG_COOKIE, Lang, Text};
 use app::model::{
     AccountOverview, AccountStatus, AccountView, CurrentUser, FilingForm, FilingUndo, MailService,
     TransactionPage, TransactionQuery,
 };
 use http::HeaderValue;
 use http::request::Parts;
-use jiff::tz::TimeZone;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use secrecy::SecretString;
 
@@ -23,16 +23,31 @@ use crate::identity::passwords::{self, HashError, HashGate};
 use crate::identity::users;
 use crate::identity::{Attempt, ClientAddress, Sessions, Throttle};
 use crate::sync::Syncs;
+use crate::web::format::Reader;
 use crate::web::internal;
 
-impl From<passwords::Invalid> for AppError {
-    fn from(passwords::Invalid(words): passwords::Invalid) -> Self {
-        AppError::invalid(words)
-    }
+/// What is wrong with a typed email address or new password, in the request's language.
+fn invalid(error: passwords::Invalid, lang: Lang) -> AppError {
+    AppError::invalid(match error {
+        passwords::Invalid::EmailMissing => lang.t(Text::EmailMissing).to_owned(),
+        passwords::Invalid::EmailMalformed => lang.t(Text::EmailMalformed).to_owned(),
+        passwords::Invalid::PasswordTooShort => {
+            lang.password_too_short(passwords::MIN_PASSWORD_CHARS)
+        }
+        passwords::Invalid::PasswordTooLong => {
+            lang.password_too_long(passwords::MAX_PASSWORD_CHARS)
+        }
+    })
 }
 
-/// What a disconnect tells the user.
-const DISCONNECTED: &str = "Email account disconnected";
+fn lang(req: &Parts) -> Lang {
+    Lang::of_request(&req.headers)
+}
+
+/// The signed-in `user` reading the request `req`.
+fn reader(req: &Parts, user: &user_rows::Model) -> Reader {
+    Reader::of(&req.headers, user)
+}
 
 pub struct UiBackend {
     pub db: DatabaseConnection,
@@ -67,8 +82,6 @@ fn hash_failure(error: HashError) -> AppError {
     }
 }
 
-pub const WRONG_PASSWORD: &str = "That password is not right.";
-
 impl UiBackend {
     /// Checks the signed-in user's password (counted like a sign-in attempt).
     async fn confirm_password(
@@ -94,7 +107,7 @@ impl UiBackend {
         if matches {
             Ok(())
         } else {
-            Err(AppError::invalid(WRONG_PASSWORD))
+            Err(AppError::invalid(lang(req).t(Text::WrongPassword)))
         }
     }
 
@@ -130,8 +143,8 @@ impl Backend for UiBackend {
         email: String,
         password: String,
     ) -> Result<HeaderValue, AppError> {
-        let email = passwords::normalize_email(&email)?;
-        passwords::check_new_password(&password)?;
+        let email = passwords::normalize_email(&email).map_err(|e| invalid(e, lang(req)))?;
+        passwords::check_new_password(&password).map_err(|e| invalid(e, lang(req)))?;
         if !self
             .throttle
             .allow(Attempt::SignUp, &email, client_address(req))
@@ -148,12 +161,16 @@ impl Backend for UiBackend {
         let user = match users::create(&self.db, email, password_hash, now).await {
             Ok(user) => user,
             Err(users::CreateError::Taken) => {
-                return Err(AppError::invalid(
-                    "An account with this email already exists. Sign in instead.",
-                ));
+                return Err(AppError::invalid(lang(req).t(Text::EmailTaken)));
             }
             Err(e) => return Err(internal("creating a user failed", e)),
         };
+        // A language chosen before signing up is the new account's.
+        if let Some(chosen) = Lang::chosen(&req.headers) {
+            users::set_language(&self.db, user.id, chosen.code())
+                .await
+                .map_err(|e| internal("saving the language failed", e))?;
+        }
         self.start_session(req, user.id).await
     }
 
@@ -162,9 +179,10 @@ impl Backend for UiBackend {
         req: &Parts,
         email: String,
         password: String,
-    ) -> Result<HeaderValue, AppError> {
+    ) -> Result<Vec<HeaderValue>, AppError> {
+        let wrong = || AppError::invalid(lang(req).t(Text::WrongCredentials));
         let Ok(email) = passwords::normalize_email(&email) else {
-            return Err(AppError::invalid(passwords::WRONG_CREDENTIALS));
+            return Err(wrong());
         };
         if !self
             .throttle
@@ -187,8 +205,17 @@ impl Backend for UiBackend {
             .await
             .map_err(hash_failure)?;
         match user {
-            Some(user) if matches => self.start_session(req, user.id).await,
-            _ => Err(AppError::invalid(passwords::WRONG_CREDENTIALS)),
+            Some(user) if matches => {
+                let session = self.start_session(req, user.id).await?;
+                // The user's own language, on whichever browser they sign in.
+                let language = user
+                    .language
+                    .as_deref()
+                    .and_then(Lang::from_code)
+                    .map(|lang| self.sessions.choice_cookie(LANG_COOKIE, lang.code()));
+                Ok([session].into_iter().chain(language).collect())
+            }
+            _ => Err(wrong()),
         }
     }
 
@@ -252,9 +279,7 @@ impl Backend for UiBackend {
             // the browser is not asked again on every page.
             (None, true) => super::format::DEFAULT_ZONE.to_owned(),
             (None, false) => {
-                return Err(AppError::invalid(
-                    "Choose a time zone from the list, such as America/Costa_Rica.",
-                ));
+                return Err(AppError::invalid(lang(req).t(Text::UnknownTimeZone)));
             }
         };
         let shown_before = super::format::user_zone(&user);
@@ -264,6 +289,20 @@ impl Backend for UiBackend {
         // Sessions remember their user row: the next page must see the new zone.
         self.sessions.forget_remembered();
         Ok(changed && shown_before.iana_name() != Some(zone.as_str()))
+    }
+
+    async fn set_language(&self, req: &Parts, lang: Lang) -> Result<HeaderValue, AppError> {
+        match self.signed_in_user(req).await {
+            Ok(user) => {
+                users::set_language(&self.db, user.id, lang.code())
+                    .await
+                    .map_err(|e| internal("saving the language failed", e))?;
+                self.sessions.forget_remembered();
+            }
+            Err(AppError::Unauthorized) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(self.sessions.choice_cookie(LANG_COOKIE, lang.code()))
     }
 
     async fn change_password(
@@ -278,7 +317,7 @@ impl Backend for UiBackend {
             .await
             .map_err(|e| internal("reading the session failed", e))?
             .ok_or(AppError::Unauthorized)?;
-        passwords::check_new_password(&new_password)?;
+        passwords::check_new_password(&new_password).map_err(|e| invalid(e, lang(req)))?;
         self.confirm_password(req, &user, current_password).await?;
         let hash = self
             .passwords
@@ -310,11 +349,9 @@ impl Backend for UiBackend {
             .await
             .map_err(|e| internal("releasing grants failed", e))?;
         if !owed.is_empty() {
-            return Err(AppError::invalid(format!(
-                "Google could not be reached to remove our access to {}. Those mailboxes are \
-                 disconnected, but your account was not deleted. Please try again in a few minutes.",
-                owed.join(", ")
-            )));
+            return Err(AppError::invalid(
+                lang(req).grants_not_released(&owed.join(", ")),
+            ));
         }
         self.accounts
             .forget_user(user.id, client_ip(req))
@@ -336,10 +373,10 @@ impl Backend for UiBackend {
             .await
             .map_err(|e| internal("listing accounts failed", e))?;
         let now = self.syncs.clock().now();
-        let zone = super::format::user_zone(&user);
+        let reader = reader(req, &user);
         Ok(rows
             .into_iter()
-            .map(|row| account_view(row, now, &zone))
+            .map(|row| account_view(row, now, &reader))
             .collect())
     }
 
@@ -354,9 +391,9 @@ impl Backend for UiBackend {
             .disconnect(user.id, account_id, client_ip(req))
             .await
         {
-            Ok(Disconnected::Done) => Ok(DISCONNECTED.into()),
+            Ok(Disconnected::Done) => Ok(lang(req).t(Text::AccountDisconnected).to_owned()),
             Ok(Disconnected::RemoveAccessYourself) => {
-                Ok(MailService::Outlook.disconnected_notice())
+                Ok(lang(req).disconnected_notice(MailService::Outlook))
             }
             Err(DisconnectError::NotFound) => Err(AppError::NotFound),
             Err(DisconnectError::Database(e)) => {
@@ -375,7 +412,7 @@ impl Backend for UiBackend {
             .ok_or(AppError::NotFound)?;
         if account.status != Status::Active {
             return Err(AppError::invalid(
-                "This mailbox needs reconnecting before it can sync.",
+                lang(req).t(Text::MailboxNeedsReconnecting),
             ));
         }
         // A sync already pending or running makes this a no-op, not a second job.
@@ -385,10 +422,8 @@ impl Backend for UiBackend {
             .await
             .map_err(|e| internal("queueing a sync failed", e))?;
         asked.map_err(|at| {
-            AppError::TooSoon(format!(
-                "This mailbox was synced on request a moment ago; it can sync again at {}.",
-                super::format::clock_time(at, &super::format::user_zone(&user))
-            ))
+            let reader = reader(req, &user);
+            AppError::TooSoon(reader.lang.sync_again_at(&reader.clock_time(at)))
         })
     }
 
@@ -407,14 +442,13 @@ impl Backend for UiBackend {
             .into_iter()
             .map(|a| (a.id, a.email_address, a.provider.service()))
             .collect();
-        let zone = super::format::user_zone(&user);
-        super::transactions::page(&self.syncs, user.id, &zone, accounts, query, filed).await
+        let reader = reader(req, &user);
+        super::transactions::page(&self.syncs, user.id, &reader, accounts, query, filed).await
     }
 
     async fn filing_form(&self, req: &Parts, id: i32) -> Result<FilingForm, AppError> {
         let user = self.signed_in_user(req).await?;
-        let zone = super::format::user_zone(&user);
-        super::transactions::filing::form(&self.syncs, user.id, &zone, id).await
+        super::transactions::filing::form(&self.syncs, user.id, &reader(req, &user), id).await
     }
 
     async fn file_transaction(
@@ -426,32 +460,34 @@ impl Backend for UiBackend {
         back: String,
     ) -> Result<String, AppError> {
         let user = self.signed_in_user(req).await?;
-        super::transactions::filing::file(&self.syncs, user.id, id, &category, merchant_wide, &back)
-            .await
+        super::transactions::filing::file(
+            &self.syncs,
+            user.id,
+            id,
+            &category,
+            merchant_wide,
+            &back,
+            lang(req),
+        )
+        .await
     }
 
     async fn undo_filing(&self, req: &Parts, undo: FilingUndo) -> Result<String, AppError> {
         let user = self.signed_in_user(req).await?;
-        super::transactions::filing::undo(&self.syncs, user.id, undo).await
+        super::transactions::filing::undo(&self.syncs, user.id, undo, lang(req)).await
     }
 }
 
-fn account_view(row: ListedAccount, now: i64, zone: &TimeZone) -> AccountView {
+fn account_view(row: ListedAccount, now: i64, reader: &Reader) -> AccountView {
     let needs_reconnect = row.status == Status::NeedsReconnect;
     let service = row.provider.service();
-    let sync = super::format::sync_view(
-        row.sync().as_ref(),
-        service.name(),
-        needs_reconnect,
-        now,
-        zone,
-    );
+    let sync = reader.sync_view(row.sync().as_ref(), service.name(), needs_reconnect, now);
     AccountView {
         id: row.id,
         email: row.email_address,
         service,
-        connected_on: super::format::date(row.created_at, zone),
-        token_expires: super::format::date_time(row.token_expires_at, zone),
+        connected_on: reader.date(row.created_at),
+        token_expires: reader.date_time(row.token_expires_at),
         sync,
         status: match row.status {
             Status::NeedsReconnect => AccountStatus::NeedsReconnect,

@@ -12,7 +12,7 @@ use server::entities::{transactions, users};
 use wiremock::MockServer;
 
 use crate::gmail_stand_in::GmailStandIn;
-use crate::helpers::{TestApp, TestDb, browser_client, on_both_databases};
+use crate::helpers::{TestApp, TestDb, browser_client, english, on_both_databases};
 use crate::seed::{self, Seeded};
 
 on_both_databases! {
@@ -280,7 +280,7 @@ async fn refunds_count_against_spending_and_carry_a_minus_sign(db: TestDb) {
         .collect();
     let expected: Vec<(String, String)> = spent
         .iter()
-        .map(|(code, minor)| (code.to_string(), server::web::format::money(*minor, code)))
+        .map(|(code, minor)| (code.to_string(), english().money(*minor, code)))
         .collect();
     assert_eq!(totals, expected);
     let refund = page

@@ -306,3 +306,8 @@ impl TestApp {
             .await
     }
 }
+
+/// Texts as an English reader in Costa Rica's zone (the default) sees them.
+pub fn english() -> server::web::format::Reader {
+    server::web::format::Reader::new(app::i18n::Lang::En, server::web::format::zone(None))
+}

@@ -15,6 +15,7 @@ mod gmail_connect;
 mod grants;
 mod hostile_mail;
 mod key_rotation;
+mod languages;
 mod leaving;
 mod outlook_connect;
 mod outlook_sync;

@@ -15,7 +15,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::gmail_stand_in::GmailStandIn;
-use crate::helpers::{TestApp, TestDb, on_both_databases};
+use crate::helpers::{TestApp, TestDb, english, on_both_databases};
 use crate::seed::{self, Seeded};
 
 mod filing;
@@ -293,16 +293,10 @@ async fn a_short_retry_after_is_waited_out_and_a_long_one_rescheduled(db: TestDb
     assert!(retry_at >= app.clock.now() + 590, "retries when Gmail said");
     assert_eq!(state.state, SyncState::Queued, "a retry job is waiting");
     assert_eq!(stored(&app, mailbox.id).await, 1);
-    let view = server::web::format::sync_view(
-        Some(&(&state).into()),
-        "Gmail",
-        false,
-        app.clock.now(),
-        &server::web::format::zone(None),
-    );
+    let view = english().sync_view(Some(&(&state).into()), "Gmail", false, app.clock.now());
     let expected = format!(
         "Gmail is rate limiting us; retrying at {} (nothing for you to do)",
-        server::web::format::clock_time(retry_at, &server::web::format::zone(None))
+        english().clock_time(retry_at)
     );
     assert_eq!(view.problem.as_deref(), Some(expected.as_str()));
     assert!(!view.syncing);

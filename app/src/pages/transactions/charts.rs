@@ -6,6 +6,7 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{Lang, Text};
 use crate::model::{CategorySpending, SpendingCharts, SpendingSeries};
 
 /// The drawing's size in SVG units, drawn one unit a pixel (narrower where the page is).
@@ -20,7 +21,7 @@ const BAR_START: f64 = 190.0;
 const BAR_ROOM: f64 = 170.0;
 
 #[component]
-pub fn Charts(charts: SpendingCharts) -> impl IntoView {
+pub fn Charts(charts: SpendingCharts, lang: Lang) -> impl IntoView {
     let SpendingCharts {
         step,
         series,
@@ -36,14 +37,14 @@ pub fn Charts(charts: SpendingCharts) -> impl IntoView {
                 .position(|spending| spending.currency == series.currency)
                 .map(|at| categories.remove(at));
             view! {
-                <SeriesChart series step=step.clone() />
-                {by_category.map(|spending| view! { <CategoryChart spending /> })}
+                <SeriesChart series step=step.clone() lang />
+                {by_category.map(|spending| view! { <CategoryChart spending lang /> })}
             }
             .into_any()
         })
         .collect_view();
     view! {
-        <section class="charts" aria-label="Spending charts">
+        <section class="charts" aria-label=lang.t(Text::SpendingCharts)>
             {drawn}
         </section>
     }
@@ -65,7 +66,7 @@ fn labelled(index: usize, count: usize) -> bool {
 }
 
 #[component]
-fn SeriesChart(series: SpendingSeries, step: String) -> impl IntoView {
+fn SeriesChart(series: SpendingSeries, step: String, lang: Lang) -> impl IntoView {
     let SpendingSeries {
         currency,
         total,
@@ -75,17 +76,17 @@ fn SeriesChart(series: SpendingSeries, step: String) -> impl IntoView {
     let title_id = format!("spending-{currency}-title");
     let desc_id = format!("spending-{currency}-desc");
     let (labelled_by, described_by) = (title_id.clone(), desc_id.clone());
-    let title = format!("Spending in {currency}, per {step}");
-    let description = match &previous_total {
-        Some(previous) => format!(
-            "{total} in this period, {previous} in the previous period of the same length. {} bars, one per {step}.",
-            bars.len()
-        ),
-        None => format!(
-            "{total} in this period. {} bars, one per {step}.",
-            bars.len()
-        ),
-    };
+    // The step in words: "day", "week", "month".
+    let step = lang
+        .t(match step.as_str() {
+            "week" => Text::StepWeek,
+            "month" => Text::StepMonth,
+            _ => Text::StepDay,
+        })
+        .to_owned();
+    let title = lang.spending_per(&currency, &step);
+    let description =
+        lang.spending_description(&total, previous_total.as_deref(), bars.len(), &step);
     let max = bars
         .iter()
         .flat_map(|bar| [bar.value, bar.previous.unwrap_or(0)])
@@ -111,10 +112,7 @@ fn SeriesChart(series: SpendingSeries, step: String) -> impl IntoView {
                 }
             });
             let h = height(bar.value, max);
-            let tip = match &bar.previous_amount {
-                Some(previous) => format!("{}: {} (previous: {previous})", bar.label, bar.amount),
-                None => format!("{}: {}", bar.label, bar.amount),
-            };
+            let tip = lang.bar_tip(&bar.label, &bar.amount, bar.previous_amount.as_deref());
             let label = labelled(index, count).then(|| {
                 view! {
                     <text class="axis" x=format!("{:.1}", left + slot * 0.25) y=format!("{:.1}", HEIGHT - 5.0)>
@@ -157,17 +155,17 @@ fn SeriesChart(series: SpendingSeries, step: String) -> impl IntoView {
             <figcaption>
                 {title} ": " <span class="total">{total}</span>
                 {previous_total.map(|previous| view! {
-                    " (previous period: " <span class="previous-total">{previous}</span> ")"
+                    {lang.previous_period_total()} <span class="previous-total">{previous}</span> ")"
                 })}
             </figcaption>
             <details class="numbers">
-                <summary>"The numbers"</summary>
+                <summary>{lang.t(Text::TheNumbers)}</summary>
                 <table>
                     <thead>
                         <tr>
                             <th scope="col">{step.clone()}</th>
-                            <th scope="col" class="amount">"Spent"</th>
-                            {has_previous.then(|| view! { <th scope="col" class="amount">"Previous period"</th> })}
+                            <th scope="col" class="amount">{lang.t(Text::SpentColumn)}</th>
+                            {has_previous.then(|| view! { <th scope="col" class="amount">{lang.t(Text::PreviousPeriod)}</th> })}
                         </tr>
                     </thead>
                     <tbody>
@@ -194,12 +192,12 @@ fn SeriesChart(series: SpendingSeries, step: String) -> impl IntoView {
 }
 
 #[component]
-fn CategoryChart(spending: CategorySpending) -> impl IntoView {
+fn CategoryChart(spending: CategorySpending, lang: Lang) -> impl IntoView {
     let CategorySpending { currency, bars } = spending;
     let title_id = format!("categories-{currency}-title");
     let desc_id = format!("categories-{currency}-desc");
     let (labelled_by, described_by) = (title_id.clone(), desc_id.clone());
-    let title = format!("Spending in {currency}, by category");
+    let title = lang.spending_by_category(&currency);
     let description = bars
         .iter()
         .map(|bar| format!("{}: {} ({})", bar.category.label, bar.amount, bar.share))
@@ -254,13 +252,13 @@ fn CategoryChart(spending: CategorySpending) -> impl IntoView {
             </svg>
             <figcaption>{title}</figcaption>
             <details class="numbers">
-                <summary>"The numbers"</summary>
+                <summary>{lang.t(Text::TheNumbers)}</summary>
                 <table>
                     <thead>
                         <tr>
-                            <th scope="col">"Category"</th>
-                            <th scope="col" class="amount">"Spent"</th>
-                            <th scope="col" class="amount">"Share"</th>
+                            <th scope="col">{lang.t(Text::Category)}</th>
+                            <th scope="col" class="amount">{lang.t(Text::SpentColumn)}</th>
+                            <th scope="col" class="amount">{lang.t(Text::Share)}</th>
                         </tr>
                     </thead>
                     <tbody>

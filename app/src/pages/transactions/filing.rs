@@ -10,6 +10,7 @@ use leptos_router::hooks::use_query_map;
 use server_fn::ServerFn;
 
 use crate::api::transactions::{FileTransaction, UndoFiling, transaction_filing};
+use crate::i18n::{Lang, Text};
 use crate::model::{FilingForm, FilingNotice};
 use crate::pages::forms::PageForm;
 
@@ -24,6 +25,7 @@ pub fn form_href(id: i32, back: &str) -> String {
 #[component]
 pub fn FilingPage() -> impl IntoView {
     let params = use_query_map();
+    let lang = Lang::current();
     let request = Memo::new(move |_| {
         params.with(|params| {
             let id = params.get_str("id").and_then(|id| id.parse::<i32>().ok());
@@ -42,21 +44,21 @@ pub fn FilingPage() -> impl IntoView {
     );
     view! {
         <section class="card filing-page">
-            <Title text="Change the category" />
-            <h1>"Change the category"</h1>
-            <Transition fallback=|| view! { <p>"Loading the transaction…"</p> }>
+            <Title text=lang.t(Text::ChangeTheCategory) />
+            <h1>{lang.t(Text::ChangeTheCategory)}</h1>
+            <Transition fallback=move || view! { <p>{lang.t(Text::LoadingTheTransaction)}</p> }>
                 {move || {
                     let back = request.get().1;
                     form.get()
                         .map(|result| match result {
-                            Ok(form) => view! { <Filing form back /> }.into_any(),
+                            Ok(form) => view! { <Filing form back lang /> }.into_any(),
                             Err(error) => {
                                 view! {
                                     <p class="error" role="alert">
                                         {error.to_string()}
                                     </p>
                                     <p>
-                                        <a href="/transactions">"Back to the transactions"</a>
+                                        <a href="/transactions">{lang.t(Text::BackToTransactions)}</a>
                                     </p>
                                 }
                                     .into_any()
@@ -69,7 +71,7 @@ pub fn FilingPage() -> impl IntoView {
 }
 
 #[component]
-fn Filing(form: FilingForm, back: String) -> impl IntoView {
+fn Filing(form: FilingForm, back: String, lang: Lang) -> impl IntoView {
     let FilingForm {
         id,
         when,
@@ -83,14 +85,14 @@ fn Filing(form: FilingForm, back: String) -> impl IntoView {
     let scope = if has_merchant {
         view! {
             <fieldset class="scope">
-                <legend>{format!("All from {merchant}?")}</legend>
+                <legend>{lang.all_from_merchant(&merchant)}</legend>
                 <label>
                     <input type="radio" name="scope" value="merchant" checked=true />
-                    {format!("Yes: every transaction from {merchant}, past and future")}
+                    {lang.every_from_merchant(&merchant)}
                 </label>
                 <label>
                     <input type="radio" name="scope" value="one" />
-                    "No: this transaction only"
+                    {lang.t(Text::ThisTransactionOnly)}
                 </label>
             </fieldset>
         }
@@ -103,11 +105,11 @@ fn Filing(form: FilingForm, back: String) -> impl IntoView {
             <span class="when">{when}</span> " · " <span class="merchant">{merchant.clone()}</span>
             " · " <span class="amount">{amount}</span>
         </p>
-        <PageForm url=FileTransaction::url() submit="Save">
+        <PageForm url=FileTransaction::url() submit=lang.t(Text::Save)>
             <input type="hidden" name="id" value=id.to_string() />
             <input type="hidden" name="back" value=back />
             <div class="field">
-                <label for="category-choice">"Category"</label>
+                <label for="category-choice">{lang.t(Text::Category)}</label>
                 <select id="category-choice" name="category">
                     {categories
                         .into_iter()
@@ -125,7 +127,7 @@ fn Filing(form: FilingForm, back: String) -> impl IntoView {
             {scope}
         </PageForm>
         <p>
-            <a href=back_href>"Cancel"</a>
+            <a href=back_href>{lang.t(Text::Cancel)}</a>
         </p>
     }
 }
@@ -142,7 +144,7 @@ pub fn FiledNotice(notice: FilingNotice) -> impl IntoView {
     view! {
         <div class="filed notice" role="status">
             <p>{text}</p>
-            <PageForm url=UndoFiling::url() submit="Undo" button_class="link">
+            <PageForm url=UndoFiling::url() submit=Lang::current().t(Text::Undo) button_class="link">
                 <input type="hidden" name="id" value=undo.id.to_string() />
                 <input type="hidden" name="scope" value=scope />
                 <input type="hidden" name="was_rule" value=undo.was_rule />

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use crate::i18n::{Lang, Text};
 use crate::model::{Choice, FilterChoices, MailboxOption, Period, TransactionQuery};
 
 /// The filters: a plain form that loads `/transactions?mailbox=…&period=…&q=…` (back to page
@@ -19,6 +20,7 @@ pub fn Filters(
         cards,
         banks,
     } = choices;
+    let lang = Lang::current();
     let days = query.days.clone().map(|(from, to)| {
         let cleared = TransactionQuery {
             days: None,
@@ -28,21 +30,21 @@ pub fn Filters(
         let span = if from == to {
             from.clone()
         } else {
-            format!("{from} to {to}")
+            lang.days_span(&from, &to)
         };
         view! {
             <input type="hidden" name="from" value=from />
             <input type="hidden" name="to" value=to />
             <p class="days">
-                "Days: " <span class="span">{span}</span> " "
-                <a class="clear-days" href=cleared.page_href(1)>"Show the whole period"</a>
+                {lang.t(Text::Days)} <span class="span">{span}</span> " "
+                <a class="clear-days" href=cleared.page_href(1)>{lang.t(Text::ShowWholePeriod)}</a>
             </p>
         }
     });
     view! {
-        <form class="filters" method="get" action="/transactions" role="search" aria-label="Filters">
+        <form class="filters" method="get" action="/transactions" role="search" aria-label=lang.t(Text::Filters)>
             <div class="field search">
-                <label for="search-filter">"Merchant or person"</label>
+                <label for="search-filter">{lang.t(Text::MerchantOrPerson)}</label>
                 <input
                     id="search-filter"
                     type="search"
@@ -52,10 +54,10 @@ pub fn Filters(
                 />
             </div>
             <div class="field">
-                <label for="mailbox-filter">"Mailbox"</label>
+                <label for="mailbox-filter">{lang.t(Text::Mailbox)}</label>
                 <select id="mailbox-filter" name="mailbox">
                     <option value="" selected=query.mailbox.is_none()>
-                        "All mailboxes"
+                        {lang.t(Text::AllMailboxes)}
                     </option>
                     {mailboxes
                         .into_iter()
@@ -73,26 +75,26 @@ pub fn Filters(
                 </select>
             </div>
             <div class="field">
-                <label for="period-filter">"Period"</label>
+                <label for="period-filter">{lang.t(Text::Period)}</label>
                 <select id="period-filter" name="period">
                     {Period::ALL
                         .into_iter()
                         .map(|period| {
                             view! {
                                 <option value=period.code() selected=period == query.period>
-                                    {period.label()}
+                                    {lang.t(period.text())}
                                 </option>
                             }
                         })
                         .collect_view()}
                 </select>
             </div>
-            <ChoiceFilter id="category-filter" name="category" label="Category" every="All categories" choices=categories chosen=query.category.clone() />
-            <ChoiceFilter id="kind-filter" name="kind" label="Kind" every="All kinds" choices=kinds chosen=query.kind.clone() />
-            <ChoiceFilter id="card-filter" name="card" label="Card" every="All cards" choices=cards chosen=query.card.clone() />
-            <ChoiceFilter id="bank-filter" name="bank" label="Bank" every="All banks" choices=banks chosen=query.bank.clone() />
+            <ChoiceFilter id="category-filter" name="category" label=lang.t(Text::Category) every=lang.t(Text::AllCategories) choices=categories chosen=query.category.clone() />
+            <ChoiceFilter id="kind-filter" name="kind" label=lang.t(Text::Kind) every=lang.t(Text::AllKinds) choices=kinds chosen=query.kind.clone() />
+            <ChoiceFilter id="card-filter" name="card" label=lang.t(Text::Card) every=lang.t(Text::AllCards) choices=cards chosen=query.card.clone() />
+            <ChoiceFilter id="bank-filter" name="bank" label=lang.t(Text::Bank) every=lang.t(Text::AllBanks) choices=banks chosen=query.bank.clone() />
             {days}
-            <button type="submit">"Apply"</button>
+            <button type="submit">{lang.t(Text::Apply)}</button>
         </form>
     }
     .into_any()

@@ -14,6 +14,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::transactions::list_transactions;
+use crate::i18n::{Lang, Text};
 use crate::model::{
     CurrencyTotal, FilingUndo, MailService, TransactionPage, TransactionQuery, TransactionRow,
     UnreadBankMail,
@@ -46,16 +47,17 @@ pub fn TransactionsPage() -> impl IntoView {
         move || request.get(),
         |(query, filed)| list_transactions(query, filed),
     );
+    let lang = Lang::current();
 
     view! {
         <section class="card transactions-page">
-            <Title text="Transactions" />
-            <h1>"Transactions"</h1>
-            <Transition fallback=|| view! { <p>"Loading transactions…"</p> }>
+            <Title text=lang.t(Text::Transactions) />
+            <h1>{lang.t(Text::Transactions)}</h1>
+            <Transition fallback=move || view! { <p>{lang.t(Text::LoadingTransactions)}</p> }>
                 {move || {
                     page.get()
                         .map(|result| match result {
-                            Ok(page) => view! { <TransactionsView page /> }.into_any(),
+                            Ok(page) => view! { <TransactionsView page lang /> }.into_any(),
                             Err(error) => {
                                 view! {
                                     <p class="error" role="alert">
@@ -72,7 +74,7 @@ pub fn TransactionsPage() -> impl IntoView {
 }
 
 #[component]
-fn TransactionsView(page: TransactionPage) -> impl IntoView {
+fn TransactionsView(page: TransactionPage, lang: Lang) -> impl IntoView {
     let TransactionPage {
         query,
         rows,
@@ -89,16 +91,16 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
     let filters = view! {
         {filed.map(|notice| view! { <FiledNotice notice /> })}
         <Filters query=query.clone() mailboxes choices />
-        <UnreadNote unread />
+        <UnreadNote unread lang />
     }
     .into_any();
     if total_rows == 0 && query.is_filtered() {
         return view! {
-            <Title text="Transactions: none match" />
+            <Title text=lang.t(Text::NoneMatchTitle) />
             {filters}
             <p class="empty">
-                "No transactions match these filters. "
-                <a href=TransactionQuery::default().page_href(1)>"Show all transactions"</a>
+                {lang.t(Text::NoneMatch)}
+                <a href=TransactionQuery::default().page_href(1)>{lang.t(Text::ShowAllTransactions)}</a>
             </p>
         }
         .into_any();
@@ -107,8 +109,8 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
         return view! {
             {filters}
             <p class="empty">
-                "No transactions yet. " <a href="/connections">"Connect a mailbox"</a>
-                " and we'll find your bank alerts."
+                {lang.t(Text::NoTransactionsYet)} <a href="/connections">{lang.t(Text::ConnectAMailbox)}</a>
+                {lang.t(Text::WellFindAlerts)}
             </p>
         }
         .into_any();
@@ -117,39 +119,35 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
         // A page past the end (an old link after rows went away).
         view! {
             <p class="empty">
-                "Nothing on this page. " <a href=query.page_href(pages.max(1))>"Go to the last page"</a>
+                {lang.t(Text::NothingOnThisPage)} <a href=query.page_href(pages.max(1))>{lang.t(Text::GoToLastPage)}</a>
             </p>
         }
             .into_any()
     } else {
         view! {
-            <TransactionTable rows back />
-            <Pager query=query.clone() pages />
+            <TransactionTable rows back lang />
+            <Pager query=query.clone() pages lang />
         }
         .into_any()
     };
-    let count = if total_rows == 1 {
-        "1 transaction".to_owned()
-    } else {
-        format!("{total_rows} transactions")
-    };
+    let count = lang.transactions(total_rows);
     // After a filter or a page link, the title says what the list now holds.
     let title = match (query.is_filtered(), query.page) {
-        (false, 1) => "Transactions".to_owned(),
-        (true, 1) => format!("Transactions: {count} found"),
-        (_, page) => format!("Transactions: {count}, page {page} of {pages}"),
+        (false, 1) => lang.t(Text::Transactions).to_owned(),
+        (true, 1) => lang.transactions_found(total_rows),
+        (_, page) => lang.transactions_page(total_rows, page, pages),
     };
     view! {
         <Title text=title />
         {filters}
         <div class="summary">
-            <Totals totals />
+            <Totals totals lang />
             <p class="count">{count}</p>
             <a class="csv" href=query.csv_href() download="">
-                "Download CSV"
+                {lang.t(Text::DownloadCsv)}
             </a>
         </div>
-        {charts.map(|charts| view! { <Charts charts /> })}
+        {charts.map(|charts| view! { <Charts charts lang /> })}
         {list}
     }
     .into_any()
@@ -158,27 +156,16 @@ fn TransactionsView(page: TransactionPage) -> impl IntoView {
 /// "2 mails from BAC Credomatic could not be read, so they are not in these totals", with the
 /// date and subject of each (the newest), for every bank with such mail.
 #[component]
-fn UnreadNote(unread: Vec<UnreadBankMail>) -> impl IntoView {
+fn UnreadNote(unread: Vec<UnreadBankMail>, lang: Lang) -> impl IntoView {
     if unread.is_empty() {
         return ().into_any();
     }
     view! {
-        <section class="unread" aria-label="Bank mail that could not be read">
+        <section class="unread" aria-label=lang.t(Text::UnreadBankMail)>
             {unread
                 .into_iter()
                 .map(|bank| {
-                    let heading = if bank.count == 1 {
-                        format!(
-                            "1 mail from {} could not be read, so it is not in these totals.",
-                            bank.bank,
-                        )
-                    } else {
-                        format!(
-                            "{} mails from {} could not be read, so they are not in these totals.",
-                            bank.count,
-                            bank.bank,
-                        )
-                    };
+                    let heading = lang.unread_mail(bank.count, &bank.bank);
                     view! {
                         <div class="unread-bank" data-bank=bank.bank.clone()>
                             <p role="status">{heading}</p>
@@ -201,9 +188,7 @@ fn UnreadNote(unread: Vec<UnreadBankMail>) -> impl IntoView {
                     }
                 })
                 .collect_view()}
-            <p class="hint">
-                "They are read again, and added here, as soon as mailconnect learns their layout."
-            </p>
+            <p class="hint">{lang.t(Text::UnreadHint)}</p>
         </section>
     }
     .into_any()
@@ -212,9 +197,9 @@ fn UnreadNote(unread: Vec<UnreadBankMail>) -> impl IntoView {
 /// "Spent: ₡45,500.00 · $10.00" — refunds count against it; declined rows, card payments and
 /// money in are not counted.
 #[component]
-fn Totals(totals: Vec<CurrencyTotal>) -> impl IntoView {
+fn Totals(totals: Vec<CurrencyTotal>, lang: Lang) -> impl IntoView {
     let spent = if totals.is_empty() {
-        view! { "nothing" }.into_any()
+        view! { {lang.t(Text::Nothing)} }.into_any()
     } else {
         totals
             .into_iter()
@@ -230,33 +215,33 @@ fn Totals(totals: Vec<CurrencyTotal>) -> impl IntoView {
             .collect_view()
             .into_any()
     };
-    view! { <p class="totals">"Spent: " {spent}</p> }
+    view! { <p class="totals">{lang.t(Text::Spent)} {spent}</p> }
 }
 
 /// The rows; `back` is the list's filters and page, where a change of category comes back to.
 #[component]
-fn TransactionTable(rows: Vec<TransactionRow>, back: String) -> impl IntoView {
+fn TransactionTable(rows: Vec<TransactionRow>, back: String, lang: Lang) -> impl IntoView {
     view! {
         <div class="table-scroll">
-            <table class="transactions" aria-label="Transactions">
+            <table class="transactions" aria-label=lang.t(Text::Transactions)>
                 <thead>
                     <tr>
-                        <th scope="col">"Date"</th>
-                        <th scope="col">"Merchant"</th>
+                        <th scope="col">{lang.t(Text::ColumnDate)}</th>
+                        <th scope="col">{lang.t(Text::ColumnMerchant)}</th>
                         <th scope="col" class="amount">
-                            "Amount"
+                            {lang.t(Text::ColumnAmount)}
                         </th>
-                        <th scope="col">"Card"</th>
-                        <th scope="col">"Bank"</th>
-                        <th scope="col">"Mailbox"</th>
-                        <th scope="col">"Kind"</th>
-                        <th scope="col">"Category"</th>
+                        <th scope="col">{lang.t(Text::ColumnCard)}</th>
+                        <th scope="col">{lang.t(Text::ColumnBank)}</th>
+                        <th scope="col">{lang.t(Text::ColumnMailbox)}</th>
+                        <th scope="col">{lang.t(Text::ColumnKind)}</th>
+                        <th scope="col">{lang.t(Text::ColumnCategory)}</th>
                     </tr>
                 </thead>
                 <tbody>
                     {rows
                         .into_iter()
-                        .map(|row| view! { <Row row back=back.clone() /> })
+                        .map(|row| view! { <Row row back=back.clone() lang /> })
                         .collect_view()}
                 </tbody>
             </table>
@@ -265,7 +250,7 @@ fn TransactionTable(rows: Vec<TransactionRow>, back: String) -> impl IntoView {
 }
 
 #[component]
-fn Row(row: TransactionRow, back: String) -> impl IntoView {
+fn Row(row: TransactionRow, back: String, lang: Lang) -> impl IntoView {
     let change = filing::form_href(row.id, &back);
     let class = if row.declined {
         "transaction declined"
@@ -283,12 +268,12 @@ fn Row(row: TransactionRow, back: String) -> impl IntoView {
                 {row.mailbox}
                 {(!row.also_in.is_empty())
                     .then(|| {
-                        view! { <span class="also-in">" · also in " {row.also_in.join(", ")}</span> }
+                        view! { <span class="also-in">{lang.t(Text::AlsoIn)} {row.also_in.join(", ")}</span> }
                     })}
             </td>
             <td class="kind">{row.kind}</td>
             <td class="category" data-category=row.category.code>
-                <a href=change title="Change the category">
+                <a href=change title=lang.t(Text::ChangeTheCategory)>
                     {row.category.label}
                 </a>
             </td>
@@ -298,27 +283,27 @@ fn Row(row: TransactionRow, back: String) -> impl IntoView {
 
 /// "Previous" / "Page 2 of 5" / "Next", keeping the filters.
 #[component]
-fn Pager(query: TransactionQuery, pages: u32) -> impl IntoView {
+fn Pager(query: TransactionQuery, pages: u32, lang: Lang) -> impl IntoView {
     let pages = pages.max(1);
     let current = query.page.clamp(1, pages);
     let previous = (current > 1).then(|| {
         view! {
             <a class="previous" rel="prev" href=query.page_href(current - 1)>
-                "Previous"
+                {lang.t(Text::Previous)}
             </a>
         }
     });
     let next = (current < pages).then(|| {
         view! {
             <a class="next" rel="next" href=query.page_href(current + 1)>
-                "Next"
+                {lang.t(Text::Next)}
             </a>
         }
     });
     view! {
-        <nav class="pager" aria-label="Pages">
+        <nav class="pager" aria-label=lang.t(Text::Pages)>
             {previous}
-            <span class="page-of">{format!("Page {current} of {pages}")}</span>
+            <span class="page-of">{lang.page_of(current, pages)}</span>
             {next}
         </nav>
     }

@@ -62,7 +62,7 @@ fn row(kind: &str, declined: bool) -> TransactionRow {
 }
 
 fn render(page: TransactionPage) -> String {
-    Owner::new().with(|| view! { <TransactionsView page /> }.to_html())
+    Owner::new().with(|| view! { <TransactionsView page lang=crate::i18n::Lang::En /> }.to_html())
 }
 
 /// The text of the first element whose opening tag contains `open`, tags and

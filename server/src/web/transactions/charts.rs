@@ -13,7 +13,7 @@ use jiff::tz::TimeZone;
 use sea_orm::DbErr;
 use time::{Date, Duration};
 
-use super::super::format;
+use super::super::format::{self, Reader};
 use super::{MAX_SPAN_DAYS, bounds, category_choice, days};
 use crate::categories::Category;
 use crate::sync::Syncs;
@@ -72,11 +72,11 @@ fn spans(from: Date, to: Date, step: Step) -> Vec<(Date, Date)> {
     spans
 }
 
-fn label(step: Step, (start, _): (Date, Date)) -> String {
+fn label(step: Step, (start, _): (Date, Date), reader: &Reader) -> String {
     match step {
-        Step::Day => format::day_month(start),
-        Step::Week => format!("week of {}", format::day_month(start)),
-        Step::Month => format::month_year(start),
+        Step::Day => reader.day_month(start),
+        Step::Week => reader.lang.week_of(&reader.day_month(start)),
+        Step::Month => reader.month_year(start),
     }
 }
 
@@ -136,9 +136,10 @@ pub async fn charts(
     query: &TransactionQuery,
     filter: &Filter,
     now: i64,
-    zone: &TimeZone,
+    reader: &Reader,
     spent: &[Spent],
 ) -> Result<Option<SpendingCharts>, DbErr> {
+    let zone = &reader.zone;
     let by_day = per_day(spent);
     let spent_days = || by_day.iter().filter_map(|(_, day, _)| day_of(*day));
     let (Some(first), Some(last)) = (spent_days().min(), spent_days().max()) else {
@@ -187,18 +188,18 @@ pub async fn charts(
                         ..query.clone()
                     };
                     SpendingBar {
-                        label: label(step, *span),
+                        label: label(step, *span, reader),
                         value: *value,
-                        amount: format::money(*value, &currency),
+                        amount: reader.money(*value, &currency),
                         previous,
-                        previous_amount: previous.map(|p| format::money(p, &currency)),
+                        previous_amount: previous.map(|p| reader.money(p, &currency)),
                         href: bar_query.page_href(1),
                     }
                 })
                 .collect();
             SpendingSeries {
-                total: format::money(values.iter().sum(), &currency),
-                previous_total: before.map(|b| format::money(b.iter().sum(), &currency)),
+                total: reader.money(values.iter().sum(), &currency),
+                previous_total: before.map(|b| reader.money(b.iter().sum(), &currency)),
                 currency,
                 bars,
             }
@@ -207,12 +208,12 @@ pub async fn charts(
     Ok(Some(SpendingCharts {
         step: step.code().to_owned(),
         series,
-        categories: categories(query, spent),
+        categories: categories(query, spent, reader),
     }))
 }
 
 /// Each currency's spending per category, largest first, with its share of the currency's.
-fn categories(query: &TransactionQuery, spent: &[Spent]) -> Vec<CategorySpending> {
+fn categories(query: &TransactionQuery, spent: &[Spent], reader: &Reader) -> Vec<CategorySpending> {
     let mut per_currency: BTreeMap<&str, BTreeMap<&'static str, (Category, i64)>> = BTreeMap::new();
     for row in spent {
         per_currency
@@ -231,9 +232,9 @@ fn categories(query: &TransactionQuery, spent: &[Spent]) -> Vec<CategorySpending
             let bars = rows
                 .into_iter()
                 .map(|(category, minor)| CategoryBar {
-                    category: category_choice(category),
+                    category: category_choice(category, reader),
                     value: minor,
-                    amount: format::money(minor, currency),
+                    amount: reader.money(minor, currency),
                     share: share(minor, total),
                     href: TransactionQuery {
                         category: Some(category.as_str().to_owned()),

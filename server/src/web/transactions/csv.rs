@@ -6,10 +6,12 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
 use std::collections::HashMap;
 
+use app::i18n::{Lang, Text};
 use app::model::TransactionQuery;
 use jiff::tz::TimeZone;
 
-use super::super::{AppState, format};
+use super::super::AppState;
+use super::super::format::{self, Reader};
 use super::{filter, signed_amount};
 use crate::sync::transactions::{Listed, shown_category};
 
@@ -21,7 +23,10 @@ pub async fn csv(
 ) -> Response {
     let user = match state.sessions.current(&headers).await {
         Ok(Some((user, _))) => user,
-        Ok(None) => return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response(),
+        Ok(None) => {
+            let lang = Lang::of_request(&headers);
+            return (StatusCode::UNAUTHORIZED, lang.t(Text::SignInFirst)).into_response();
+        }
         Err(error) => {
             tracing::error!(%error, "reading the session failed");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -59,6 +64,8 @@ pub async fn csv(
 }
 
 fn to_csv(rows: Vec<Listed>, zone: &TimeZone) -> Result<Vec<u8>, ::csv::Error> {
+    // The same words in every language: programs read it.
+    let words = Reader::new(Lang::En, zone.clone());
     let mut out = ::csv::Writer::from_writer(Vec::new());
     out.write_record([
         "date",
@@ -89,7 +96,7 @@ fn to_csv(rows: Vec<Listed>, zone: &TimeZone) -> Result<Vec<u8>, ::csv::Error> {
             text(row.card_last4),
             format::bank(&row.bank),
             text(Some(row.mailbox)),
-            format::kind(&row.kind).to_owned(),
+            words.kind(&row.kind).to_owned(),
             category.as_str().to_owned(),
             text(row.authorization),
             text(row.reference),

@@ -3,37 +3,36 @@
 //! undoing it. Each answer is where the browser goes next: back to the list with its filters.
 
 use app::error::AppError;
+use app::i18n::{Lang, Text};
 use app::model::{FilingForm, FilingNotice, FilingUndo, TransactionQuery};
-use jiff::tz::TimeZone;
 
-use super::super::{format, internal};
+use super::super::format::Reader;
+use super::super::internal;
 use super::{category_choice, signed_amount};
 use crate::categories::Category;
 use crate::sync::Syncs;
 use crate::sync::filing::{Before, FilingError, Scope};
 use crate::sync::transactions::shown_category;
 
-fn failed(error: FilingError) -> AppError {
+fn failed(error: FilingError, lang: Lang) -> AppError {
     match error {
         FilingError::NotFound => AppError::NotFound,
-        FilingError::NoMerchant => AppError::Invalid(
-            "This transaction names no merchant, so only it can change category.".into(),
-        ),
+        FilingError::NoMerchant => AppError::invalid(lang.t(Text::NoMerchantToFile)),
         FilingError::Database(e) => internal("changing a category failed", e),
     }
 }
 
 /// A category named by its code in a form; anything else is a clear error.
-fn category(code: &str) -> Result<Category, AppError> {
-    Category::from_code(code).ok_or_else(|| AppError::Invalid("Choose a category.".into()))
+fn category(code: &str, lang: Lang) -> Result<Category, AppError> {
+    Category::from_code(code).ok_or_else(|| AppError::invalid(lang.t(Text::ChooseACategory)))
 }
 
 /// An optional category in an undo form: "" for none.
-fn optional(code: &str) -> Result<Option<Category>, AppError> {
+fn optional(code: &str, lang: Lang) -> Result<Option<Category>, AppError> {
     if code.is_empty() {
         Ok(None)
     } else {
-        category(code).map(Some)
+        category(code, lang).map(Some)
     }
 }
 
@@ -54,22 +53,28 @@ fn list_params(back: &str) -> String {
 pub async fn form(
     syncs: &Syncs,
     user_id: i32,
-    zone: &TimeZone,
+    reader: &Reader,
     id: i32,
 ) -> Result<FilingForm, AppError> {
-    let (row, rule) = syncs.filed_transaction(user_id, id).await.map_err(failed)?;
+    let (row, rule) = syncs
+        .filed_transaction(user_id, id)
+        .await
+        .map_err(|e| failed(e, reader.lang))?;
     let shown = shown_category(&row, rule.as_ref());
     Ok(FilingForm {
         id,
-        when: format::date_time(row.occurred_at, zone),
-        amount: format::money(signed_amount(&row), &row.currency),
+        when: reader.date_time(row.occurred_at),
+        amount: reader.money(signed_amount(&row), &row.currency),
         has_merchant: row
             .merchant_key
             .as_deref()
             .is_some_and(|key| !key.is_empty()),
         merchant: row.merchant.unwrap_or_else(|| "—".into()),
         category: shown.as_str().to_owned(),
-        categories: Category::ALL.into_iter().map(category_choice).collect(),
+        categories: Category::ALL
+            .into_iter()
+            .map(|category| category_choice(category, reader))
+            .collect(),
     })
 }
 
@@ -82,6 +87,7 @@ pub async fn file(
     code: &str,
     merchant_wide: bool,
     back: &str,
+    lang: Lang,
 ) -> Result<String, AppError> {
     let scope = if merchant_wide {
         Scope::Merchant
@@ -89,9 +95,9 @@ pub async fn file(
         Scope::One
     };
     let before = syncs
-        .file_under(user_id, id, category(code)?, scope)
+        .file_under(user_id, id, category(code, lang)?, scope)
         .await
-        .map_err(failed)?;
+        .map_err(|e| failed(e, lang))?;
     let code = |c: Option<Category>| c.map_or("", Category::as_str);
     let notice = serde_urlencoded::to_string([
         ("filed", id.to_string()),
@@ -108,15 +114,20 @@ pub async fn file(
 
 /// Undoes a change: puts back the merchant's rule and the transaction's own choice as they
 /// were; answers the list to go back to.
-pub async fn undo(syncs: &Syncs, user_id: i32, undo: FilingUndo) -> Result<String, AppError> {
+pub async fn undo(
+    syncs: &Syncs,
+    user_id: i32,
+    undo: FilingUndo,
+    lang: Lang,
+) -> Result<String, AppError> {
     let before = Before {
-        rule: optional(&undo.was_rule)?,
-        own: optional(&undo.was_own)?,
+        rule: optional(&undo.was_rule, lang)?,
+        own: optional(&undo.was_own, lang)?,
     };
     syncs
         .restore_filing(user_id, undo.id, before)
         .await
-        .map_err(failed)?;
+        .map_err(|e| failed(e, lang))?;
     Ok(format!("/transactions?{}", list_params(&undo.back)))
 }
 
@@ -126,18 +137,15 @@ pub async fn notice(
     syncs: &Syncs,
     user_id: i32,
     undo: FilingUndo,
+    reader: &Reader,
 ) -> Result<Option<FilingNotice>, AppError> {
     let (row, rule) = match syncs.filed_transaction(user_id, undo.id).await {
         Ok(found) => found,
         Err(FilingError::NotFound) => return Ok(None),
-        Err(error) => return Err(failed(error)),
+        Err(error) => return Err(failed(error, reader.lang)),
     };
-    let category = format::category(shown_category(&row, rule.as_ref()));
+    let category = reader.category(shown_category(&row, rule.as_ref()));
     let merchant = row.merchant.unwrap_or_else(|| "—".into());
-    let text = if undo.merchant_wide {
-        format!("Every transaction from {merchant} is now in {category}.")
-    } else {
-        format!("This transaction from {merchant} is now in {category}.")
-    };
+    let text = reader.lang.filed(undo.merchant_wide, &merchant, category);
     Ok(Some(FilingNotice { text, undo }))
 }

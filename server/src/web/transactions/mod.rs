@@ -17,13 +17,14 @@ use app::model::{
 use jiff::tz::TimeZone;
 use time::{Date, Duration};
 
-use super::format;
+use super::format::{self, Reader};
 use super::internal;
 use crate::alerts::{Bank, Kind};
 use crate::categories::{self, Category};
 use crate::entities::transactions;
 use crate::sync::Syncs;
 use crate::sync::transactions::{Filter, Listed, UnreadAlert, shown_category};
+use app::i18n::Text;
 
 pub use csv::csv;
 
@@ -41,7 +42,7 @@ fn signed_amount(model: &transactions::Model) -> i64 {
 fn unread_by_bank(
     listed: Vec<UnreadAlert>,
     per_bank: Vec<(String, i64)>,
-    zone: &TimeZone,
+    reader: &Reader,
 ) -> Vec<UnreadBankMail> {
     per_bank
         .into_iter()
@@ -52,11 +53,11 @@ fn unread_by_bank(
                 .iter()
                 .filter(|alert| alert.bank == code)
                 .map(|alert| UnreadMail {
-                    when: format::date_time(alert.at, zone),
+                    when: reader.date_time(alert.at),
                     subject: alert
                         .subject
                         .clone()
-                        .unwrap_or_else(|| "(no subject)".into()),
+                        .unwrap_or_else(|| reader.t(Text::NoSubject).into()),
                 })
                 .collect(),
         })
@@ -116,20 +117,20 @@ fn filter(user_id: i32, query: &TransactionQuery, now: i64, zone: &TimeZone) -> 
     }
 }
 
-pub fn category_choice(category: Category) -> Choice {
+pub fn category_choice(category: Category, reader: &Reader) -> Choice {
     Choice {
         code: category.as_str().to_owned(),
-        label: format::category(category).to_owned(),
+        label: reader.category(category).to_owned(),
     }
 }
 
 fn row(
     (model, rule): Listed,
     services: &HashMap<i32, MailService>,
-    zone: &TimeZone,
+    reader: &Reader,
 ) -> TransactionRow {
-    let category = category_choice(shown_category(&model, rule.as_ref()));
-    let amount = format::money(signed_amount(&model), &model.currency);
+    let category = category_choice(shown_category(&model, rule.as_ref()), reader);
+    let amount = reader.money(signed_amount(&model), &model.currency);
     let mut merchant = model.merchant.unwrap_or_else(|| "—".into());
     for place in [model.city, model.country].into_iter().flatten() {
         merchant.push_str(", ");
@@ -137,7 +138,7 @@ fn row(
     }
     TransactionRow {
         id: model.id,
-        when: format::date_time(model.occurred_at, zone),
+        when: reader.date_time(model.occurred_at),
         merchant,
         amount,
         card: model.card_last4.map(|last4| format!("••{last4}")),
@@ -148,7 +149,7 @@ fn row(
             .seen_in
             .map(|seen| seen.split(", ").map(str::to_owned).collect())
             .unwrap_or_default(),
-        kind: format::kind(&model.kind).to_owned(),
+        kind: reader.kind(&model.kind).to_owned(),
         declined: model.kind == "declined",
         category,
     }
@@ -159,7 +160,7 @@ fn row(
 pub async fn page(
     syncs: &Syncs,
     user_id: i32,
-    zone: &TimeZone,
+    reader: &Reader,
     accounts: Vec<(i32, String, MailService)>,
     mut query: TransactionQuery,
     filed: Option<FilingUndo>,
@@ -167,6 +168,7 @@ pub async fn page(
     let fail = |e| internal("reading transactions failed", e);
     query.page = query.page.max(1);
     let now = syncs.clock().now();
+    let zone = &reader.zone;
     let filter = filter(user_id, &query, now, zone);
     let (rows, total_rows) = syncs
         .transactions(&filter, u64::from(query.page), TRANSACTIONS_PER_PAGE)
@@ -183,11 +185,11 @@ pub async fn page(
     let totals = per_currency
         .into_iter()
         .map(|(currency, minor)| CurrencyTotal {
-            amount: format::money(minor, currency),
+            amount: reader.money(minor, currency),
             currency: currency.to_owned(),
         })
         .collect();
-    let charts = charts::charts(syncs, &query, &filter, now, zone, &spent)
+    let charts = charts::charts(syncs, &query, &filter, now, reader, &spent)
         .await
         .map_err(fail)?;
     let choices = syncs.filter_choices(user_id).await.map_err(fail)?;
@@ -206,12 +208,15 @@ pub async fn page(
         }
     }
     let choices = FilterChoices {
-        categories: Category::ALL.into_iter().map(category_choice).collect(),
+        categories: Category::ALL
+            .into_iter()
+            .map(|category| category_choice(category, reader))
+            .collect(),
         kinds: choices
             .kinds
             .into_iter()
             .map(|code| Choice {
-                label: format::kind(&code).to_owned(),
+                label: reader.kind(&code).to_owned(),
                 code,
             })
             .collect(),
@@ -233,19 +238,22 @@ pub async fn page(
             .collect(),
     };
     let filed = match filed {
-        Some(undo) => filing::notice(syncs, user_id, undo).await?,
+        Some(undo) => filing::notice(syncs, user_id, undo, reader).await?,
         None => None,
     };
     let (listed, per_bank) = syncs.unread_alerts(&filter).await.map_err(fail)?;
     let pages = total_rows.div_ceil(TRANSACTIONS_PER_PAGE).max(1) as u32;
     Ok(TransactionPage {
         query,
-        rows: rows.into_iter().map(|r| row(r, &services, zone)).collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| row(r, &services, reader))
+            .collect(),
         total_rows,
         pages,
         totals,
         mailboxes,
-        unread: unread_by_bank(listed, per_bank, zone),
+        unread: unread_by_bank(listed, per_bank, reader),
         choices,
         charts,
         filed,

@@ -27,10 +27,7 @@ async fn sync_now_is_limited_per_mailbox_and_says_when_it_can_run(db: TestDb) {
     let again = sync_now(&first).await;
     assert_eq!(again.status(), 429);
     let asked = app.syncs.state(mailboxes[0].id).await.unwrap().unwrap();
-    let next = server::web::format::clock_time(
-        asked.asked_at.unwrap() + 60,
-        &server::web::format::zone(None),
-    );
+    let next = english().clock_time(asked.asked_at.unwrap() + 60);
     let body = again.text().await.unwrap();
     assert!(
         body.contains(&format!("can sync again at {next}")),

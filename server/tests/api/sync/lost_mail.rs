@@ -32,13 +32,7 @@ async fn row(app: &TestApp, account_id: i32, message_id: &str) -> Option<mail_me
 }
 
 fn view(app: &TestApp, state: &server::entities::mailbox_sync::Model) -> app::model::SyncView {
-    server::web::format::sync_view(
-        Some(&state.into()),
-        "Gmail",
-        false,
-        app.clock.now(),
-        &server::web::format::zone(None),
-    )
+    english().sync_view(Some(&state.into()), "Gmail", false, app.clock.now())
 }
 
 async fn a_message_the_service_fails_to_give_is_fetched_again_by_the_next_sync(db: TestDb) {
@@ -181,13 +175,7 @@ async fn a_server_that_cannot_reach_the_mailbox_says_its_operator_must_act(db: T
     sync(&app, outlook.id).await;
     let state = app.syncs.state(outlook.id).await.unwrap().unwrap();
     assert_eq!(state.failure, Some(SyncFailure::Misconfigured));
-    let shown = server::web::format::sync_view(
-        Some(&(&state).into()),
-        "Outlook",
-        false,
-        app.clock.now(),
-        &server::web::format::zone(None),
-    );
+    let shown = english().sync_view(Some(&(&state).into()), "Outlook", false, app.clock.now());
     assert!(!shown.needs_you);
     assert!(shown.problem.unwrap().contains("operator"));
 }
