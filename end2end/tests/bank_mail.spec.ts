@@ -74,7 +74,7 @@ const ALERTS: Expected[] = [
   {
     fixture: 'bac_2026_purchase_master_usd.eml',
     merchant: 'CLOUDNOTE*PRO PLAN, BELLEVUE',
-    when: '17 Sep 2026, 21:47',
+    when: '17 Sept 2026, 21:47',
     amount: '$12.99',
     kind: 'Purchase',
     csvAmount: '12.99',
