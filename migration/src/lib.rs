@@ -12,6 +12,8 @@ mod m20261206_000002_sync_progress;
 mod m20261207_000001_categories;
 mod m20261208_000001_time_zone;
 mod m20261209_000001_language;
+mod m20261209_000002_spending_versions;
+mod m20261209_000003_newest_first;
 
 pub struct Migrator;
 
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_categories::Migration),
             Box::new(m20261208_000001_time_zone::Migration),
             Box::new(m20261209_000001_language::Migration),
+            Box::new(m20261209_000002_spending_versions::Migration),
+            Box::new(m20261209_000003_newest_first::Migration),
         ]
     }
 }

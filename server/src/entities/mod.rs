@@ -12,6 +12,7 @@ pub mod mailbox_sync;
 pub mod oauth_flows;
 pub mod sealed;
 pub mod sessions;
+pub mod spending_versions;
 pub mod transactions;
 pub mod users;
 

@@ -74,6 +74,7 @@ impl Syncs {
                 set_own(&txn, id, None).await?;
             }
         }
+        super::sums::changed(&txn, user_id).await?;
         txn.commit().await?;
         Ok(before)
     }
@@ -92,6 +93,7 @@ impl Syncs {
             set_rule(&txn, user_id, key, before.rule, self.clock.now()).await?;
         }
         set_own(&txn, id, before.own).await?;
+        super::sums::changed(&txn, user_id).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -110,9 +112,10 @@ impl Syncs {
     pub async fn file_unfiled(&self) -> Result<u64, DbErr> {
         let mut filed = 0;
         loop {
-            let rows: Vec<(i32, String, Option<String>)> = transactions::Entity::find()
+            let rows: Vec<(i32, i32, String, Option<String>)> = transactions::Entity::find()
                 .select_only()
                 .column(transactions::Column::Id)
+                .column(transactions::Column::UserId)
                 .column(transactions::Column::Kind)
                 .column(transactions::Column::Merchant)
                 .filter(transactions::Column::Category.is_null())
@@ -125,7 +128,13 @@ impl Syncs {
                 return Ok(filed);
             }
             let txn = self.db.begin().await?;
-            for (id, kind, merchant) in rows {
+            let mut owners: Vec<i32> = rows.iter().map(|(_, user_id, _, _)| *user_id).collect();
+            owners.sort_unstable();
+            owners.dedup();
+            for user_id in owners {
+                super::sums::changed(&txn, user_id).await?;
+            }
+            for (id, _, kind, merchant) in rows {
                 let category = Kind::from_code(&kind).map_or(Category::Other, |kind| {
                     categories::built_in(kind, merchant.as_deref())
                 });

@@ -24,6 +24,7 @@ pub mod queue;
 pub mod run;
 pub mod state;
 pub mod store;
+pub mod sums;
 pub mod transactions;
 
 use std::sync::Arc;
@@ -96,6 +97,8 @@ pub struct Syncs {
     layouts: Arc<layouts::LayoutWatch>,
     /// Classifier threads at once (one per core): what hostile mail can take of the machine.
     classifier_slots: Arc<tokio::sync::Semaphore>,
+    /// The Transactions page's sums, kept per user version.
+    sums: sums::Sums,
 }
 
 impl Syncs {
@@ -120,6 +123,7 @@ impl Syncs {
             classifier_slots: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, usize::from),
             )),
+            sums: sums::Sums::default(),
         }
     }
 

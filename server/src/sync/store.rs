@@ -94,6 +94,9 @@ impl Syncs {
                 }
             }
         }
+        if added > 0 {
+            super::sums::changed(&txn, account.user_id).await?;
+        }
         txn.commit().await?;
         Ok(added)
     }

@@ -9,6 +9,8 @@ use sea_orm::{
     QuerySelect, QueryTrait, RelationTrait, Select, SelectTwo, Statement,
 };
 
+use std::sync::Arc;
+
 use super::Syncs;
 use crate::alerts::Kind;
 use crate::categories::Category;
@@ -59,7 +61,7 @@ const SECONDS_A_DAY: i64 = 24 * 60 * 60;
 pub const UNREAD_LISTED: u64 = 20;
 
 /// Which of a user's transactions to read.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     pub user_id: i32,
     pub account_id: Option<i32>,
@@ -240,8 +242,12 @@ impl Syncs {
         page: u64,
         per_page: u64,
     ) -> Result<(Vec<Listed>, u64), DbErr> {
-        let total: Option<i64> = filter.counted().into_tuple().one(&self.db).await?;
-        let total = u64::try_from(total.unwrap_or(0)).unwrap_or(0);
+        let total = self
+            .kept_count(filter, async || {
+                let total: Option<i64> = filter.counted().into_tuple().one(&self.db).await?;
+                Ok(u64::try_from(total.unwrap_or(0)).unwrap_or(0))
+            })
+            .await?;
         let rows = filter.page(page, per_page).all(&self.db).await?;
         Ok((rows, total))
     }
@@ -253,27 +259,42 @@ impl Syncs {
 
     /// Spending in the filter, per currency, day and category, in one pass: purchases,
     /// withdrawals, bills and money sent, less refunds. Days are counted from 1970-01-01 in the
-    /// zone `utc_offset` seconds from UTC; only what was spent (or given back) is listed.
-    pub async fn spending(&self, filter: &Filter, utc_offset: i64) -> Result<Vec<Spent>, DbErr> {
-        let rows: Vec<(String, i64, String, i64)> = filter
-            .spending(utc_offset)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(currency, day, category, minor)| Spent {
-                currency,
-                day,
-                category: Category::from_code(&category).unwrap_or(Category::Other),
-                minor,
-            })
-            .collect())
+    /// zone `utc_offset` seconds from UTC; only what was spent (or given back) is listed. Kept
+    /// until the user's transactions or rules change ([`super::sums`]).
+    pub async fn spending(
+        &self,
+        filter: &Filter,
+        utc_offset: i64,
+    ) -> Result<Arc<Vec<Spent>>, DbErr> {
+        self.kept_spending(filter, utc_offset, async || {
+            let rows: Vec<(String, i64, String, i64)> = filter
+                .spending(utc_offset)
+                .into_tuple()
+                .all(&self.db)
+                .await?;
+            Ok(rows
+                .into_iter()
+                .map(|(currency, day, category, minor)| Spent {
+                    currency,
+                    day,
+                    category: Category::from_code(&category).unwrap_or(Category::Other),
+                    minor,
+                })
+                .collect())
+        })
+        .await
     }
 
     /// What the user's transactions hold to filter by: mailboxes, cards, banks and kinds (one
-    /// statement, through an index that holds them).
+    /// statement, through an index that holds them). Kept until the user's transactions change.
     pub async fn filter_choices(&self, user_id: i32) -> Result<FilterChoices, DbErr> {
+        let kept = self
+            .kept_choices(user_id, async || self.read_filter_choices(user_id).await)
+            .await?;
+        Ok(FilterChoices::clone(&kept))
+    }
+
+    async fn read_filter_choices(&self, user_id: i32) -> Result<FilterChoices, DbErr> {
         let rows: Vec<(i32, String, String, String, Option<String>)> = transactions::Entity::find()
             .select_only()
             .column(transactions::Column::AccountId)

@@ -83,6 +83,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("mail_messages", "sync"),
     ("transactions", "sync"),
     ("category_rules", "sync"),
+    ("spending_versions", "sync"),
 ];
 
 /// The top-level module a source file belongs to (`None`: `lib.rs` or `main.rs`, above all).

@@ -179,7 +179,7 @@ pub async fn page(
         .await
         .map_err(fail)?;
     let mut per_currency: BTreeMap<&str, i64> = BTreeMap::new();
-    for row in &spent {
+    for row in spent.iter() {
         *per_currency.entry(&row.currency).or_default() += row.minor;
     }
     let totals = per_currency

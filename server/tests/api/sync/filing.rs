@@ -1,7 +1,8 @@
 //! Categories on the Transactions page: the built-in table's, a rule that files every
 //! transaction of a merchant (those already read and those read later) and its undo, one
 //! transaction's own category, the search and category filters, the CSV's category column, the
-//! charts adding up to the totals, and nobody changing another user's rows.
+//! charts adding up to the totals, the sums kept between loads until something changes them,
+//! and nobody changing another user's rows.
 
 use app::model::TransactionPage;
 
@@ -11,6 +12,7 @@ on_both_databases! {
     a_rule_files_a_merchants_past_and_future_transactions_and_undo_puts_it_back,
     charts_add_up_to_the_totals_and_a_stranger_changes_nothing,
     rows_stored_before_categories_are_filed_at_start,
+    the_sums_are_kept_until_a_sync_or_a_filing_changes_them,
 }
 
 async fn list(app: &TestApp, filters: &[(&str, &str)]) -> TransactionPage {
@@ -251,4 +253,77 @@ async fn rows_stored_before_categories_are_filed_at_start(db: TestDb) {
             .total_rows,
         1
     );
+}
+
+/// The page's count, spending and categories per currency, as it shows them.
+fn sums(page: &TransactionPage) -> (u64, Vec<String>, Vec<Vec<String>>) {
+    let totals = page.totals.iter().map(|t| t.amount.clone()).collect();
+    let categories = page
+        .charts
+        .iter()
+        .flat_map(|charts| &charts.categories)
+        .map(|spending| {
+            let bars = spending.bars.iter();
+            bars.map(|bar| format!("{} {}", bar.category.code, bar.amount))
+                .collect()
+        })
+        .collect();
+    (page.total_rows, totals, categories)
+}
+
+async fn the_sums_are_kept_until_a_sync_or_a_filing_changes_them(db: TestDb) {
+    let Setup {
+        app, gmail, _db, ..
+    } = setup(db, 0).await;
+    let mailbox = signed_up_with_a_mailbox(&app, &gmail).await;
+    gmail.add(&mailbox.email, fixture("bac_purchase_crc.eml"), now_ms());
+    sync(&app, mailbox.id).await;
+    let first = list(&app, &[]).await;
+    assert_eq!(first.total_rows, 1);
+
+    // A row changed behind the app's back (no change of version): the page keeps its sums.
+    transactions::Entity::update_many()
+        .col_expr(
+            transactions::Column::AmountMinor,
+            sea_orm::sea_query::Expr::value(1_i64),
+        )
+        .exec(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(sums(&list(&app, &[]).await), sums(&first), "kept");
+
+    // A sync that stores new rows: counted and added up again.
+    gmail.add(&mailbox.email, fixture("bcr_card_three_rows.eml"), now_ms());
+    sync(&app, mailbox.id).await;
+    let synced = list(&app, &[]).await;
+    assert_eq!(synced.total_rows, 4);
+    assert_ne!(sums(&synced).1, sums(&first).1);
+
+    // A rule for a merchant, and its undo: the categories follow each.
+    let grocer = synced
+        .rows
+        .iter()
+        .find(|row| row.merchant.starts_with("AUTO MERCADO LOS YOSES"))
+        .unwrap();
+    let id = grocer.id.to_string();
+    file_under(&app, id.as_str(), "health", "merchant", "").await;
+    let filed = list(&app, &[]).await;
+    let health = |page: &TransactionPage| {
+        sums(page)
+            .2
+            .concat()
+            .iter()
+            .any(|bar| bar.starts_with("health "))
+    };
+    assert!(health(&filed), "{:?}", sums(&filed));
+    let undo = [
+        ("id", id.as_str()),
+        ("scope", "merchant"),
+        ("was_rule", ""),
+        ("was_own", ""),
+        ("back", ""),
+    ];
+    let undone = app.call("undo_filing", &undo).await;
+    assert!(!undone.status().is_server_error(), "{}", undone.status());
+    assert!(!health(&list(&app, &[]).await));
 }
