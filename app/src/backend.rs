@@ -12,7 +12,7 @@ use http::request::Parts;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::model::{
-    AccountOverview, AccountView, CurrentUser, FilingForm, FilingUndo, MailService,
+    AccountOverview, AccountView, CurrentUser, Disconnection, FilingForm, FilingUndo, MailService,
     TransactionPage, TransactionQuery,
 };
 
@@ -64,9 +64,14 @@ pub trait Backend: Send + Sync + 'static {
     async fn list_accounts(&self, req: &Parts) -> Result<Vec<AccountView>, AppError>;
     /// The mail services this server connects (Outlook only when it is configured).
     fn mail_services(&self) -> Vec<MailService>;
-    /// Revokes the grant at the provider, wipes the tokens and marks the account disconnected.
-    /// Disconnects one of the user's accounts; answers what to tell the user.
-    async fn disconnect_account(&self, req: &Parts, account_id: i32) -> Result<String, AppError>;
+    /// Disconnects one of the user's accounts: revokes the grant at the provider (when it can
+    /// and no other connection uses it), wipes the tokens and marks the account disconnected;
+    /// answers what became of the access.
+    async fn disconnect_account(
+        &self,
+        req: &Parts,
+        account_id: i32,
+    ) -> Result<Disconnection, AppError>;
     /// Queues a mail sync of one of the user's accounts now (nothing if one is pending).
     async fn sync_now(&self, req: &Parts, account_id: i32) -> Result<(), AppError>;
     /// One page of the user's transactions, filtered; with `filed`, the notice of the change

@@ -269,7 +269,7 @@ test.describe('connect Gmail', () => {
     );
     expect(revokedEarly).toHaveLength(0);
     await connections.confirmDisconnectButton.click();
-    await expect(page).toHaveURL(/\/connections\?disconnected=gmail$/);
+    await expect(page).toHaveURL(/\/connections\?disconnected=revoked$/);
     await expect(connections.account(gmail)).toHaveCount(0);
     await expect(connections.notice).toHaveText(
       'Email account disconnected. Our access is revoked at Google.',

@@ -25,7 +25,8 @@ pub async fn mail_services() -> Result<Vec<MailService>, AppError> {
 pub async fn disconnect_account(account_id: i32) -> Result<String, AppError> {
     super::ssr::answer(async {
         let (backend, req) = super::ssr::request()?;
-        backend.disconnect_account(&req, account_id).await
+        let outcome = backend.disconnect_account(&req, account_id).await?;
+        Ok(crate::i18n::Lang::current().disconnected_notice(outcome))
     })
     .await
 }
@@ -36,15 +37,8 @@ pub async fn disconnect_account(account_id: i32) -> Result<String, AppError> {
 pub async fn confirm_disconnect(account_id: i32) -> Result<(), AppError> {
     super::ssr::answer(async {
         let (backend, req) = super::ssr::request()?;
-        let service = backend
-            .list_accounts(&req)
-            .await?
-            .into_iter()
-            .find(|account| account.id == account_id)
-            .map(|account| account.service)
-            .ok_or(AppError::NotFound)?;
-        backend.disconnect_account(&req, account_id).await?;
-        leptos_axum::redirect(&format!("/connections?disconnected={}", service.route()));
+        let outcome = backend.disconnect_account(&req, account_id).await?;
+        leptos_axum::redirect(&format!("/connections?disconnected={}", outcome.code()));
         Ok(())
     })
     .await

@@ -1,7 +1,9 @@
 //! Texts with values in them, each written in both languages.
 
 use super::Lang::{self, En, Es};
-use crate::model::{MICROSOFT_PERSONAL_CONSENT_PAGE, MICROSOFT_WORK_CONSENT_PAGE, MailService};
+use crate::model::{
+    Disconnection, MICROSOFT_PERSONAL_CONSENT_PAGE, MICROSOFT_WORK_CONSENT_PAGE, MailService,
+};
 
 impl Lang {
     /// "1 transaction", "3 transactions".
@@ -187,22 +189,30 @@ impl Lang {
         }
     }
 
-    /// What the user is told once a mailbox of `service` was disconnected.
-    pub fn disconnected_notice(self, service: MailService) -> String {
+    /// What the user is told once a mailbox was disconnected, by what became of the access.
+    pub fn disconnected_notice(self, outcome: Disconnection) -> String {
         let (personal, work) = (MICROSOFT_PERSONAL_CONSENT_PAGE, MICROSOFT_WORK_CONSENT_PAGE);
-        match (self, service) {
-            (Es, MailService::Gmail) => {
+        match (self, outcome) {
+            (Es, Disconnection::Revoked) => {
                 "Cuenta de correo desconectada. Nuestro acceso se revocó en Google.".into()
             }
-            (En, MailService::Gmail) => {
+            (En, Disconnection::Revoked) => {
                 "Email account disconnected. Our access is revoked at Google.".into()
             }
-            (Es, MailService::Outlook) => format!(
+            (Es, Disconnection::KeptForAnother) => "Cuenta de correo desconectada. Google \
+                conserva nuestro acceso porque otra conexión a mailconnect usa la misma cuenta \
+                de Google; se revoca cuando ninguna la use."
+                .into(),
+            (En, Disconnection::KeptForAnother) => "Email account disconnected. Google keeps our \
+                access because another connection to mailconnect uses the same Google account; \
+                it is revoked when none does."
+                .into(),
+            (Es, Disconnection::RemoveAccessYourself) => format!(
                 "Cuenta de correo desconectada. Microsoft conserva el acceso de la aplicación \
                  hasta que usted lo quite: en {personal} para una cuenta personal, en {work} \
                  para una cuenta profesional o educativa."
             ),
-            (En, MailService::Outlook) => format!(
+            (En, Disconnection::RemoveAccessYourself) => format!(
                 "Email account disconnected. Microsoft keeps the app's access until you remove \
                  it: at {personal} for a personal account, at {work} for a work or school \
                  account."

@@ -93,7 +93,6 @@ texts! {
     BackToConnections: "Volver a sus conexiones", "Back to your connections";
     TransactionsStay: "Las transacciones ya encontradas en él siguen en su página de Transacciones hasta que elimine su cuenta.",
         "The transactions already found in it stay on your Transactions page until you delete your account.";
-    AccountDisconnected: "Cuenta de correo desconectada.", "Email account disconnected.";
     RevokedAtGoogle: "nuestro acceso se revoca en Google.", "our access is revoked at Google.";
 
     // The popup's result page.
@@ -146,6 +145,10 @@ texts! {
     Next: "Siguiente", "Next";
     Pages: "Páginas", "Pages";
     SignInFirst: "Inicie sesión primero.", "Sign in first.";
+    TooManyParameters: "Demasiados parámetros en la dirección.", "Too many query parameters.";
+    CrossSiteRefused: "Se rechazó una solicitud de otro sitio.", "Cross-site request refused.";
+    DatabaseUnavailable: "La base de datos no está disponible; inténtelo de nuevo en un momento.",
+        "The database is unavailable; please try again in a moment.";
 
     // Filters.
     Filters: "Filtros", "Filters";

@@ -100,6 +100,38 @@ impl MailService {
     }
 }
 
+/// What disconnecting a mailbox did with mailconnect's access at its service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Disconnection {
+    /// Revoked at Google (or queued to be, when Google could not be reached).
+    Revoked,
+    /// Kept at Google: another connection uses the same Google account.
+    KeptForAnother,
+    /// Microsoft cannot revoke one app's access: the user removes it in their account.
+    RemoveAccessYourself,
+}
+
+impl Disconnection {
+    const ALL: [Disconnection; 3] = [
+        Disconnection::Revoked,
+        Disconnection::KeptForAnother,
+        Disconnection::RemoveAccessYourself,
+    ];
+
+    /// In the connections page's address afterwards (`?disconnected=revoked`).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Disconnection::Revoked => "revoked",
+            Disconnection::KeptForAnother => "kept",
+            Disconnection::RemoveAccessYourself => "remove",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|outcome| outcome.code() == code)
+    }
+}
+
 /// Where Microsoft users remove an app's access (Microsoft has no way for an app to revoke its
 /// own grant): for a personal account, and for a work or school account.
 pub const MICROSOFT_PERSONAL_CONSENT_PAGE: &str = "https://account.live.com/consent/Manage";

@@ -10,7 +10,7 @@ use server_fn::ServerFn;
 use crate::api::accounts::{ConfirmDisconnect, list_accounts};
 use crate::error::AppError;
 use crate::i18n::{Lang, Text};
-use crate::model::MailService;
+use crate::model::Disconnection;
 use crate::pages::forms::PageForm;
 
 #[component]
@@ -86,19 +86,20 @@ pub fn DisconnectPage() -> impl IntoView {
     }
 }
 
-/// After a mailbox was disconnected (`?disconnected=gmail` or `outlook`), what that did.
+/// After a mailbox was disconnected (`?disconnected=revoked`, `kept` or `remove`), what that
+/// did.
 #[component]
 pub fn Disconnected() -> impl IntoView {
     let params = use_query_map();
-    let service = params.with_untracked(|params| {
+    let outcome = params.with_untracked(|params| {
         params
             .get_str("disconnected")
-            .and_then(MailService::from_route)
+            .and_then(Disconnection::from_code)
     });
-    service.map(|service| {
+    outcome.map(|outcome| {
         view! {
             <p class="notice" role="status">
-                {Lang::current().disconnected_notice(service)}
+                {Lang::current().disconnected_notice(outcome)}
             </p>
         }
     })

@@ -53,9 +53,11 @@ pub struct RevokeRound {
 /// What the user should know once an account is disconnected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disconnected {
-    /// The grant was revoked, queued for revocation, or kept for another connection that
-    /// uses it.
-    Done,
+    /// The grant was revoked at the provider, or queued to be when it could not be reached.
+    Revoked,
+    /// The grant was kept: another connection uses the same Google account (Google revokes a
+    /// whole account's grant). It is revoked when the last one goes.
+    KeptForAnother,
     /// The provider cannot revoke one app's grant: the user removes the app's access in their
     /// account.
     RemoveAccessYourself,
@@ -162,10 +164,12 @@ impl Accounts {
         };
         audit::record(&txn, now, entry).await?;
         txn.commit().await?;
-        Ok(if revocable {
-            Disconnected::Done
-        } else {
+        Ok(if !revocable {
             Disconnected::RemoveAccessYourself
+        } else if shared {
+            Disconnected::KeptForAnother
+        } else {
+            Disconnected::Revoked
         })
     }
 

@@ -6,8 +6,8 @@ use app::backend::Backend;
 use app::error::AppError;
 use app::i18n::{LANG_COOKIE, Lang, Text};
 use app::model::{
-    AccountOverview, AccountStatus, AccountView, CurrentUser, FilingForm, FilingUndo, MailService,
-    TransactionPage, TransactionQuery,
+    AccountOverview, AccountStatus, AccountView, CurrentUser, Disconnection, FilingForm,
+    FilingUndo, MailService, TransactionPage, TransactionQuery,
 };
 use http::HeaderValue;
 use http::request::Parts;
@@ -384,17 +384,20 @@ impl Backend for UiBackend {
         self.services.clone()
     }
 
-    async fn disconnect_account(&self, req: &Parts, account_id: i32) -> Result<String, AppError> {
+    async fn disconnect_account(
+        &self,
+        req: &Parts,
+        account_id: i32,
+    ) -> Result<Disconnection, AppError> {
         let user = self.signed_in_user(req).await?;
         match self
             .accounts
             .disconnect(user.id, account_id, client_ip(req))
             .await
         {
-            Ok(Disconnected::Done) => Ok(lang(req).t(Text::AccountDisconnected).to_owned()),
-            Ok(Disconnected::RemoveAccessYourself) => {
-                Ok(lang(req).disconnected_notice(MailService::Outlook))
-            }
+            Ok(Disconnected::Revoked) => Ok(Disconnection::Revoked),
+            Ok(Disconnected::KeptForAnother) => Ok(Disconnection::KeptForAnother),
+            Ok(Disconnected::RemoveAccessYourself) => Ok(Disconnection::RemoveAccessYourself),
             Err(DisconnectError::NotFound) => Err(AppError::NotFound),
             Err(DisconnectError::Database(e)) => {
                 Err(internal("disconnecting an account failed", e))

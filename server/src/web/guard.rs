@@ -33,7 +33,9 @@ pub async fn page_guard(
         Ok(found) => found.is_some(),
         Err(error) => {
             tracing::error!(%error, "reading the session failed");
-            return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response();
+            let lang = app::i18n::Lang::of_request(request.headers());
+            let text = lang.t(app::i18n::Text::DatabaseUnavailable);
+            return (StatusCode::SERVICE_UNAVAILABLE, text).into_response();
         }
     };
     match (signed_in, members_only) {

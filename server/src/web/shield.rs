@@ -13,6 +13,7 @@
 //!   cross-site navigation from Google by design; its `state` protects it.
 //! - **Query size.** More than [`MAX_QUERY_PARAMS`] parameters is refused with 400.
 
+use app::i18n::{Lang, Text};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
@@ -87,14 +88,18 @@ pub async fn shield(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let refuse = |status: StatusCode, text: Text| {
+        let lang = Lang::of_request(request.headers());
+        (status, lang.t(text)).into_response()
+    };
     if too_many_params(request.uri().query()) {
-        return (StatusCode::BAD_REQUEST, "Too many query parameters.").into_response();
+        return refuse(StatusCode::BAD_REQUEST, Text::TooManyParameters);
     }
     if changes_state(request.method(), request.uri().path())
         && !shield.same_origin(request.headers())
     {
         tracing::warn!("cross-site request refused");
-        return (StatusCode::FORBIDDEN, "Cross-site request refused.").into_response();
+        return refuse(StatusCode::FORBIDDEN, Text::CrossSiteRefused);
     }
     let peer = request
         .extensions()

@@ -73,15 +73,16 @@ pub(crate) async fn connect_as(app: &TestApp, client: &reqwest::Client, query: &
         .unwrap()
 }
 
-async fn disconnect(app: &TestApp, client: &reqwest::Client, id: i32) -> StatusCode {
-    client
+/// Disconnects account `id` as `client`'s user: the status, and what the user is told.
+async fn disconnect(app: &TestApp, client: &reqwest::Client, id: i32) -> (StatusCode, String) {
+    let response = client
         .post(format!("{}/api/disconnect_account", app.address))
         .header("accept", "application/json")
         .form(&[("account_id", id.to_string())])
         .send()
         .await
-        .unwrap()
-        .status()
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
 }
 
 async fn two_users_with_one_google_account_keep_each_other_connected(db: TestDb) {
@@ -97,7 +98,9 @@ async fn two_users_with_one_google_account_keep_each_other_connected(db: TestDb)
     assert_eq!(a.provider_subject, b.provider_subject);
 
     // A leaves: Google is not asked to revoke what B still uses, and the audit says why.
-    assert_eq!(disconnect(&app, &app.client, a.id).await, StatusCode::OK);
+    let (status, told) = disconnect(&app, &app.client, a.id).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(told.contains("Google keeps our access"), "{told}");
     assert_eq!(revoke_calls(&google).await, 0);
     assert_eq!(account(&app, a.id).await.status, Status::Disconnected);
     assert!(account(&app, a.id).await.pending_revoke.is_none());
@@ -113,7 +116,9 @@ async fn two_users_with_one_google_account_keep_each_other_connected(db: TestDb)
     assert!(note.contains("another connection uses"), "{note}");
 
     // B, the last user of the grant, leaves: now it is revoked.
-    assert_eq!(disconnect(&app, &other, b.id).await, StatusCode::OK);
+    let (status, told) = disconnect(&app, &other, b.id).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(told.contains("Our access is revoked at Google."), "{told}");
     assert_eq!(revoke_calls(&google).await, 1);
 }
 
@@ -131,7 +136,7 @@ async fn disconnect_while_google_is_down_then_reconnect_keeps_the_new_grant(db: 
         .mount(&google)
         .await;
     assert_eq!(
-        disconnect(&app, &app.client, first.id).await,
+        disconnect(&app, &app.client, first.id).await.0,
         StatusCode::OK
     );
     assert!(account(&app, first.id).await.pending_revoke.is_some());

@@ -144,7 +144,9 @@ async fn every_page_is_written_in_both_languages(db: TestDb) {
             "/auth/gmail/callback?state=unknown&code=unknown".to_owned(),
         ),
         (&app.client, "/connections".to_owned()),
-        (&app.client, "/connections?disconnected=outlook".to_owned()),
+        (&app.client, "/connections?disconnected=revoked".to_owned()),
+        (&app.client, "/connections?disconnected=kept".to_owned()),
+        (&app.client, "/connections?disconnected=remove".to_owned()),
         (
             &app.client,
             format!("/connections/disconnect?account={}", mailbox.id),
