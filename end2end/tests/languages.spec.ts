@@ -1,5 +1,5 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
+import { expectNoSeriousViolations } from './support/axe';
 import { GmailConnections, addGmailMessages, connectGmail } from './support/gmail';
 import {
   ConnectionsPage,
@@ -17,19 +17,11 @@ import {
 const SYNC_TIMEOUT = 30_000;
 const DAY = 24 * 60 * 60 * 1000;
 
-async function expectNoSeriousViolations(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => ({ rule: violation.id, where: violation.nodes.map((n) => n.target.join(' ')) }));
-  expect(serious, `axe on ${what} in Spanish`).toEqual([]);
-}
-
 /** Checks that `page` is the Spanish one, headed `heading`, and that axe is content with it. */
 async function expectSpanish(page: Page, heading: string | RegExp, what: string): Promise<void> {
   await expect(page.locator('html')).toHaveAttribute('lang', 'es-CR');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText(heading);
-  await expectNoSeriousViolations(page, what);
+  await expectNoSeriousViolations(page, `${what} in Spanish`);
 }
 
 test.describe('a browser that asks for Spanish', () => {
@@ -103,7 +95,7 @@ test('the switch turns every page Spanish, and the user finds it so on their nex
   await expectSpanish(page, `¿Desconectar ${gmail}?`, '/connections/disconnect');
   await page.getByRole('button', { name: 'Sí, desconectar' }).click();
   await expect(new GmailConnections(page).notice).toHaveText(/Cuenta de correo desconectada/);
-  await expectNoSeriousViolations(page, '/connections after a disconnection');
+  await expectNoSeriousViolations(page, '/connections after a disconnection, in Spanish');
 
   // Another browser, asking for English: Spanish once the owner signs in there.
   const context = await browser.newContext({ locale: 'en-US' });

@@ -1,5 +1,5 @@
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expectNoSeriousViolations } from './support/axe';
 import { GmailConnections, addGmailMessages, connectGmail } from './support/gmail';
 import { APP_URL } from './support/env';
 import { csvRecords } from './support/csv';
@@ -10,19 +10,6 @@ import { ConnectionsPage, TransactionsPage, signUp, uniqueEmail, waitForHydratio
 
 const SYNC_TIMEOUT = 30_000;
 const DAY = 24 * 60 * 60 * 1000;
-
-/** Fails with axe's serious and critical findings on the page as it is now, if any. */
-async function expectNoSeriousViolations(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => ({
-      rule: violation.id,
-      help: violation.help,
-      where: violation.nodes.map((node) => node.target.join(' ')),
-    }));
-  expect(serious, `axe on ${what}`).toEqual([]);
-}
 
 /** Presses Tab until `target` has the focus: it can be reached with the keyboard alone. */
 async function tabTo(page: Page, target: Locator, most = 40): Promise<void> {

@@ -288,17 +288,21 @@ impl TestApp {
 
     /// Signs up `email` (this client is then signed in as them); returns their user id.
     pub async fn signed_up(&self, email: &str) -> i32 {
-        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-        use server::entities::users;
         let response = self.sign_up(email, "correct horse").await;
         assert!(response.status().is_success(), "{}", response.status());
+        self.user(email).await.id
+    }
+
+    /// The stored user with this address (who must exist).
+    pub async fn user(&self, email: &str) -> server::entities::users::Model {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        use server::entities::users;
         users::Entity::find()
             .filter(users::Column::Email.eq(email))
             .one(&self.db)
             .await
             .unwrap()
-            .expect("the user signed up")
-            .id
+            .unwrap_or_else(|| panic!("no user {email}"))
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {

@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
-use server::entities::{transactions, users};
+use sea_orm::{ActiveModelTrait, Set};
+use server::entities::transactions;
 
 use crate::helpers::{TestApp, TestDb, browser_client, on_both_databases, spawn_app};
 
@@ -200,13 +200,7 @@ async fn every_page_is_written_in_both_languages(db: TestDb) {
 }
 
 async fn language_of(app: &TestApp, email: &str) -> Option<String> {
-    users::Entity::find()
-        .filter(users::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .language
+    app.user(email).await.language
 }
 
 /// Posts the switch's form, as a browser does (`accept`: "text/html") or as a script does.

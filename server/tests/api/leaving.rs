@@ -36,13 +36,7 @@ async fn post(
 }
 
 async fn password_hash(app: &TestApp, email: &str) -> String {
-    users::Entity::find()
-        .filter(users::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .password_hash
+    app.user(email).await.password_hash
 }
 
 async fn changing_the_password_needs_the_current_one_and_ends_other_sessions(db: TestDb) {
@@ -115,12 +109,7 @@ async fn deleting_the_account_revokes_unshared_grants_and_keeps_a_tombstone(db: 
     google_answers(&google, GMAIL, Some("1//own"), "own@gmail.com").await;
     let page = connect_as(&app, &app.client, "flow=c").await;
     assert!(page.contains("Connected own@gmail.com"), "{page}");
-    let owner = users::Entity::find()
-        .filter(users::Column::Email.eq("owner@example.com"))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let owner = app.user("owner@example.com").await;
     let owned =
         |rows: &[email_accounts::Model]| rows.iter().filter(|r| r.user_id == owner.id).count();
     let rows = email_accounts::Entity::find().all(&app.db).await.unwrap();

@@ -3,8 +3,6 @@
 //! browser, Costa Rica's is kept instead, so that it is not asked again).
 
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use server::entities::users;
 
 use crate::gmail_connect::{Setup, setup};
 use crate::helpers::{TestApp, TestDb, browser_client, on_both_databases};
@@ -35,13 +33,7 @@ async fn stored_zone(app: &TestApp) -> Option<String> {
 }
 
 async fn zone_of(app: &TestApp, email: &str) -> Option<String> {
-    users::Entity::find()
-        .filter(users::Column::Email.eq(email))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .time_zone
+    app.user(email).await.time_zone
 }
 
 async fn overview(app: &TestApp) -> serde_json::Value {
