@@ -61,6 +61,9 @@ impl Syncs {
         scope: Scope,
     ) -> Result<Before, FilingError> {
         let txn = self.db.begin().await?;
+        // A write first: on SQLite it takes the write lock (waiting its turn) before anything is
+        // read, so no other writer's commit can make this transaction's later writes fail.
+        super::sums::changed(&txn, user_id).await?;
         let (row, rule) = users_row(&txn, user_id, id).await?;
         let before = Before {
             rule: rule.as_ref().and_then(|r| Category::from_code(&r.category)),
@@ -74,7 +77,6 @@ impl Syncs {
                 set_own(&txn, id, None).await?;
             }
         }
-        super::sums::changed(&txn, user_id).await?;
         txn.commit().await?;
         Ok(before)
     }
@@ -88,12 +90,13 @@ impl Syncs {
         before: Before,
     ) -> Result<(), FilingError> {
         let txn = self.db.begin().await?;
+        // A write first, as in `file_under`.
+        super::sums::changed(&txn, user_id).await?;
         let (row, _) = users_row(&txn, user_id, id).await?;
         if let Some(key) = merchant_key(&row) {
             set_rule(&txn, user_id, key, before.rule, self.clock.now()).await?;
         }
         set_own(&txn, id, before.own).await?;
-        super::sums::changed(&txn, user_id).await?;
         txn.commit().await?;
         Ok(())
     }
