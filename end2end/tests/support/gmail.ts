@@ -136,7 +136,8 @@ export class GmailConnections {
   constructor(readonly page: Page) {
     // Its name changes to "Connecting..." while the popup is open.
     this.connectButton = page.locator('button.connect');
-    this.toasts = page.locator('div.toasts[role="status"] div.toast');
+    // Shown ones: an expired toast is hidden in its place until the others expire too.
+    this.toasts = page.locator('div.toasts[role="status"] div.toast:not([hidden])');
     this.accounts = page.locator('li.account');
   }
 
