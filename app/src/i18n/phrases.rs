@@ -119,6 +119,14 @@ impl Lang {
         }
     }
 
+    /// A percentage: "42%"; Spanish puts a (no-break) space before the sign, "42 %".
+    pub fn percent(self, n: impl std::fmt::Display) -> String {
+        match self {
+            Es => format!("{n}\u{a0}%"),
+            En => format!("{n}%"),
+        }
+    }
+
     /// A bar of a weekly chart: "week of 1 Dec".
     pub fn week_of(self, day: &str) -> String {
         match self {

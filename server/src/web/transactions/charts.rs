@@ -235,7 +235,7 @@ fn categories(query: &TransactionQuery, spent: &[Spent], reader: &Reader) -> Vec
                     category: category_choice(category, reader),
                     value: minor,
                     amount: reader.money(minor, currency),
-                    share: share(minor, total),
+                    share: share(minor, total, reader),
                     href: TransactionQuery {
                         category: Some(category.as_str().to_owned()),
                         page: 1,
@@ -252,18 +252,19 @@ fn categories(query: &TransactionQuery, spent: &[Spent], reader: &Reader) -> Vec
         .collect()
 }
 
-/// "42%" of `total`, rounded; "—" when the total is nothing.
-fn share(part: i64, total: i64) -> String {
+/// "42%" of `total` ("42 %" in Spanish), rounded; "—" when the total is nothing.
+fn share(part: i64, total: i64, reader: &Reader) -> String {
     if total <= 0 {
         return "—".into();
     }
     let percent = (i128::from(part) * 100 + i128::from(total) / 2) / i128::from(total);
-    format!("{percent}%")
+    reader.lang.percent(percent)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::i18n::Lang;
     use time::macros::date;
 
     #[test]
@@ -309,8 +310,11 @@ mod tests {
 
     #[test]
     fn shares_are_rounded_percentages() {
-        assert_eq!(share(1, 3), "33%");
-        assert_eq!(share(2, 3), "67%");
-        assert_eq!(share(5, 0), "—");
+        let english = Reader::new(Lang::En, format::zone(None));
+        assert_eq!(share(1, 3, &english), "33%");
+        assert_eq!(share(2, 3, &english), "67%");
+        assert_eq!(share(5, 0, &english), "—");
+        let spanish = Reader::new(Lang::Es, format::zone(None));
+        assert_eq!(share(1, 3, &spanish), "33\u{a0}%");
     }
 }
