@@ -12,6 +12,7 @@
 //! Only [`AppError`](crate::error::AppError)'s few fixed messages are in it, in both languages,
 //! and [`Lang::current`] reads the page's `<html lang>` there.
 
+mod mailboxes;
 mod phrases;
 mod texts;
 

@@ -5,6 +5,7 @@
 //! (one row by its key) and adds the rows up again only when it has moved. So a change made on
 //! any instance is seen on every instance at its next load.
 
+use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -78,6 +79,24 @@ pub async fn changed(db: &impl ConnectionTrait, user_id: i32) -> Result<(), DbEr
     Ok(())
 }
 
+/// `cache`'s value for `key`, or else `make`'s, kept under it.
+async fn kept<K, V>(
+    cache: &Cache<K, V>,
+    key: K,
+    make: impl AsyncFnOnce() -> Result<V, DbErr>,
+) -> Result<V, DbErr>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    if let Some(value) = cache.get(&key) {
+        return Ok(value);
+    }
+    let value = make().await?;
+    cache.insert(key, value.clone());
+    Ok(value)
+}
+
 impl Syncs {
     /// The user's version: how many times their transactions or rules changed.
     async fn version(&self, user_id: i32) -> Result<i64, DbErr> {
@@ -94,12 +113,7 @@ impl Syncs {
         count: impl AsyncFnOnce() -> Result<u64, DbErr>,
     ) -> Result<u64, DbErr> {
         let key = (self.version(filter.user_id).await?, filter.clone());
-        if let Some(kept) = self.sums.counts.get(&key) {
-            return Ok(kept);
-        }
-        let counted = count().await?;
-        self.sums.counts.insert(key, counted);
-        Ok(counted)
+        kept(&self.sums.counts, key, count).await
     }
 
     /// What `user_id`'s transactions offer to filter by: kept, or `read` when their data
@@ -110,12 +124,10 @@ impl Syncs {
         read: impl AsyncFnOnce() -> Result<FilterChoices, DbErr>,
     ) -> Result<Arc<FilterChoices>, DbErr> {
         let key = (self.version(user_id).await?, user_id);
-        if let Some(kept) = self.sums.choices.get(&key) {
-            return Ok(kept);
-        }
-        let choices = Arc::new(read().await?);
-        self.sums.choices.insert(key, choices.clone());
-        Ok(choices)
+        kept(&self.sums.choices, key, async || {
+            Ok(Arc::new(read().await?))
+        })
+        .await
     }
 
     /// Spending in `filter` with days in the zone `utc_offset` from UTC: kept, or `add_up`
@@ -126,16 +138,11 @@ impl Syncs {
         utc_offset: i64,
         add_up: impl AsyncFnOnce() -> Result<Vec<Spent>, DbErr>,
     ) -> Result<Arc<Vec<Spent>>, DbErr> {
-        let key = (
-            self.version(filter.user_id).await?,
-            filter.clone(),
-            utc_offset,
-        );
-        if let Some(kept) = self.sums.spending.get(&key) {
-            return Ok(kept);
-        }
-        let spent = Arc::new(add_up().await?);
-        self.sums.spending.insert(key, spent.clone());
-        Ok(spent)
+        let version = self.version(filter.user_id).await?;
+        let key = (version, filter.clone(), utc_offset);
+        kept(&self.sums.spending, key, async || {
+            Ok(Arc::new(add_up().await?))
+        })
+        .await
     }
 }
