@@ -14,6 +14,7 @@ mod m20261208_000001_time_zone;
 mod m20261209_000001_language;
 mod m20261209_000002_spending_versions;
 mod m20261209_000003_newest_first;
+mod m20261210_000001_page_events;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000001_language::Migration),
             Box::new(m20261209_000002_spending_versions::Migration),
             Box::new(m20261209_000003_newest_first::Migration),
+            Box::new(m20261210_000001_page_events::Migration),
         ]
     }
 }

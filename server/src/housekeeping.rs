@@ -1,6 +1,7 @@
 //! Housekeeping: one loop that, on the refresher's beat (`REFRESH_INTERVAL_SECS`), retries
 //! revocations that failed at disconnect time (a bounded batch, each row on its own backoff)
-//! and purges lapsed OAuth flows, ended sessions and finished sync jobs no one needs.
+//! and purges lapsed OAuth flows, ended sessions, finished sync jobs no one needs and page
+//! events every instance has read.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::accounts::Accounts;
 use crate::accounts::disconnect::RevokeRound;
 use crate::connect::Flows;
+use crate::events::Events;
 use crate::identity::Sessions;
 use crate::sync::Syncs;
 
@@ -18,6 +20,7 @@ pub struct Housekeeping {
     pub flows: Flows,
     pub sessions: Sessions,
     pub syncs: Syncs,
+    pub events: Events,
 }
 
 /// What one round did.
@@ -27,6 +30,7 @@ pub struct Sweep {
     pub flows_purged: u64,
     pub sessions_purged: u64,
     pub jobs_purged: u64,
+    pub events_purged: u64,
 }
 
 impl Housekeeping {
@@ -49,6 +53,10 @@ impl Housekeeping {
         match self.syncs.purge_finished_jobs().await {
             Ok(n) => sweep.jobs_purged = n,
             Err(error) => tracing::warn!(%error, "purging finished sync jobs failed"),
+        }
+        match self.events.purge().await {
+            Ok(n) => sweep.events_purged = n,
+            Err(error) => tracing::warn!(%error, "purging page events failed"),
         }
         sweep
     }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod connect;
 pub mod db;
 pub mod entities;
+pub mod events;
 pub mod housekeeping;
 pub mod identity;
 pub mod lease;
@@ -31,6 +32,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::connect::{ConnectState, Flows, ServiceName};
 use crate::entities::email_accounts::Provider;
+use crate::events::Events;
 use crate::housekeeping::Housekeeping;
 use crate::identity::passwords::HashGate;
 use crate::identity::{Sessions, Throttle};
@@ -102,6 +104,7 @@ pub async fn app_state(
     let tokens = TokenService::new(accounts.clone(), providers.clone(), Timing::default());
     let mail = MailApis::new(&config, http);
     let queue = JobQueue::connect(&db).await?;
+    let events = Events::new(db.clone(), clock.clone(), Default::default());
     let syncs = Syncs::new(
         db.clone(),
         accounts.clone(),
@@ -109,6 +112,7 @@ pub async fn app_state(
         mail,
         config.sync.clone(),
         queue,
+        events.clone(),
     );
     // Rows written before transactions had categories (none after the first start).
     syncs.file_unfiled().await?;
@@ -118,6 +122,7 @@ pub async fn app_state(
         accounts: accounts.clone(),
         syncs: syncs.clone(),
         throttle: throttle.clone(),
+        events: events.clone(),
         passwords: HashGate::new(config.web.password_hash_concurrency),
         services: [Provider::Google, Provider::Microsoft]
             .into_iter()
@@ -160,6 +165,7 @@ pub async fn app_state(
         accounts,
         tokens,
         syncs,
+        events,
         metrics: exporter,
         shield,
         page_headers,
@@ -173,6 +179,7 @@ pub fn housekeeping(state: &AppState) -> Housekeeping {
         flows: state.connect.flows.clone(),
         sessions: state.sessions.clone(),
         syncs: state.syncs.clone(),
+        events: state.events.clone(),
     }
 }
 

@@ -115,6 +115,9 @@ texts! {
     // Transactions.
     Transactions: "Transacciones", "Transactions";
     LoadingTransactions: "Cargando transacciones…", "Loading transactions…";
+    NewTransaction: "1 transacción nueva", "1 new transaction";
+    NewTransactions: "{} transacciones nuevas", "{} new transactions";
+    ShowNewTransactions: "Mostrarlas", "Show them";
     NoneMatchTitle: "Transacciones: ninguna coincide", "Transactions: none match";
     NoneMatch: "Ninguna transacción coincide con estos filtros. ",
         "No transactions match these filters. ";

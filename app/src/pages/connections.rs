@@ -1,14 +1,13 @@
 //! `/connections`: "Email Connections" — connect, list, reconnect, sync and disconnect
 //! mailboxes. The server only renders it for a signed-in user (everyone else is sent to
 //! `/signin`), with the list read on the server. In the browser the list is an island: it re-reads
-//! after each change, and every two seconds while any mailbox is syncing.
+//! after each change, and when the page's event stream says a mailbox's sync was queued or
+//! ended.
 //!
 //! "Disconnect" is a link to a page of its own ([`super::disconnect`]) that asks first and says
 //! what happens; the answer comes back here as a notice. After a popup ends, focus moves to the
 //! list's heading and the toast says what happened. "Sync now" waits with `aria-disabled`, not
 //! `disabled`, so it keeps the focus it had.
-
-use std::time::Duration;
 
 use leptos::either::EitherOf3;
 use leptos::html;
@@ -23,9 +22,6 @@ use crate::api::accounts::{list_accounts, mail_services, sync_now};
 use crate::error::AppError;
 use crate::i18n::{IslandTexts, Lang, Text};
 use crate::model::{AccountStatus, AccountView, MailService};
-
-/// How often the list is re-read while a mailbox is syncing.
-const SYNC_POLL: Duration = Duration::from_secs(2);
 
 type AccountList = Result<Vec<AccountView>, AppError>;
 
@@ -146,18 +142,20 @@ fn Connections(
         },
         false,
     );
-    // Effects run only in the browser: the server never polls. Each new list decides whether
-    // to read it again; leaving the page or a newer list cancels the pending read.
+    // The page's event stream (see `header.rs`) says when a sync was queued or ended: the list
+    // reads itself again. Effects run only in the browser; a sync that ended while the page
+    // was loading is caught by one read at the start.
     Effect::new(move |_| {
-        let any_syncing = page.accounts.with(|list| {
+        let handle = window_event_listener_untyped("mailconnect:sync", move |_| {
+            spawn_local(page.reload());
+        });
+        on_cleanup(move || handle.remove());
+        let any_syncing = page.accounts.with_untracked(|list| {
             list.as_ref()
                 .is_ok_and(|list| list.iter().any(|account| account.sync.syncing))
         });
-        if any_syncing
-            && let Ok(timer) =
-                set_timeout_with_handle(move || spawn_local(page.reload()), SYNC_POLL)
-        {
-            on_cleanup(move || timer.clear());
+        if any_syncing {
+            spawn_local(page.reload());
         }
     });
 

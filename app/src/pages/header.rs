@@ -30,6 +30,7 @@ pub fn Header() -> impl IntoView {
                             Ok(Some(user)) => {
                                 let probe = user.time_zone_unset.then(|| view! { <TimeZoneProbe /> });
                                 view! {
+                                    <EventStream />
                                     {probe}
                                     <nav class="pages" aria-label=lang.t(Text::MainNavigation)>
                                         <NavLink href="/transactions" label=lang.t(Text::NavTransactions) />
@@ -123,4 +124,29 @@ const TIME_ZONE_PROBE: &str = r#"(function () {
 #[component]
 fn TimeZoneProbe() -> impl IntoView {
     view! { <script nonce=leptos::nonce::use_nonce() inner_html=TIME_ZONE_PROBE></script> }
+}
+
+/// The signed-in user's page events (`/events`), passed on to the page as `mailconnect:sync`
+/// and `mailconnect:new` window events: the connections list reads itself again on the first,
+/// the Transactions page offers the new rows on the second. Opening (and opening again after a
+/// drop, when events may have been missed) counts as a `sync`. A stream whose session ended
+/// says `end` and is closed. `<html data-events>` says whether the stream is open. One stream a
+/// page, in a few lines of script rather than WASM.
+const EVENT_STREAM: &str = r#"(function () {
+  if (!window.EventSource) return;
+  var source = new EventSource("/events");
+  var root = document.documentElement;
+  function tell(name, data) {
+    dispatchEvent(new CustomEvent("mailconnect:" + name, { detail: data ? JSON.parse(data) : {} }));
+  }
+  source.onopen = function () { root.dataset.events = "open"; tell("sync"); };
+  source.onerror = function () { if (source.readyState === 2) root.dataset.events = "closed"; };
+  source.addEventListener("sync", function (e) { tell("sync", e.data); });
+  source.addEventListener("new", function (e) { tell("new", e.data); });
+  source.addEventListener("end", function () { source.close(); root.dataset.events = "closed"; });
+})();"#;
+
+#[component]
+fn EventStream() -> impl IntoView {
+    view! { <script nonce=leptos::nonce::use_nonce() inner_html=EVENT_STREAM></script> }
 }

@@ -133,7 +133,7 @@ export class ConnectionsPage {
 
   /**
    * Waits until the row no longer syncs (`data-syncing="false"`). The page re-reads the list
-   * every 2 s while any row syncs, so this needs no reload.
+   * when its event stream says the sync ended, so this needs no reload.
    */
   async waitForSyncToFinish(email: string, timeout = 20_000): Promise<void> {
     await expect(this.account(email)).toHaveAttribute('data-syncing', 'false', { timeout });

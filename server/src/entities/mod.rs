@@ -10,6 +10,7 @@ pub mod email_accounts;
 pub mod mail_messages;
 pub mod mailbox_sync;
 pub mod oauth_flows;
+pub mod page_events;
 pub mod sealed;
 pub mod sessions;
 pub mod spending_versions;

@@ -21,7 +21,8 @@ use cookie::{Cookie, SameSite};
 use http::{HeaderMap, HeaderValue};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, Set,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -179,6 +180,22 @@ impl Sessions {
         };
         self.recent.insert(hash.clone(), live);
         Ok(Some((user, hash)))
+    }
+
+    /// Whether the session whose id hashes to `hash` is still live, read from the database
+    /// (a stream asks after its user's sessions changed, possibly on another instance).
+    pub async fn is_live(&self, hash: &str) -> Result<bool, sea_orm::DbErr> {
+        let now = self.clock.now();
+        let found = sessions::Entity::find()
+            .filter(sessions::Column::TokenHash.eq(hash))
+            .filter(sessions::Column::ExpiresAt.gt(now))
+            .filter(sessions::Column::LastSeenAt.gt(now - self.idle_secs))
+            .count(&self.db)
+            .await?;
+        if found == 0 {
+            self.recent.invalidate(hash);
+        }
+        Ok(found > 0)
     }
 
     /// Ends the session the request carries, if any.

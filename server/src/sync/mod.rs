@@ -39,6 +39,7 @@ use crate::clock::Clock;
 use crate::config::SyncConfig;
 use crate::entities::email_accounts::{self, Status};
 use crate::entities::mailbox_sync::SyncFailure;
+use crate::events::{Event, Events};
 use crate::provider::MailApis;
 use crate::secrets::random_token;
 use crate::tokens::TokenService;
@@ -99,6 +100,8 @@ pub struct Syncs {
     classifier_slots: Arc<tokio::sync::Semaphore>,
     /// The Transactions page's sums, kept per user version.
     sums: sums::Sums,
+    /// Tells the owner's open pages when a sync is queued or ends.
+    events: Events,
 }
 
 impl Syncs {
@@ -109,6 +112,7 @@ impl Syncs {
         mail: MailApis,
         config: SyncConfig,
         queue: JobQueue,
+        events: Events,
     ) -> Self {
         Self {
             db,
@@ -124,6 +128,7 @@ impl Syncs {
                 std::thread::available_parallelism().map_or(2, usize::from),
             )),
             sums: sums::Sums::default(),
+            events,
         }
     }
 
@@ -145,6 +150,10 @@ impl Syncs {
             // The mark lapses on its own (STALE_QUEUED_SECS); the next round queues again.
             tracing::error!(account_id, %error, "queueing a sync failed");
         }
+        let queued = Event::Sync {
+            account: account_id,
+        };
+        self.events.publish_for_mailbox(account_id, queued).await;
         Ok(true)
     }
 
@@ -251,10 +260,12 @@ impl Syncs {
             return Ok(());
         }
         let mut more = false;
+        let mut new_transactions = 0;
         let (finish, outcome) = match result {
             Ok(synced) => {
                 tracing::info!(new = synced.new_transactions, elapsed = ?started.elapsed(), "synced");
                 more = synced.more;
+                new_transactions = synced.new_transactions;
                 let finish = Finish::Synced {
                     history_id: synced.history_id,
                     new_transactions: synced.new_transactions as i32,
@@ -313,7 +324,26 @@ impl Syncs {
         metrics::histogram!("mailconnect_sync_seconds").record(started.elapsed().as_secs_f64());
         if !self.finish(account_id, &owner, finish).await? {
             tracing::warn!("the sync finished after losing its lease; its outcome was dropped");
-        } else if more {
+            return Ok(());
+        }
+        let user = account.user_id;
+        if new_transactions > 0 {
+            let count = u32::try_from(new_transactions).unwrap_or(u32::MAX);
+            let found = Event::NewTransactions {
+                account: account_id,
+                count,
+            };
+            self.events.publish(user, found).await;
+        }
+        self.events
+            .publish(
+                user,
+                Event::Sync {
+                    account: account_id,
+                },
+            )
+            .await;
+        if more {
             // The listing was cut short by the page cap: the next run goes on at once.
             self.request(account_id).await?;
         }

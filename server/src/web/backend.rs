@@ -19,6 +19,7 @@ use crate::accounts::{Accounts, ListedAccount};
 use crate::connect::ServiceName;
 use crate::entities::email_accounts::Status;
 use crate::entities::{transactions, users as user_rows};
+use crate::events::{Event, Events};
 use crate::identity::passwords::{self, HashError, HashGate};
 use crate::identity::users;
 use crate::identity::{Attempt, ClientAddress, Sessions, Throttle};
@@ -55,6 +56,8 @@ pub struct UiBackend {
     pub accounts: Accounts,
     pub syncs: Syncs,
     pub throttle: std::sync::Arc<Throttle>,
+    /// Ends the streams of pages whose session ended.
+    pub events: Events,
     pub passwords: HashGate,
     /// The mail services offered: Gmail, and Outlook when Microsoft is configured.
     pub services: Vec<MailService>,
@@ -220,10 +223,14 @@ impl Backend for UiBackend {
     }
 
     async fn sign_out(&self, req: &Parts) -> Result<HeaderValue, AppError> {
+        let user = self.signed_in_user(req).await.ok();
         self.sessions
             .end(&req.headers)
             .await
             .map_err(|e| internal("ending a session failed", e))?;
+        if let Some(user) = user {
+            self.events.publish(user.id, Event::SessionsEnded).await;
+        }
         Ok(self.sessions.clear_cookie())
     }
 
@@ -332,6 +339,7 @@ impl Backend for UiBackend {
             .end_others(user.id, &session_hash)
             .await
             .map_err(|e| internal("ending other sessions failed", e))?;
+        self.events.publish(user.id, Event::SessionsEnded).await;
         tracing::info!(
             user_id = user.id,
             other_sessions_ended = ended,
@@ -361,6 +369,7 @@ impl Backend for UiBackend {
             .await
             .map_err(|e| internal("deleting the user failed", e))?;
         self.sessions.forget_remembered();
+        self.events.publish(user.id, Event::SessionsEnded).await;
         tracing::info!(user_id = user.id, "app account deleted");
         Ok(self.sessions.clear_cookie())
     }

@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod backend;
+pub mod events;
 pub mod format;
 pub mod guard;
 pub mod headers;
@@ -36,6 +37,7 @@ use tracing::Span;
 use crate::accounts::Accounts;
 use crate::config::Config;
 use crate::connect::{self, ConnectState};
+use crate::events::Events;
 use crate::identity::Sessions;
 use crate::sync::Syncs;
 use crate::tokens::TokenService;
@@ -56,6 +58,7 @@ pub struct Services {
     pub accounts: Accounts,
     pub tokens: TokenService,
     pub syncs: Syncs,
+    pub events: Events,
     pub metrics: metrics::Exporter,
     pub shield: shield::Shield,
     pub page_headers: headers::PageHeaders,
@@ -121,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/{provider}/start", get(connect::start))
         .route("/auth/{provider}/callback", get(connect::callback))
         .route("/transactions.csv", get(transactions::csv))
+        .route("/events", get(events::stream))
         .route("/favicon.ico", get(assets::favicon))
         .nest(&format!("/{}", options.site_pkg_dir), assets::pkg(&options))
         .leptos_routes_with_context(

@@ -180,6 +180,7 @@ async fn housekeeping_purges_lapsed_flows_and_expired_sessions(db: TestDb) {
             app.clock.clone(),
         ),
         syncs: app.syncs.clone(),
+        events: app.events.clone(),
     };
     // Nothing has lapsed yet.
     let sweep = keeper.sweep(&Default::default()).await;

@@ -43,6 +43,8 @@ pub struct TestApp {
     pub clock: Clock,
     pub config: Config,
     pub syncs: server::sync::Syncs,
+    /// The page events, carried to the server's streams as in `server serve`.
+    pub events: server::events::Events,
 }
 
 /// A server with the defaults: Google unreachable, Microsoft not configured.
@@ -230,6 +232,8 @@ async fn spawn(test_db: &TestDb, google: &str, vars: &[(&str, &str)]) -> TestApp
         .expect("app state");
     let syncs = state.syncs.clone();
     let accounts = state.accounts.clone();
+    let events = state.events.clone();
+    tokio::spawn(events.clone().run(Default::default()));
     let router = server::web::router(state);
     tokio::spawn(server::web::serve::serve(
         listener,
@@ -245,6 +249,7 @@ async fn spawn(test_db: &TestDb, google: &str, vars: &[(&str, &str)]) -> TestApp
         clock,
         config,
         syncs,
+        events,
     }
 }
 

@@ -11,6 +11,7 @@ mod assets;
 mod bank_mail;
 mod connect_faults;
 mod connect_refusals;
+mod events;
 mod gmail_connect;
 mod grants;
 mod hostile_mail;

@@ -24,9 +24,13 @@ const MAY_USE: &[(&str, &[&str])] = &[
             "categories",
             "provider",
             "vault",
+            "events",
         ],
     ),
-    ("housekeeping", &["accounts", "connect", "identity", "sync"]),
+    (
+        "housekeeping",
+        &["accounts", "connect", "identity", "sync", "events"],
+    ),
     (
         "connect",
         &[
@@ -42,11 +46,13 @@ const MAY_USE: &[(&str, &[&str])] = &[
             "categories",
             "provider",
             "vault",
+            "events",
         ],
     ),
     ("tokens", &["accounts", "provider", "vault"]),
     ("accounts", &["provider", "vault"]),
     ("identity", &[]),
+    ("events", &[]),
     ("provider", &[]),
     ("vault", &[]),
 ];
@@ -84,6 +90,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("transactions", "sync"),
     ("category_rules", "sync"),
     ("spending_versions", "sync"),
+    ("page_events", "events"),
 ];
 
 /// The top-level module a source file belongs to (`None`: `lib.rs` or `main.rs`, above all).

@@ -52,7 +52,8 @@ pub fn TransactionsPage() -> impl IntoView {
     view! {
         <section class="card transactions-page">
             <Title text=lang.t(Text::Transactions) />
-            <h1>{lang.t(Text::Transactions)}</h1>
+            <h1 tabindex="-1">{lang.t(Text::Transactions)}</h1>
+            <NewTransactionsNote lang />
             <Transition fallback=move || view! { <p>{lang.t(Text::LoadingTransactions)}</p> }>
                 {move || {
                     page.get()
@@ -72,6 +73,55 @@ pub fn TransactionsPage() -> impl IntoView {
         </section>
     }
 }
+
+/// While the page is open, "3 new transactions — Show them" when syncs store new rows (the
+/// page's event stream, see `header.rs`); "Show them" reads the page again in place, with the
+/// same filters, and moves focus to its heading. Empty until then. A few lines of script
+/// rather than an island.
+#[component]
+fn NewTransactionsNote(lang: Lang) -> impl IntoView {
+    view! {
+        <p
+            class="new-transactions"
+            role="status"
+            data-one=lang.t(Text::NewTransaction)
+            data-many=lang.t(Text::NewTransactions)
+            data-show=lang.t(Text::ShowNewTransactions)
+        ></p>
+        <script nonce=leptos::nonce::use_nonce() inner_html=NEW_TRANSACTIONS></script>
+    }
+}
+
+const NEW_TRANSACTIONS: &str = r#"(function () {
+  var count = 0;
+  function show() {
+    fetch(location.href, { headers: { Accept: "text/html" } })
+      .then(function (r) { if (!r.ok) throw r.status; return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.querySelector(".transactions-page");
+        var page = document.querySelector(".transactions-page");
+        if (!fresh || !page) throw 0;
+        page.replaceWith(fresh);
+        document.title = doc.title;
+        count = 0;
+        fresh.querySelector("h1").focus();
+      })
+      .catch(function () { location.reload(); });
+  }
+  addEventListener("mailconnect:new", function (e) {
+    var note = document.querySelector(".new-transactions");
+    if (!note) return;
+    count += e.detail.count || 0;
+    note.textContent = (count === 1 ? note.dataset.one : note.dataset.many.replace("{}", count)) + " — ";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link";
+    button.textContent = note.dataset.show;
+    button.addEventListener("click", show);
+    note.appendChild(button);
+  });
+})();"#;
 
 #[component]
 fn TransactionsView(page: TransactionPage, lang: Lang) -> impl IntoView {
