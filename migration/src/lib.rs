@@ -15,6 +15,7 @@ mod m20261209_000001_language;
 mod m20261209_000002_spending_versions;
 mod m20261209_000003_newest_first;
 mod m20261210_000001_page_events;
+mod m20261210_000002_mailbox_push;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000002_spending_versions::Migration),
             Box::new(m20261209_000003_newest_first::Migration),
             Box::new(m20261210_000001_page_events::Migration),
+            Box::new(m20261210_000002_mailbox_push::Migration),
         ]
     }
 }

@@ -15,6 +15,7 @@ pub mod housekeeping;
 pub mod identity;
 pub mod lease;
 pub mod provider;
+pub mod push;
 pub mod secrets;
 pub mod sync;
 pub mod tokens;
@@ -38,6 +39,7 @@ use crate::identity::passwords::HashGate;
 use crate::identity::{Sessions, Throttle};
 use crate::provider::google::Google;
 use crate::provider::{MailApis, Providers, http_client};
+use crate::push::Push;
 use crate::sync::Syncs;
 use crate::sync::queue::JobQueue;
 use crate::tokens::{Timing, TokenService};
@@ -102,7 +104,7 @@ pub async fn app_state(
     let providers = Providers::new(&config, http.clone());
     let accounts = accounts(&config, db.clone(), clock.clone());
     let tokens = TokenService::new(accounts.clone(), providers.clone(), Timing::default());
-    let mail = MailApis::new(&config, http);
+    let mail = MailApis::new(&config, http.clone());
     let queue = JobQueue::connect(&db).await?;
     let events = Events::new(db.clone(), clock.clone(), Default::default());
     let syncs = Syncs::new(
@@ -114,6 +116,16 @@ pub async fn app_state(
         queue,
         events.clone(),
     );
+    let push = Push::new(
+        db.clone(),
+        accounts.clone(),
+        tokens.clone(),
+        MailApis::new(&config, http.clone()),
+        syncs.clone(),
+        config.vault.clone(),
+        config.push.clone(),
+        http.clone(),
+    );
     // Rows written before transactions had categories (none after the first start).
     syncs.file_unfiled().await?;
     let backend = Arc::new(UiBackend {
@@ -123,6 +135,7 @@ pub async fn app_state(
         syncs: syncs.clone(),
         throttle: throttle.clone(),
         events: events.clone(),
+        push: push.clone(),
         passwords: HashGate::new(config.web.password_hash_concurrency),
         services: [Provider::Google, Provider::Microsoft]
             .into_iter()
@@ -136,6 +149,7 @@ pub async fn app_state(
         providers,
         accounts: accounts.clone(),
         syncs: syncs.clone(),
+        push: push.clone(),
         origin: config.origin(),
         issuer: config.google.issuer.clone(),
         throttle,
@@ -143,6 +157,7 @@ pub async fn app_state(
     let exporter = Exporter::new(
         metrics,
         accounts.clone(),
+        push.clone(),
         config.web.metrics_token.as_ref(),
         config.web.metrics_addr.is_some(),
     );
@@ -166,6 +181,7 @@ pub async fn app_state(
         tokens,
         syncs,
         events,
+        push,
         metrics: exporter,
         shield,
         page_headers,
@@ -183,7 +199,8 @@ pub fn housekeeping(state: &AppState) -> Housekeeping {
     }
 }
 
-/// Re-seals every stored secret (account tokens, PKCE verifiers) under `vault`'s current key.
+/// Re-seals every stored secret (account tokens, PKCE verifiers, subscriptions' clientStates)
+/// under `vault`'s current key.
 pub async fn rotate_keys(
     db: &DatabaseConnection,
     vault: &Vault,
@@ -192,8 +209,9 @@ pub async fn rotate_keys(
     let clock = Clock::system();
     let mut report = RotationReport::default();
     accounts::rotation::rotate_secrets(db, vault, &clock, batch, &mut report).await?;
-    Flows::new(db.clone(), vault.clone(), clock)
+    Flows::new(db.clone(), vault.clone(), clock.clone())
         .rotate_secrets(batch, &mut report)
         .await?;
+    push::rotation::rotate_secrets(db, vault, &clock, batch, &mut report).await?;
     Ok(report)
 }

@@ -140,6 +140,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tasks.spawn(state.tokens.clone().run(refresh.clone(), shutdown.clone()));
     tasks.spawn(server::housekeeping(&state).run(refresh.interval, shutdown.clone()));
     tasks.spawn(state.events.clone().run(shutdown.clone()));
+    tasks.spawn(state.push.clone().run(shutdown.clone()));
     if state.syncs.config().concurrency > 0 {
         tasks.spawn(server::sync::queue::run_workers(
             state.syncs.clone(),

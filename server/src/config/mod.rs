@@ -2,6 +2,7 @@
 //! validated types. A bad value stops the server with one line naming the variable and the fix.
 
 mod microsoft;
+mod push;
 mod source;
 mod web;
 
@@ -15,6 +16,7 @@ use crate::vault::{Vault, VaultKey};
 use secrecy::SecretString;
 
 pub use microsoft::{MicrosoftConfig, OUTLOOK_AUTHSERV_ID};
+pub use push::{GmailPush, PushConfig};
 pub use source::{DEMO_KEY_FILE, Source, google_at, microsoft_at};
 pub use web::WebConfig;
 
@@ -31,6 +33,7 @@ pub struct Config {
     pub refresh: RefreshConfig,
     pub sign_in: SignInLimits,
     pub sync: SyncConfig,
+    pub push: PushConfig,
     pub web: WebConfig,
 }
 
@@ -39,6 +42,8 @@ pub struct Config {
 pub struct SyncConfig {
     /// Every active account gets a sync job this often.
     pub interval: Duration,
+    /// A mailbox whose push works gets one this often instead (deliveries queue the rest).
+    pub safety_interval: Duration,
     /// Accounts syncing at once in this instance; 0 runs no sync workers and no scheduler here
     /// (another instance does).
     pub concurrency: usize,
@@ -172,6 +177,7 @@ impl Config {
         )?;
         let sync = SyncConfig {
             interval: seconds(source, "SYNC_INTERVAL_SECS", 300, 10)?,
+            safety_interval: seconds(source, "SYNC_SAFETY_INTERVAL_SECS", 3600, 60)?,
             concurrency: concurrency as usize,
             initial_days: i64::from(initial_days.get()),
             lease: seconds(source, "SYNC_LEASE_SECS", 60, 5)?,
@@ -186,6 +192,7 @@ impl Config {
             per_minute: source.parse("SIGN_IN_PER_MINUTE", NonZeroU32::new(5).unwrap(), whole)?,
         };
 
+        let push = push::load(source, microsoft.is_some())?;
         let web = web::load(source)?;
 
         Ok(Self {
@@ -198,6 +205,7 @@ impl Config {
             refresh,
             sign_in,
             sync,
+            push,
             web,
         })
     }

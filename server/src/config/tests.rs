@@ -309,6 +309,7 @@ fn read_by_the_code() -> Vec<String> {
         include_str!("mod.rs"),
         include_str!("web.rs"),
         include_str!("microsoft.rs"),
+        include_str!("push.rs"),
         include_str!("source.rs"),
     ];
     let mut names: Vec<String> = code

@@ -114,6 +114,7 @@ pub async fn callback(
     }
     if let Ok(account) = &outcome {
         // Its mail is read at once, not at the next scheduled round.
+        state.push.nudge();
         if let Err(error) = state.syncs.request(account.id).await {
             tracing::error!(%error, "queueing the first sync failed");
         }

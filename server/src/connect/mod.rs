@@ -67,6 +67,8 @@ pub struct ConnectState {
     pub accounts: Accounts,
     /// A connected mailbox's first sync is queued at once.
     pub syncs: Syncs,
+    /// And its push registered.
+    pub push: crate::push::Push,
     pub origin: String,
     /// `GOOGLE_ISSUER`: a Google callback's `iss`, when present, must equal it.
     pub issuer: String,

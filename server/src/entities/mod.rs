@@ -8,6 +8,7 @@ pub mod api_access_log;
 pub mod category_rules;
 pub mod email_accounts;
 pub mod mail_messages;
+pub mod mailbox_push;
 pub mod mailbox_sync;
 pub mod oauth_flows;
 pub mod page_events;

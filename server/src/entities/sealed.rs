@@ -16,6 +16,9 @@ pub enum SealedField {
     PendingRevoke,
     /// `oauth_flows.pkce_verifier`, bound to the flow's state hash.
     PkceVerifier,
+    /// `mailbox_push.client_state` (a Graph subscription's shared secret), bound to the
+    /// account id.
+    ClientState,
 }
 
 impl SealedField {
@@ -28,6 +31,7 @@ impl SealedField {
             Self::RefreshToken => ("email_accounts", "refresh_token"),
             Self::PendingRevoke => ("email_accounts", "pending_revoke"),
             Self::PkceVerifier => ("oauth_flows", "pkce_verifier"),
+            Self::ClientState => ("mailbox_push", "client_state"),
         }
     }
 
@@ -48,7 +52,7 @@ impl SealedField {
             Self::AccessToken => Some(email_accounts::Column::AccessToken),
             Self::RefreshToken => Some(email_accounts::Column::RefreshToken),
             Self::PendingRevoke => Some(email_accounts::Column::PendingRevoke),
-            Self::PkceVerifier => None,
+            Self::PkceVerifier | Self::ClientState => None,
         }
     }
 
@@ -58,7 +62,7 @@ impl SealedField {
             Self::AccessToken => row.access_token.as_deref(),
             Self::RefreshToken => row.refresh_token.as_deref(),
             Self::PendingRevoke => row.pending_revoke.as_deref(),
-            Self::PkceVerifier => None,
+            Self::PkceVerifier | Self::ClientState => None,
         }
     }
 

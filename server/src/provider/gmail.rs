@@ -1,6 +1,7 @@
 //! The Gmail REST API (v1), the calls a sync makes, by hand with reqwest and serde:
 //! `users.getProfile`, `users.messages.list`, `users.messages.get` (`format=raw`, and
-//! `format=metadata` for the From field alone) and `users.history.list`. Every call first waits for its quota units on the account's limiter,
+//! `format=metadata` for the From field alone) and `users.history.list`; and push's
+//! `users.watch` and `users.stop`. Every call first waits for its quota units on the account's limiter,
 //! so a mailbox stays under Gmail's 250 units per user per second however many tasks read it.
 //!
 //! Failures come back classified ([`MailError`]); retrying, and renewing a rejected token, is
@@ -31,6 +32,8 @@ pub enum Call {
     /// `messages.get` of the From field alone.
     Metadata,
     History,
+    Watch,
+    Stop,
 }
 
 impl Call {
@@ -40,6 +43,8 @@ impl Call {
             Call::List => 5,
             Call::Get | Call::Metadata => 5,
             Call::History => 2,
+            Call::Watch => 100,
+            Call::Stop => 50,
         }
     }
 
@@ -48,7 +53,12 @@ impl Call {
     fn max_answer_bytes(self) -> usize {
         match self {
             Call::Get => MAX_MESSAGE_BYTES / 3 * 4 + 64 * 1024,
-            Call::Profile | Call::List | Call::Metadata | Call::History => 4 * 1024 * 1024,
+            Call::Profile
+            | Call::List
+            | Call::Metadata
+            | Call::History
+            | Call::Watch
+            | Call::Stop => 4 * 1024 * 1024,
         }
     }
 }
@@ -94,6 +104,22 @@ pub struct HistoryRecord {
 #[derive(Debug, Clone, Deserialize)]
 pub struct MessageAdded {
     pub message: MessageRef,
+}
+
+/// A mailbox's watch: until when Gmail publishes its changes, and its history id then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watch {
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub history_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WatchBody {
+    history_id: String,
+    /// Milliseconds since the epoch, as a string.
+    expiration: String,
 }
 
 #[derive(Deserialize)]
@@ -169,27 +195,23 @@ impl Gmail {
         let _ = self.limiter.until_key_n_ready(&account_id, units).await;
     }
 
-    async fn get_json<T: serde::de::DeserializeOwned>(
+    /// One call: its units spent, then the answer's body, or its failure classified.
+    async fn call(
         &self,
         account_id: i32,
         call: Call,
         token: &SecretString,
-        url: Url,
-    ) -> Result<T, MailError> {
+        request: reqwest::RequestBuilder,
+    ) -> Result<Vec<u8>, MailError> {
         self.spend(account_id, call).await;
-        let response = self
-            .http
-            .get(url)
+        let response = request
             .bearer_auth(token.expose_secret())
             .send()
             .await
             .map_err(|e| MailError::Unavailable(describe(&e)))?;
         let status = response.status();
         if status.is_success() {
-            let body = read_body(response, call.max_answer_bytes()).await?;
-            // A complete answer that does not parse is the service's fault, not the mail's.
-            return serde_json::from_slice(&body)
-                .map_err(|_| MailError::Unavailable("unreadable answer".into()));
+            return read_body(response, call.max_answer_bytes()).await;
         }
         let retry_after = retry_after(&response);
         let body = response.json::<ErrorBody>().await.ok();
@@ -205,6 +227,55 @@ impl Gmail {
             StatusCode::FORBIDDEN if rate_reason => MailError::RateLimited { retry_after },
             s => MailError::from_status(s, retry_after),
         })
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        account_id: i32,
+        call: Call,
+        token: &SecretString,
+        url: Url,
+    ) -> Result<T, MailError> {
+        let body = self
+            .call(account_id, call, token, self.http.get(url))
+            .await?;
+        // A complete answer that does not parse is the service's fault, not the mail's.
+        serde_json::from_slice(&body)
+            .map_err(|_| MailError::Unavailable("unreadable answer".into()))
+    }
+
+    /// `users.watch` of the INBOX on `topic`: Gmail publishes the mailbox's changes there for
+    /// about a week; watching again renews it.
+    pub async fn watch(
+        &self,
+        account_id: i32,
+        token: &SecretString,
+        topic: &str,
+    ) -> Result<Watch, MailError> {
+        let body = serde_json::json!({
+            "topicName": topic,
+            "labelIds": ["INBOX"],
+            "labelFilterBehavior": "INCLUDE",
+        });
+        let request = self.http.post(self.url("watch")).json(&body);
+        let answer = self.call(account_id, Call::Watch, token, request).await?;
+        let watch: WatchBody = serde_json::from_slice(&answer)
+            .map_err(|_| MailError::Unavailable("unreadable answer".into()))?;
+        let expires_ms: i64 = watch
+            .expiration
+            .parse()
+            .map_err(|_| MailError::Unavailable("unreadable expiration".into()))?;
+        Ok(Watch {
+            expires_at: expires_ms / 1000,
+            history_id: watch.history_id,
+        })
+    }
+
+    /// `users.stop`: no more publishing for the mailbox.
+    pub async fn stop(&self, account_id: i32, token: &SecretString) -> Result<(), MailError> {
+        let request = self.http.post(self.url("stop"));
+        self.call(account_id, Call::Stop, token, request).await?;
+        Ok(())
     }
 
     /// `users.getProfile`: the mailbox's address and current historyId.
@@ -369,10 +440,12 @@ mod tests {
             Call::Get,
             Call::Metadata,
             Call::History,
+            Call::Watch,
+            Call::Stop,
         ]
         .iter()
         .map(|c| c.units())
         .collect();
-        assert_eq!(costs, [1, 5, 5, 5, 2]);
+        assert_eq!(costs, [1, 5, 5, 5, 2, 100, 50]);
     }
 }

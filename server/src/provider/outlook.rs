@@ -1,6 +1,7 @@
 //! Outlook mail through Microsoft Graph (v1.0), the two calls a sync makes, by hand with reqwest
 //! and serde: one page of `/me/messages` received since a time (id, sender and received time
-//! only), and one message's MIME (`/me/messages/{id}/$value`).
+//! only), and one message's MIME (`/me/messages/{id}/$value`); and push's change-notification
+//! subscriptions ([`subscriptions`]).
 //!
 //! Ids are asked for as immutable (`Prefer: IdType="ImmutableId"`): Graph's default ids change
 //! when a message moves to another folder, and a moved alert must not count as a new one.
@@ -23,6 +24,8 @@ use url::Url;
 
 use super::describe;
 use super::mail::{MAX_MESSAGE_BYTES, MailError, read_body, retry_after};
+
+pub mod subscriptions;
 
 /// Requests one mailbox may have in flight at Graph.
 pub const CONCURRENT_CALLS: usize = 4;
@@ -109,13 +112,24 @@ impl Outlook {
         token: &SecretString,
         url: Url,
     ) -> Result<reqwest::Response, MailError> {
-        self.limiter.until_key_ready(&account_id).await;
-        let response = self
+        let request = self
             .http
             .get(url)
+            .header("prefer", r#"IdType="ImmutableId""#);
+        self.send(account_id, token, request).await
+    }
+
+    /// One call, paced by the account's limiter; its failure classified.
+    async fn send(
+        &self,
+        account_id: i32,
+        token: &SecretString,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, MailError> {
+        self.limiter.until_key_ready(&account_id).await;
+        let response = request
             .bearer_auth(token.expose_secret())
             .header(ACCEPT, "application/json")
-            .header("prefer", r#"IdType="ImmutableId""#)
             .send()
             .await
             .map_err(|e| MailError::Unavailable(describe(&e)))?;

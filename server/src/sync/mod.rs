@@ -38,7 +38,8 @@ use crate::backoff::Backoff;
 use crate::clock::Clock;
 use crate::config::SyncConfig;
 use crate::entities::email_accounts::{self, Status};
-use crate::entities::mailbox_sync::SyncFailure;
+use crate::entities::mailbox_push::{self, PushState};
+use crate::entities::mailbox_sync::{self, SyncFailure};
 use crate::events::{Event, Events};
 use crate::provider::MailApis;
 use crate::secrets::random_token;
@@ -167,8 +168,9 @@ impl Syncs {
         Ok(Ok(()))
     }
 
-    /// Asks for a sync of every active account (the scheduler's round). Returns how many were
-    /// queued.
+    /// Asks for a sync of every active account (the scheduler's round), except those whose
+    /// push works and that synced within `SYNC_SAFETY_INTERVAL_SECS`: their deliveries queue
+    /// them. Returns how many were queued.
     pub async fn request_all(&self) -> Result<usize, DbErr> {
         let active: Vec<i32> = email_accounts::Entity::find()
             .select_only()
@@ -177,8 +179,9 @@ impl Syncs {
             .into_tuple()
             .all(&self.db)
             .await?;
+        let pushed = self.pushed_and_recent().await?;
         let mut queued = 0;
-        for account_id in active {
+        for account_id in active.into_iter().filter(|id| !pushed.contains(id)) {
             match self.request(account_id).await {
                 Ok(true) => queued += 1,
                 Ok(false) => {}
@@ -187,6 +190,33 @@ impl Syncs {
             }
         }
         Ok(queued)
+    }
+
+    /// The mailboxes whose push works (registered, not lapsed) and that synced within the
+    /// safety interval.
+    async fn pushed_and_recent(&self) -> Result<std::collections::HashSet<i32>, DbErr> {
+        let now = self.clock.now();
+        let safety = self.config.safety_interval.as_secs() as i64;
+        let pushed: Vec<i32> = mailbox_push::Entity::find()
+            .select_only()
+            .column(mailbox_push::Column::AccountId)
+            .filter(mailbox_push::Column::State.eq(PushState::Active))
+            .filter(mailbox_push::Column::ExpiresAt.gt(now))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        if pushed.is_empty() {
+            return Ok(Default::default());
+        }
+        let recent: Vec<i32> = mailbox_sync::Entity::find()
+            .select_only()
+            .column(mailbox_sync::Column::AccountId)
+            .filter(mailbox_sync::Column::AccountId.is_in(pushed))
+            .filter(mailbox_sync::Column::LastSyncedAt.gt(now - safety))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(recent.into_iter().collect())
     }
 
     /// The job: syncs one mailbox under its run lease and records the outcome. Failures that

@@ -23,6 +23,7 @@ use crate::events::{Event, Events};
 use crate::identity::passwords::{self, HashError, HashGate};
 use crate::identity::users;
 use crate::identity::{Attempt, ClientAddress, Sessions, Throttle};
+use crate::push::Push;
 use crate::sync::Syncs;
 use crate::web::format::Reader;
 use crate::web::internal;
@@ -58,6 +59,8 @@ pub struct UiBackend {
     pub throttle: std::sync::Arc<Throttle>,
     /// Ends the streams of pages whose session ended.
     pub events: Events,
+    /// Stops a mailbox's push before it is disconnected.
+    pub push: Push,
     pub passwords: HashGate,
     /// The mail services offered: Gmail, and Outlook when Microsoft is configured.
     pub services: Vec<MailService>,
@@ -351,6 +354,17 @@ impl Backend for UiBackend {
     async fn delete_account(&self, req: &Parts, password: String) -> Result<HeaderValue, AppError> {
         let user = self.signed_in_user(req).await?;
         self.confirm_password(req, &user, password).await?;
+        for account in self
+            .accounts
+            .list_for_user(user.id)
+            .await
+            .map_err(|e| internal("listing the user's mailboxes failed", e))?
+        {
+            self.push
+                .forget(&account)
+                .await
+                .map_err(|e| internal("stopping a mailbox's push failed", e))?;
+        }
         let owed = self
             .accounts
             .release_all_grants(user.id, client_ip(req))
@@ -399,6 +413,16 @@ impl Backend for UiBackend {
         account_id: i32,
     ) -> Result<Disconnection, AppError> {
         let user = self.signed_in_user(req).await?;
+        let account = self
+            .accounts
+            .find_for_user(user.id, account_id)
+            .await
+            .map_err(|e| internal("reading the account failed", e))?
+            .ok_or(AppError::NotFound)?;
+        self.push
+            .forget(&account)
+            .await
+            .map_err(|e| internal("stopping a mailbox's push failed", e))?;
         match self
             .accounts
             .disconnect(user.id, account_id, client_ip(req))

@@ -1,5 +1,6 @@
 //! `/metrics` in the Prometheus text format (metrics-exporter-prometheus): token refreshes by
-//! outcome, refresh latency, and accounts by status.
+//! outcome, refresh latency, accounts by status, and mailboxes by push state with the age of
+//! each service's newest delivery.
 //!
 //! Only for the operator: on the app's listener it answers only with `METRICS_TOKEN` as a
 //! bearer token; with `METRICS_ADDR` set it is served on that separate listener instead (for a
@@ -20,6 +21,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::accounts::Accounts;
 use crate::entities::email_accounts::Status;
+use crate::push::Push;
 use crate::secrets::sha256_hex;
 
 /// How long the account counts of one scrape serve the next ones.
@@ -53,6 +55,7 @@ pub fn install() -> PrometheusHandle {
 pub struct Exporter {
     handle: PrometheusHandle,
     accounts: Accounts,
+    push: Push,
     access: Access,
     counted_at: Arc<Mutex<Option<Instant>>>,
 }
@@ -73,6 +76,7 @@ impl Exporter {
     pub fn new(
         handle: PrometheusHandle,
         accounts: Accounts,
+        push: Push,
         token: Option<&SecretString>,
         separate_listener: bool,
     ) -> Self {
@@ -83,6 +87,7 @@ impl Exporter {
         Self {
             handle,
             accounts,
+            push,
             access,
             counted_at: Arc::new(Mutex::new(None)),
         }
@@ -137,6 +142,22 @@ impl Exporter {
                 tracing::warn!(%error, "counting accounts for /metrics failed");
                 *self.counted_at.lock().expect("metrics lock") = None;
             }
+        }
+        match self.push.census().await {
+            Ok(rows) => {
+                let now = self.push.clock().now();
+                for row in rows {
+                    let service = crate::push::service(row.provider);
+                    let state = row.state.as_str();
+                    metrics::gauge!("mailconnect_push_mailboxes", "service" => service, "state" => state)
+                        .set(row.mailboxes as f64);
+                    if let Some(at) = row.last_delivery_at {
+                        metrics::gauge!("mailconnect_push_last_delivery_age_seconds", "service" => service, "state" => state)
+                            .set((now - at).max(0) as f64);
+                    }
+                }
+            }
+            Err(error) => tracing::warn!(%error, "counting push states for /metrics failed"),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod format;
 pub mod guard;
 pub mod headers;
 pub mod metrics;
+pub mod push;
 pub mod serve;
 pub mod shield;
 pub mod transactions;
@@ -24,7 +25,7 @@ use axum::Router;
 use axum::extract::{FromRef, MatchedPath, Request, State};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use http::StatusCode;
 use leptos::prelude::*;
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
@@ -39,6 +40,7 @@ use crate::config::Config;
 use crate::connect::{self, ConnectState};
 use crate::events::Events;
 use crate::identity::Sessions;
+use crate::push::Push;
 use crate::sync::Syncs;
 use crate::tokens::TokenService;
 
@@ -59,6 +61,7 @@ pub struct Services {
     pub tokens: TokenService,
     pub syncs: Syncs,
     pub events: Events,
+    pub push: Push,
     pub metrics: metrics::Exporter,
     pub shield: shield::Shield,
     pub page_headers: headers::PageHeaders,
@@ -125,6 +128,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/{provider}/callback", get(connect::callback))
         .route("/transactions.csv", get(transactions::csv))
         .route("/events", get(events::stream))
+        .route("/push/gmail", post(push::gmail))
+        .route("/push/outlook", post(push::outlook))
         .route("/favicon.ico", get(assets::favicon))
         .nest(&format!("/{}", options.site_pkg_dir), assets::pkg(&options))
         .leptos_routes_with_context(

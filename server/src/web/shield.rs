@@ -10,7 +10,9 @@
 //!   from a browser too old to send that header, an `Origin` equal to `APP_ORIGIN`. A request
 //!   with neither header is refused too. This stops login CSRF (a cross-site form posting to
 //!   `/api/sign_in`) and a cross-site page starting a Gmail connection. The OAuth callback is a
-//!   cross-site navigation from Google by design; its `state` protects it.
+//!   cross-site navigation from Google by design; its `state` protects it. The push endpoints
+//!   (`/push/…`) are called by Google's and Microsoft's servers, not by browsers: each checks
+//!   its own proof (a Google-signed token, the subscription's `clientState`).
 //! - **Query size.** More than [`MAX_QUERY_PARAMS`] parameters is refused with 400.
 
 use app::i18n::{Lang, Text};
@@ -75,6 +77,9 @@ impl Shield {
 
 /// Changes something: refused unless it comes from this origin.
 fn changes_state(method: &Method, path: &str) -> bool {
+    if path.starts_with("/push/") {
+        return false;
+    }
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
         || (path.starts_with("/auth/") && path.ends_with("/start"))
 }
@@ -183,6 +188,9 @@ mod tests {
         assert!(changes_state(&Method::GET, "/auth/outlook/start"));
         assert!(!changes_state(&Method::GET, "/auth/gmail/callback"));
         assert!(!changes_state(&Method::GET, "/connections"));
+        // Called by the mail services' servers, each with a proof of its own.
+        assert!(!changes_state(&Method::POST, "/push/gmail"));
+        assert!(!changes_state(&Method::POST, "/push/outlook"));
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub struct TestApp {
     pub syncs: server::sync::Syncs,
     /// The page events, carried to the server's streams as in `server serve`.
     pub events: server::events::Events,
+    /// Push registrations and deliveries (its renewal round is run by the tests themselves).
+    pub push: server::push::Push,
 }
 
 /// A server with the defaults: Google unreachable, Microsoft not configured.
@@ -127,11 +129,29 @@ impl TestAppBuilder<'_> {
         self.set("SYNC_PAGES_PER_RUN", pages)
     }
 
+    /// Gmail push on: watches on a topic, deliveries checked against the keys at `jwks_url`.
+    pub fn gmail_push(self, jwks_url: &str) -> Self {
+        self.set("GMAIL_PUSH_TOPIC", GMAIL_PUSH_TOPIC)
+            .set("GMAIL_PUSH_AUDIENCE", GMAIL_PUSH_AUDIENCE)
+            .set("GMAIL_PUSH_SERVICE_ACCOUNT", GMAIL_PUSH_SERVICE_ACCOUNT)
+            .set("GOOGLE_JWKS_URL", jwks_url)
+    }
+
+    /// Outlook push on (Microsoft must be configured too), notifications to `url`.
+    pub fn outlook_push(self, url: &str) -> Self {
+        self.set("GRAPH_NOTIFICATION_URL", url)
+    }
+
     pub async fn spawn(self) -> TestApp {
         let vars: Vec<(&str, &str)> = self.vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
         spawn(self.db, &self.google, &vars).await
     }
 }
+
+/// The Gmail push settings of [`TestAppBuilder::gmail_push`].
+pub const GMAIL_PUSH_TOPIC: &str = "projects/mailconnect-test/topics/gmail";
+pub const GMAIL_PUSH_AUDIENCE: &str = "https://mailconnect.test/push/gmail";
+pub const GMAIL_PUSH_SERVICE_ACCOUNT: &str = "push@mailconnect-test.iam.gserviceaccount.com";
 
 /// A client without fetch metadata (an old browser, or a script), keeping no cookies.
 pub fn bare_client() -> reqwest::Client {
@@ -234,6 +254,7 @@ async fn spawn(test_db: &TestDb, google: &str, vars: &[(&str, &str)]) -> TestApp
     let accounts = state.accounts.clone();
     let events = state.events.clone();
     tokio::spawn(events.clone().run(Default::default()));
+    let push = state.push.clone();
     let router = server::web::router(state);
     tokio::spawn(server::web::serve::serve(
         listener,
@@ -250,6 +271,7 @@ async fn spawn(test_db: &TestDb, google: &str, vars: &[(&str, &str)]) -> TestApp
         config,
         syncs,
         events,
+        push,
     }
 }
 

@@ -21,6 +21,7 @@ mod leaving;
 mod outlook_connect;
 mod outlook_sync;
 mod outlook_tokens;
+mod push;
 mod readme;
 mod security;
 mod sync;

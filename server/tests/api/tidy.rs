@@ -25,6 +25,7 @@ const MAY_USE: &[(&str, &[&str])] = &[
             "provider",
             "vault",
             "events",
+            "push",
         ],
     ),
     (
@@ -34,9 +35,10 @@ const MAY_USE: &[(&str, &[&str])] = &[
     (
         "connect",
         &[
-            "sync", "tokens", "accounts", "identity", "provider", "vault",
+            "push", "sync", "tokens", "accounts", "identity", "provider", "vault",
         ],
     ),
+    ("push", &["sync", "tokens", "accounts", "provider", "vault"]),
     (
         "sync",
         &[
@@ -91,6 +93,7 @@ const OWNERS: &[(&str, &str)] = &[
     ("category_rules", "sync"),
     ("spending_versions", "sync"),
     ("page_events", "events"),
+    ("mailbox_push", "push"),
 ];
 
 /// The top-level module a source file belongs to (`None`: `lib.rs` or `main.rs`, above all).
