@@ -24,6 +24,8 @@ if (!process.env.MAILCONNECT_E2E_DB_DIR) {
   }
 }
 const dbDir = process.env.MAILCONNECT_E2E_DB_DIR;
+const PUSH_AUDIENCE = `${APP_URL}/push/gmail`;
+const PUSH_SERVICE_ACCOUNT = 'gmail-push@fake-project.iam.gserviceaccount.com';
 const tokenKey = process.env.MAILCONNECT_E2E_KEY!;
 
 export default defineConfig({
@@ -71,7 +73,14 @@ export default defineConfig({
     {
       name: 'fake-google',
       command: 'node fake-google/server.mjs',
-      env: { FAKE_GOOGLE_PORT: String(FAKE_GOOGLE_PORT) },
+      env: {
+        FAKE_GOOGLE_PORT: String(FAKE_GOOGLE_PORT),
+        // Its Pub/Sub delivers watched mailboxes' changes to the app, as the push subscription
+        // the README describes would.
+        FAKE_PUBSUB_PUSH_ENDPOINT: `${APP_URL}/push/gmail`,
+        FAKE_PUBSUB_AUDIENCE: PUSH_AUDIENCE,
+        FAKE_PUBSUB_SERVICE_ACCOUNT: PUSH_SERVICE_ACCOUNT,
+      },
       url: `${FAKE_GOOGLE}/__admin/health`,
       reuseExistingServer: false,
       timeout: 30_000,
@@ -116,6 +125,14 @@ export default defineConfig({
         MICROSOFT_AUTH_URL: `${FAKE_MICROSOFT}/common/oauth2/v2.0/authorize`,
         MICROSOFT_TOKEN_URL: `${FAKE_MICROSOFT}/common/oauth2/v2.0/token`,
         GRAPH_API_URL: `${FAKE_MICROSOFT}/v1.0`,
+        // Push: Gmail through the fake's Pub/Sub (its tokens signed with the fake's keys),
+        // Outlook through the fake Graph's notifications. Mailboxes are watched either way;
+        // the fakes deliver only for the accounts whose tests turn `push` on.
+        GMAIL_PUSH_TOPIC: 'projects/fake-project/topics/gmail-push',
+        GMAIL_PUSH_AUDIENCE: PUSH_AUDIENCE,
+        GMAIL_PUSH_SERVICE_ACCOUNT: PUSH_SERVICE_ACCOUNT,
+        GOOGLE_JWKS_URL: `${FAKE_GOOGLE}/oauth2/v3/certs`,
+        GRAPH_NOTIFICATION_URL: `${APP_URL}/push/outlook`,
         // A refresher that looks every second, for tokens within the shortest window allowed
         // (10 minutes): accounts keep the fake's hour-long tokens untouched unless a test asks
         // for short-lived ones.

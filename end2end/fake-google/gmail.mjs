@@ -41,7 +41,7 @@ const DAY_MS = 86_400_000;
 const DELIVERY_MS = 4_000;
 
 // Gmail's operations, as faults and recorded calls name them.
-export const OPERATIONS = Object.freeze(['list', 'get', 'history', 'profile']);
+export const OPERATIONS = Object.freeze(['list', 'get', 'history', 'profile', 'watch', 'stop']);
 export const HISTORY_TYPES = Object.freeze(['messageAdded', 'messageDeleted', 'labelAdded', 'labelRemoved']);
 
 const MESSAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;

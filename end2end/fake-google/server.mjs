@@ -11,7 +11,9 @@
 // Env:   FAKE_GOOGLE_PORT (4010), FAKE_GOOGLE_CLIENT_ID (fake-client-id),
 //        FAKE_GOOGLE_CLIENT_SECRET (fake-client-secret),
 //        FAKE_GOOGLE_REDIRECT_URIS (optional, comma separated allow-list),
-//        FAKE_GOOGLE_SEED_ALERTS (1: every new mailbox gets the demo's alert mails)
+//        FAKE_GOOGLE_SEED_ALERTS (1: every new mailbox gets the demo's alert mails),
+//        FAKE_PUBSUB_PUSH_ENDPOINT, FAKE_PUBSUB_AUDIENCE, FAKE_PUBSUB_SERVICE_ACCOUNT (Gmail push:
+//        where watched mailboxes' changes are delivered; see pubsub.mjs)
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
@@ -54,6 +56,7 @@ import {
   sendHtml,
   sendJson,
 } from '../fake-common/http.mjs';
+import { FORGERIES, PubSub } from './pubsub.mjs';
 import { ENDPOINTS, FakeGoogleState } from './state.mjs';
 
 export const PATHS = Object.freeze({
@@ -304,7 +307,7 @@ function handleRevoke(ctx, req, res, { params }) {
 
 // ---- Gmail ------------------------------------------------------------------
 
-const GMAIL_ROUTE = /^\/gmail\/v1\/users\/([^/]+)\/(profile|messages|history)(?:\/([^/]+))?$/;
+const GMAIL_ROUTE = /^\/gmail\/v1\/users\/([^/]+)\/(profile|messages|history|watch|stop)(?:\/([^/]+))?$/;
 
 function decodeSegment(segment) {
   try {
@@ -343,11 +346,13 @@ function gmailCallInfo(ctx, req, pathname, url, query) {
 
 const SINGLE_GMAIL_PARAMS = ['q', 'format', 'maxResults', 'pageToken', 'startHistoryId'];
 
-// GET /gmail/v1/users/{userId}/profile, .../messages, .../messages/{id}, .../history
-function handleGmail(ctx, req, res, { pathname, query }) {
+// GET /gmail/v1/users/{userId}/profile, .../messages, .../messages/{id}, .../history;
+// POST .../watch, .../stop
+function handleGmail(ctx, req, res, { pathname, query, params }) {
   const route = gmailRoute(pathname);
   if (!route) return sendJson(res, 404, GMAIL_NOT_FOUND);
-  if (req.method !== 'GET') {
+  const push = route.operation === 'watch' || route.operation === 'stop';
+  if (req.method !== (push ? 'POST' : 'GET')) {
     return sendJson(res, 405, gmailError(405, 'METHOD_NOT_ALLOWED', `Method ${req.method} not allowed`, 'methodNotAllowed'));
   }
   const token = gmailAccessToken(req, query);
@@ -368,6 +373,17 @@ function handleGmail(ctx, req, res, { pathname, query }) {
   switch (route.operation) {
     case 'profile':
       return sendJson(res, 200, mailbox.profile());
+    case 'watch': {
+      const topic = params.topicName;
+      if (typeof topic !== 'string' || !/^projects\/[^/]+\/topics\/[^/]+$/.test(topic)) {
+        return sendJson(res, 400, invalidArgument('Invalid topicName: it must be projects/{project}/topics/{topic}'));
+      }
+      return sendJson(res, 200, ctx.pubsub.watch(email, topic, mailbox.historyId));
+    }
+    case 'stop':
+      ctx.pubsub.stop(email);
+      res.writeHead(204);
+      return res.end();
     case 'list': {
       // SPAM and TRASH are left out, as Gmail does unless asked (mailconnect never asks).
       const matches = searchMessages(mailbox.messages.values(), { q: query.q });
@@ -446,8 +462,8 @@ function checkFault(body) {
 function checkConfig(body) {
   const update = {};
   for (const [name, value] of Object.entries(body)) {
-    if (name === 'rotateRefreshTokens') {
-      if (typeof value !== 'boolean') throw new HttpError(400, 'rotateRefreshTokens must be a boolean');
+    if (name === 'rotateRefreshTokens' || name === 'push') {
+      if (typeof value !== 'boolean') throw new HttpError(400, `${name} must be a boolean`);
       update[name] = value;
     } else if (name === 'accessTokenTtl') {
       if (!(Number.isInteger(value) && value >= 0 && value <= 86_400)) {
@@ -506,7 +522,27 @@ async function handleAdmin(ctx, req, res, pathname, url) {
       }
       const box = state.mailbox(email);
       box.add(messages);
+      if (state.configFor(email).push) ctx.pubsub.published(email, box.historyId);
       return sendJson(res, 200, { email, count: box.messages.size, ids: messages.map((m) => m.id), historyId: String(box.historyId) });
+    }
+    case 'POST /__admin/pubsub/faults': {
+      const email = adminEmail(body.email);
+      const { email: _, ...faults } = body;
+      try {
+        ctx.pubsub.setFaults(email, faults);
+      } catch (err) {
+        throw new HttpError(400, err.message);
+      }
+      return sendJson(res, 200, { email, faults: ctx.pubsub.faults.get(email) });
+    }
+    case 'POST /__admin/pubsub/forge': {
+      const email = adminEmail(body.email);
+      if (!FORGERIES.includes(body.kind)) throw new HttpError(400, `kind must be one of: ${FORGERIES.join(', ')}`);
+      return sendJson(res, 200, { email, kind: body.kind, status: await ctx.pubsub.forge(email, body.kind) });
+    }
+    case 'GET /__admin/pubsub': {
+      const email = adminEmail(one('email'));
+      return sendJson(res, 200, { email, ...ctx.pubsub.describe(email) });
     }
     case 'POST /__admin/gmail/history-floor': {
       const email = adminEmail(body.email);
@@ -737,6 +773,7 @@ export async function startFakeGoogle({
   clientSecret = 'fake-client-secret',
   redirectUris = [],
   seedAlerts = false,
+  push = {},
 } = {}) {
   if (seedAlerts) seedAlertMessages(); // fails now, not at the first sign-in, if a fixture is missing
   const state = new FakeGoogleState({ seedAlerts });
@@ -752,7 +789,8 @@ export async function startFakeGoogle({
   });
   installHooks(service, state);
 
-  const ctx = { cfg: { clientId, clientSecret, redirectUris }, state, service, baseUrl: '' };
+  const pubsub = new PubSub({ issuer, ...push });
+  const ctx = { cfg: { clientId, clientSecret, redirectUris }, state, service, pubsub, baseUrl: '' };
   const server = http.createServer(createRouter(ctx));
   const { url, port: actualPort, close } = await listen(server, port, host);
   ctx.baseUrl = url;
@@ -779,6 +817,11 @@ if (isMain) {
       clientSecret: process.env.FAKE_GOOGLE_CLIENT_SECRET || 'fake-client-secret',
       redirectUris: (process.env.FAKE_GOOGLE_REDIRECT_URIS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
       seedAlerts: ['1', 'true', 'yes'].includes((process.env.FAKE_GOOGLE_SEED_ALERTS ?? '').trim().toLowerCase()),
+      push: {
+        endpoint: process.env.FAKE_PUBSUB_PUSH_ENDPOINT,
+        audience: process.env.FAKE_PUBSUB_AUDIENCE,
+        serviceAccount: process.env.FAKE_PUBSUB_SERVICE_ACCOUNT,
+      },
     });
   } catch (err) {
     console.error(`fake google: cannot start: ${err.message}`);

@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
 import { Mailbox, seedAlertMessages } from './gmail.mjs';
 
 export const CODE_TTL_MS = 10 * 60 * 1000;
-export const DEFAULT_CONFIG = Object.freeze({ rotateRefreshTokens: false, accessTokenTtl: 3599 });
+// `push`: a watched mailbox's changes are delivered (tests turn it on for their own mailboxes,
+// so the others' "Sync now" counts stay exact).
+export const DEFAULT_CONFIG = Object.freeze({ rotateRefreshTokens: false, accessTokenTtl: 3599, push: false });
 
 // Names under which calls are recorded and faults are injected.
 export const ENDPOINTS = Object.freeze(['authorize', 'decision', 'token', 'userinfo', 'revoke', 'gmail']);

@@ -1,6 +1,7 @@
 // Fake Microsoft for mailconnect's end-to-end tests and local demo: the
 // identity platform's v2 authorize and token endpoints and the part of
-// Microsoft Graph a mail sync reads (/me, /me/messages, /me/messages/{id}/$value).
+// Microsoft Graph a mail sync reads (/me, /me/messages, /me/messages/{id}/$value), and
+// Graph's change notifications for new mail (/v1.0/subscriptions, see subscriptions.mjs).
 //
 // Tokens are RS256 JWTs signed by oauth2-mock-server's issuer; the grants,
 // codes and mailboxes live in the same in-memory state as the fake Google's.
@@ -44,6 +45,7 @@ import {
   sendJson,
 } from '../fake-common/http.mjs';
 import { FakeGoogleState, pkceS256Matches } from '../fake-google/state.mjs';
+import { FORGERIES, LIFECYCLE_EVENTS, SubscriptionError, Subscriptions } from './subscriptions.mjs';
 
 export const PATHS = Object.freeze({
   authorize: '/common/oauth2/v2.0/authorize',
@@ -56,6 +58,7 @@ export const PATHS = Object.freeze({
 export const OUTLOOK_AUTHSERV_ID = 'mx.microsoft.com';
 
 const ENDPOINTS = Object.freeze(['authorize', 'decision', 'token', 'graph']);
+const SUBSCRIPTIONS = '/v1.0/subscriptions';
 const OPERATIONS = Object.freeze(['me', 'list', 'mime']);
 const DEFAULT_EMAIL = 'tester@outlook.com';
 const PERSONAL_DOMAINS = new Set(['outlook.com', 'hotmail.com', 'live.com', 'msn.com']);
@@ -150,7 +153,7 @@ function isPersonal(email) {
 class FakeMicrosoftState extends FakeGoogleState {
   reset() {
     super.reset();
-    this.config = { accessTokenTtl: 3599 }; // Microsoft rotates refresh tokens always
+    this.config = { accessTokenTtl: 3599, push: false }; // Microsoft rotates refresh tokens always
     this.retired = new Map(); // refresh tokens rotated away -> their account
   }
 
@@ -373,6 +376,30 @@ function tokenCallInfo(ctx, endpoint, params) {
   return { operation: null, account, query: '' };
 }
 
+// POST /v1.0/subscriptions, PATCH and DELETE /v1.0/subscriptions/{id}.
+async function handleSubscriptions(ctx, req, res, pathname, body) {
+  const token = bearerToken(req);
+  const rec = token ? ctx.state.lookupAccessToken(token) : null;
+  if (!rec) return sendJson(res, 401, graphError('InvalidAuthenticationToken', 'Access token is empty.'));
+  const email = rec.grant.email;
+  const id = pathname.slice(SUBSCRIPTIONS.length + 1);
+  try {
+    if (pathname === SUBSCRIPTIONS && req.method === 'POST') {
+      return sendJson(res, 201, await ctx.subscriptions.create(email, body));
+    }
+    if (id && req.method === 'PATCH') return sendJson(res, 200, ctx.subscriptions.renew(id, email, body));
+    if (id && req.method === 'DELETE') {
+      ctx.subscriptions.remove(id, email);
+      res.writeHead(204);
+      return res.end();
+    }
+  } catch (err) {
+    if (err instanceof SubscriptionError) return sendJson(res, err.status, graphError(err.code, err.message));
+    throw err;
+  }
+  return sendJson(res, 405, graphError('Request_BadRequest', `Method ${req.method} not allowed`));
+}
+
 function handleGraph(ctx, req, res, { pathname, query }) {
   const route = graphRoute(pathname);
   if (!route) return sendJson(res, 400, graphError('BadRequest', `Resource not found for the segment '${pathname}'.`));
@@ -484,12 +511,16 @@ function checkFault(body) {
 }
 
 // The fake's one setting: how long new access tokens live, in whole seconds.
+// The settings: accessTokenTtl (whole seconds) and push (new mail is notified to the
+// mailbox's subscriptions; tests turn it on for their own mailboxes).
 function checkConfig(body) {
-  const ttl = body.accessTokenTtl;
-  if (Object.keys(body).some((k) => k !== 'accessTokenTtl') || !(Number.isInteger(ttl) && ttl >= 0)) {
-    throw new HttpError(400, 'the one setting is accessTokenTtl, in whole seconds');
+  const update = {};
+  for (const [name, value] of Object.entries(body)) {
+    if (name === 'accessTokenTtl' && Number.isInteger(value) && value >= 0) update[name] = value;
+    else if (name === 'push' && typeof value === 'boolean') update[name] = value;
+    else throw new HttpError(400, 'the settings are accessTokenTtl (whole seconds) and push (a boolean)');
   }
-  return { accessTokenTtl: ttl };
+  return update;
 }
 
 async function handleAdmin(ctx, req, res, pathname, url) {
@@ -508,7 +539,33 @@ async function handleAdmin(ctx, req, res, pathname, url) {
       }
       const box = state.mailbox(email);
       box.add(stamp(messages));
-      return sendJson(res, 200, { email, count: box.messages.size, ids: messages.map((m) => graphId(m.id)) });
+      const ids = messages.map((m) => graphId(m.id));
+      if (state.configFor(email).push) ctx.subscriptions.published(email, ids);
+      return sendJson(res, 200, { email, count: box.messages.size, ids });
+    }
+    case 'POST /__admin/notifications/faults': {
+      const email = adminEmail(body.email);
+      const { email: _, ...faults } = body;
+      try {
+        ctx.subscriptions.setFaults(email, faults);
+      } catch (err) {
+        throw new HttpError(400, err.message);
+      }
+      return sendJson(res, 200, { email, faults: ctx.subscriptions.faults.get(email) });
+    }
+    case 'POST /__admin/notifications/lifecycle': {
+      const email = adminEmail(body.email);
+      if (!LIFECYCLE_EVENTS.includes(body.event)) throw new HttpError(400, `event must be one of: ${LIFECYCLE_EVENTS.join(', ')}`);
+      return sendJson(res, 200, { email, statuses: await ctx.subscriptions.lifecycle(email, body.event) });
+    }
+    case 'POST /__admin/notifications/forge': {
+      const email = adminEmail(body.email);
+      if (!FORGERIES.includes(body.kind)) throw new HttpError(400, `kind must be one of: ${FORGERIES.join(', ')}`);
+      return sendJson(res, 200, { email, kind: body.kind, status: await ctx.subscriptions.forge(email, body.kind) });
+    }
+    case 'GET /__admin/notifications': {
+      const email = adminEmail(url.searchParams.get('email') ?? undefined);
+      return sendJson(res, 200, { email, ...ctx.subscriptions.describe(email) });
     }
     default:
       return sendJson(res, 404, { error: 'not_found', error_description: `No admin endpoint: ${req.method} ${pathname}` });
@@ -545,6 +602,17 @@ async function dispatch(ctx, req, res) {
   const endpoint = endpointOf(pathname);
   if (endpoint === null) return sendJson(res, 404, { error: 'not_found', error_description: `No such endpoint: ${pathname}` });
 
+  if (pathname === SUBSCRIPTIONS || pathname.startsWith(`${SUBSCRIPTIONS}/`)) {
+    const raw = await readBody(req);
+    let body;
+    try {
+      body = raw.length > 0 ? JSON.parse(raw) : {};
+    } catch {
+      return sendJson(res, 400, graphError('BadRequest', 'Unable to read JSON request payload.'));
+    }
+    ctx.state.recordCall({ endpoint: 'graph', method: req.method, path: pathname, params: {}, gmail: { operation: 'subscriptions', account: null, query: '' } });
+    return handleSubscriptions(ctx, req, res, pathname, body);
+  }
   const query = formToObject(url.searchParams);
   const body = endpoint === 'graph' ? Object.create(null) : parseBody(req, await readBody(req));
   const params = Object.assign(Object.create(null), query, body);
@@ -583,7 +651,7 @@ export async function startFakeMicrosoft({
   const state = new FakeMicrosoftState({ seedAlerts });
   const issuer = new OAuth2Issuer();
   await issuer.keys.generate('RS256');
-  const ctx = { cfg: { clientId, clientSecret }, state, issuer, baseUrl: '' };
+  const ctx = { cfg: { clientId, clientSecret }, state, issuer, subscriptions: new Subscriptions(), baseUrl: '' };
   const server = http.createServer((req, res) => {
     dispatch(ctx, req, res).catch((err) => {
       const status = err instanceof HttpError ? err.status : 500;
