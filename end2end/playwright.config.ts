@@ -45,9 +45,10 @@ export default defineConfig({
     // The browsers live where the banks are: a new user's times stay Costa Rica's. The test of
     // another zone opens a browser of its own elsewhere.
     timezoneId: 'America/Costa_Rica',
-    // A failed test keeps its trace (DOM snapshots, network, console). Screenshots are left
-    // out: every test records a trace, and encoding a screencast took a fifth of the run's CPU.
-    trace: { mode: 'retain-on-failure', screenshots: false },
+    // Recording a trace (DOM snapshots after every action) costs every test CPU the suite,
+    // which keeps two cores busy, waits for: off unless PW_TRACE is set, and then kept for the
+    // failed tests (without screenshots: encoding a screencast took a fifth of the run's CPU).
+    trace: process.env.PW_TRACE ? { mode: 'retain-on-failure', screenshots: false } : 'off',
   },
   projects: [
     {
