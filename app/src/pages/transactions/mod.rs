@@ -93,8 +93,27 @@ fn NewTransactionsNote(lang: Lang) -> impl IntoView {
 }
 
 const NEW_TRANSACTIONS: &str = r#"(function () {
-  var count = 0;
+  // New rows not yet shown; those announced while the page is being read again are counted
+  // for after it, since the page read may not hold them.
+  var count = 0, during = 0, reading = false;
+  function note() { return document.querySelector(".new-transactions"); }
+  function render() {
+    var el = note();
+    if (!el) return;
+    el.textContent = "";
+    if (count === 0) return;
+    el.textContent = (count === 1 ? el.dataset.one : el.dataset.many.replace("{}", count)) + " — ";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link";
+    button.textContent = el.dataset.show;
+    button.addEventListener("click", show);
+    el.appendChild(button);
+  }
   function show() {
+    if (reading) return;
+    reading = true;
+    during = 0;
     fetch(location.href, { headers: { Accept: "text/html" } })
       .then(function (r) { if (!r.ok) throw r.status; return r.text(); })
       .then(function (html) {
@@ -104,22 +123,18 @@ const NEW_TRANSACTIONS: &str = r#"(function () {
         if (!fresh || !page) throw 0;
         page.replaceWith(fresh);
         document.title = doc.title;
-        count = 0;
+        reading = false;
+        count = during;
+        render();
         fresh.querySelector("h1").focus();
       })
       .catch(function () { location.reload(); });
   }
   addEventListener("mailconnect:new", function (e) {
-    var note = document.querySelector(".new-transactions");
-    if (!note) return;
-    count += e.detail.count || 0;
-    note.textContent = (count === 1 ? note.dataset.one : note.dataset.many.replace("{}", count)) + " — ";
-    var button = document.createElement("button");
-    button.type = "button";
-    button.className = "link";
-    button.textContent = note.dataset.show;
-    button.addEventListener("click", show);
-    note.appendChild(button);
+    var n = e.detail.count || 0;
+    if (reading) during += n;
+    count += n;
+    if (!reading) render();
   });
 })();"#;
 
