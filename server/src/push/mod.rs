@@ -52,6 +52,8 @@ const GRAPH_LIFETIME: i64 = 3 * 24 * 3600;
 const GRAPH_RENEW_BEFORE: i64 = 24 * 3600;
 /// Registrations one round makes at most; the next round goes on.
 const ROUND_LIMIT: u64 = 200;
+/// How long a claimed registration is left to the instance that claimed it.
+const CLAIM_SECS: i64 = 120;
 /// How often the renewal round looks, besides when nudged.
 const ROUND_EVERY: Duration = Duration::from_secs(30);
 /// Retries of a failed registration: a minute, doubling, up to six hours.
@@ -190,6 +192,10 @@ impl Push {
             .await?;
         let mut round = Round::default();
         for account in unregistered.iter().chain(&due) {
+            // Every instance runs the round: the one that claims the mailbox registers it.
+            if !self.claim(account.id).await? {
+                continue;
+            }
             if self.register(account).await? {
                 round.registered += 1;
             } else {
@@ -197,6 +203,41 @@ impl Push {
             }
         }
         Ok(round)
+    }
+
+    /// Claims a mailbox's registration for this round, by compare-and-swap on its `renew_at`
+    /// (a mailbox never registered gets a placeholder row, inserted once): another instance's
+    /// round leaves it alone until [`CLAIM_SECS`] have passed, so a Graph mailbox is never
+    /// subscribed twice. Returns whether this round has it.
+    async fn claim(&self, account_id: i32) -> Result<bool, DbErr> {
+        let now = self.0.clock.now();
+        let placeholder = mailbox_push::ActiveModel {
+            account_id: Set(account_id),
+            state: Set(PushState::Failed),
+            expires_at: Set(None),
+            renew_at: Set(now + CLAIM_SECS),
+            subscription_id: Set(None),
+            client_state: Set(None),
+            failures: Set(0),
+            last_delivery_at: Set(None),
+        };
+        let inserted = mailbox_push::Entity::insert(placeholder)
+            .on_conflict_do_nothing_on([mailbox_push::Column::AccountId])
+            .exec_without_returning(&self.0.db)
+            .await?;
+        if matches!(inserted, sea_orm::TryInsertResult::Inserted(rows) if rows > 0) {
+            return Ok(true);
+        }
+        let claimed = mailbox_push::Entity::update_many()
+            .col_expr(
+                mailbox_push::Column::RenewAt,
+                sea_orm::sea_query::Expr::value(now + CLAIM_SECS),
+            )
+            .filter(mailbox_push::Column::AccountId.eq(account_id))
+            .filter(mailbox_push::Column::RenewAt.lte(now))
+            .exec(&self.0.db)
+            .await?;
+        Ok(claimed.rows_affected == 1)
     }
 
     /// Registers (or renews) one mailbox's push and records how it went. Returns whether it

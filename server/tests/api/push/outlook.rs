@@ -21,6 +21,7 @@ use crate::seed::{self, Seeded};
 on_both_databases! {
     outlook_subscriptions_are_renewed_and_made_again_after_removal,
     outlook_notifications_need_their_client_state,
+    two_instances_subscribe_a_mailbox_once,
 }
 
 const NOTIFICATION_URL: &str = "https://mailconnect.test/push/outlook";
@@ -238,4 +239,19 @@ async fn outlook_notifications_need_their_client_state(db: TestDb) {
     assert_eq!(sync_state(app, mailbox.id).await, Some(SyncState::Queued));
     let row = push_row(app, mailbox.id).await.unwrap();
     assert_eq!(row.last_delivery_at, Some(app.clock.now()));
+}
+
+async fn two_instances_subscribe_a_mailbox_once(db: TestDb) {
+    let setup = setup(db).await;
+    let other = TestApp::builder(&setup._db)
+        .microsoft(&setup.graph.uri())
+        .outlook_push(NOTIFICATION_URL)
+        .spawn()
+        .await;
+    let (here, there) = tokio::join!(setup.app.push.renew_due(), other.push.renew_due());
+    let (here, there) = (here.unwrap(), there.unwrap());
+    assert_eq!(here.registered + there.registered, 1, "{here:?} {there:?}");
+    assert_eq!(calls_to(&setup.graph, "POST", SUBSCRIPTIONS).await, 1);
+    let row = push_row(&setup.app, setup.mailbox.id).await.unwrap();
+    assert_eq!(row.state, PushState::Active);
 }
