@@ -137,6 +137,12 @@ impl TestAppBuilder<'_> {
             .set("GOOGLE_JWKS_URL", jwks_url)
     }
 
+    /// The token key (test servers otherwise each make a fresh one): instances sharing a
+    /// database share it.
+    pub fn token_key(self, key: &str) -> Self {
+        self.set("TOKEN_ENCRYPTION_KEY", key)
+    }
+
     /// Outlook push on (Microsoft must be configured too), notifications to `url`.
     pub fn outlook_push(self, url: &str) -> Self {
         self.set("GRAPH_NOTIFICATION_URL", url)

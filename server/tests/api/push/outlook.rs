@@ -6,9 +6,11 @@
 use std::sync::{Arc, Mutex};
 
 use http::StatusCode;
+use secrecy::ExposeSecret;
 use server::entities::email_accounts::Provider;
 use server::entities::mailbox_push::PushState;
 use server::entities::mailbox_sync::SyncState;
+use server::vault::VaultKey;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use wiremock::matchers::{method, path};
@@ -29,6 +31,8 @@ const SUBSCRIPTIONS: &str = "/v1.0/subscriptions";
 
 struct Setup {
     app: TestApp,
+    /// The token key, for a second instance on the same database.
+    key: String,
     graph: Arc<MockServer>,
     mailbox: Seeded,
     /// Graph's subscription endpoints, as [`mount_graph`] last set them.
@@ -39,7 +43,9 @@ struct Setup {
 async fn setup(db: TestDb) -> Setup {
     let graph = Arc::new(MockServer::start().await);
     mount_token_endpoint(&graph, "/common/oauth2/v2.0/token").await;
+    let key = VaultKey::generate().expose_secret().to_owned();
     let app = TestApp::builder(&db)
+        .token_key(&key)
         .microsoft(&graph.uri())
         .outlook_push(NOTIFICATION_URL)
         .spawn()
@@ -50,6 +56,7 @@ async fn setup(db: TestDb) -> Setup {
         .remove(0);
     let setup = Setup {
         app,
+        key,
         graph,
         mailbox,
         subscriptions: Mutex::default(),
@@ -244,6 +251,7 @@ async fn outlook_notifications_need_their_client_state(db: TestDb) {
 async fn two_instances_subscribe_a_mailbox_once(db: TestDb) {
     let setup = setup(db).await;
     let other = TestApp::builder(&setup._db)
+        .token_key(&setup.key)
         .microsoft(&setup.graph.uri())
         .outlook_push(NOTIFICATION_URL)
         .spawn()
