@@ -111,7 +111,7 @@ pub async fn app_state(
         db.clone(),
         accounts.clone(),
         tokens.clone(),
-        mail,
+        mail.clone(),
         config.sync.clone(),
         queue,
         events.clone(),
@@ -120,7 +120,8 @@ pub async fn app_state(
         db.clone(),
         accounts.clone(),
         tokens.clone(),
-        MailApis::new(&config, http.clone()),
+        // The sync's clients: one per-account quota limiter for every call to a mailbox.
+        mail,
         syncs.clone(),
         config.vault.clone(),
         config.push.clone(),

@@ -231,9 +231,8 @@ impl Events {
                 Ok(listener) => break listener,
                 Err(error) => {
                     tracing::warn!(%error, "listening for page events failed; retrying");
-                    tokio::select! {
-                        () = stop.cancelled() => return,
-                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    if !wait_to_retry(stop).await {
+                        return;
                     }
                 }
             }
@@ -255,9 +254,8 @@ impl Events {
                 Err(error) => {
                     tracing::warn!(%error, "listening for page events failed; retrying");
                     self.deliver_to_all(Event::Stale);
-                    tokio::select! {
-                        () = stop.cancelled() => return,
-                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    if !wait_to_retry(stop).await {
+                        return;
                     }
                 }
             }
@@ -271,9 +269,8 @@ impl Events {
                 Ok(last) => break last,
                 Err(error) => {
                     tracing::warn!(%error, "reading page events failed; retrying");
-                    tokio::select! {
-                        () = stop.cancelled() => return,
-                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    if !wait_to_retry(stop).await {
+                        return;
                     }
                 }
             }
@@ -327,6 +324,14 @@ impl Events {
             .exec(&self.0.db)
             .await?;
         Ok(deleted.rows_affected)
+    }
+}
+
+/// Waits a second before a retry; false when `stop` fired first.
+async fn wait_to_retry(stop: &CancellationToken) -> bool {
+    tokio::select! {
+        () = stop.cancelled() => false,
+        () = tokio::time::sleep(Duration::from_secs(1)) => true,
     }
 }
 

@@ -17,7 +17,7 @@ use secrecy::SecretString;
 use crate::accounts::disconnect::{DisconnectError, Disconnected};
 use crate::accounts::{Accounts, ListedAccount};
 use crate::connect::ServiceName;
-use crate::entities::email_accounts::Status;
+use crate::entities::email_accounts::{self, Status};
 use crate::entities::{transactions, users as user_rows};
 use crate::events::{Event, Events};
 use crate::identity::passwords::{self, HashError, HashGate};
@@ -115,6 +115,19 @@ impl UiBackend {
         } else {
             Err(AppError::invalid(lang(req).t(Text::WrongPassword)))
         }
+    }
+
+    /// One of `user`'s mailboxes (someone else's is not found).
+    async fn own_account(
+        &self,
+        user: &user_rows::Model,
+        account_id: i32,
+    ) -> Result<email_accounts::Model, AppError> {
+        self.accounts
+            .find_for_user(user.id, account_id)
+            .await
+            .map_err(|e| internal("reading the account failed", e))?
+            .ok_or(AppError::NotFound)
     }
 
     async fn signed_in_user(&self, req: &Parts) -> Result<user_rows::Model, AppError> {
@@ -413,12 +426,7 @@ impl Backend for UiBackend {
         account_id: i32,
     ) -> Result<Disconnection, AppError> {
         let user = self.signed_in_user(req).await?;
-        let account = self
-            .accounts
-            .find_for_user(user.id, account_id)
-            .await
-            .map_err(|e| internal("reading the account failed", e))?
-            .ok_or(AppError::NotFound)?;
+        let account = self.own_account(&user, account_id).await?;
         self.push
             .forget(&account)
             .await
@@ -440,12 +448,7 @@ impl Backend for UiBackend {
 
     async fn sync_now(&self, req: &Parts, account_id: i32) -> Result<(), AppError> {
         let user = self.signed_in_user(req).await?;
-        let account = self
-            .accounts
-            .find_for_user(user.id, account_id)
-            .await
-            .map_err(|e| internal("reading the account failed", e))?
-            .ok_or(AppError::NotFound)?;
+        let account = self.own_account(&user, account_id).await?;
         if account.status != Status::Active {
             return Err(AppError::invalid(
                 lang(req).t(Text::MailboxNeedsReconnecting),
