@@ -53,7 +53,8 @@ if want --test; then
     say "installing cargo-deny $CARGO_DENY_VERSION"
     cargo install cargo-deny --locked --debug --version "$CARGO_DENY_VERSION"
   fi
-  # Playwright drives Debian's Chromium; its own browser download cannot work offline.
-  [ -x /usr/bin/chromium ] || apt_install chromium
+  # Playwright drives Debian's Chromium, in its headless shell; its own browser download
+  # cannot work offline.
+  [ -x /usr/lib/chromium/chromium-headless-shell ] || apt_install chromium-headless-shell
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
 fi

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from '../tests/support/test';
 import { FAKE_GOOGLE } from '../tests/support/env';
 import { connectGmail, gmailCallsFor } from '../tests/support/gmail';
 import { ConnectionsPage, signUp, uniqueEmail, waitForHydration } from '../tests/support/pages';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../tests/support/test';
 import { addGmailMessages, connectGmail } from '../tests/support/gmail';
 import { ConnectionsPage, TransactionsPage, signUp, waitForHydration } from '../tests/support/pages';
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import { APP_URL } from './support/env';
 
 // The site the app serves (it runs from the repository root with LEPTOS_SITE_ROOT=target/site).

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './support/test';
 import { csvRecords } from './support/csv';
 import { addGmailMessages, connectGmail } from './support/gmail';
 import {

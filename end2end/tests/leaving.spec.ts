@@ -1,4 +1,4 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from './support/test';
 import { GmailConnections, TOAST, connectGmail, fakeGrants } from './support/gmail';
 import { connectOutlook } from './support/outlook';
 import {

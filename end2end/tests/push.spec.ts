@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './support/test';
 import { addGmailMessages, connectGmail, gmailCallsFor } from './support/gmail';
 import { addOutlookMessages, connectOutlook, microsoftCalls } from './support/outlook';
 import { ConnectionsPage, TransactionsPage, signUp, uniqueEmail, waitForHydration } from './support/pages';

@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './support/test';
 import { APP_URL, FAKE_GOOGLE } from './support/env';
 import { GmailConnections, TOAST, connectGmail } from './support/gmail';
 import {

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from './support/test';
 import { APP_URL } from './support/env';
 import { csvRecords } from './support/csv';
 import { addGmailMessages, connectGmail, gmailCallsFor } from './support/gmail';

@@ -1,4 +1,4 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from './support/test';
 import { expectNoSeriousViolations } from './support/axe';
 import { GmailConnections, addGmailMessages, connectGmail } from './support/gmail';
 import { APP_URL } from './support/env';
