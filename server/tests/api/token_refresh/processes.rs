@@ -1,6 +1,6 @@
 //! Real server processes (this package's binary) sharing one database: two instances share the
 //! refreshing, and kill -9 mid-refresh loses nothing. These wait on the processes' work, polling
-//! the database; a dead holder's lease is moved to its end rather than waited out (15 s).
+//! the database; a dead holder's lease is made to lapse rather than waited out (15 s).
 
 use std::time::Duration;
 
