@@ -20,8 +20,8 @@ async function tabTo(page: Page, target: Locator, most = 40): Promise<void> {
   throw new Error(`${target} is not reached by ${most} presses of Tab`);
 }
 
-test('axe finds nothing serious on any page, signed out or in, with data', async ({ page }) => {
-  test.setTimeout(60_000);
+// Two tests, so that the pages are checked two at a time.
+test('axe finds nothing serious on the pages of a signed-out visitor', async ({ page }) => {
   await page.goto('/signin');
   await expectNoSeriousViolations(page, '/signin');
   await page.goto('/signup');
@@ -32,7 +32,10 @@ test('axe finds nothing serious on any page, signed out or in, with data', async
   await page.goto('/auth/gmail/callback?state=unknown&code=unknown');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Gmail connection failed');
   await expectNoSeriousViolations(page, 'the popup result page');
+});
 
+test('axe finds nothing serious on the pages of a signed-in user, with data', async ({ page }) => {
+  test.setTimeout(60_000);
   const gmail = uniqueEmail('axe');
   await addGmailMessages(gmail, [
     { fixture: 'bac_purchase_crc.eml', internalDate: Date.now() - 2 * DAY },
